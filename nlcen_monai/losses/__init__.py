@@ -1,0 +1,5 @@
+"""Losses that MONAI does not provide: the NLCEN deep-supervision loss (paper Eq. 5) and the baselines' own."""
+
+from __future__ import annotations
+
+from .nlcen_loss import LabelCrossEntropyLoss, NLCENLoss
