@@ -1,0 +1,219 @@
+# Copyright (c) nlcen-monai contributors
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#     http://www.apache.org/licenses/LICENSE-2.0
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""Shared pieces of the pixel-domain attacks: step counts, targets, the model's state, one signed step.
+
+Every attack in this package works on images in the [0, 255] grey-level domain (DESIGN section
+4.1): ``eps`` and ``alpha`` are grey levels and normalisation happens inside the model.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from monai.metrics import compute_dice
+from monai.networks.utils import one_hot
+from monai.utils import convert_to_tensor
+
+__all__ = [
+    "PIXEL_MIN",
+    "PIXEL_MAX",
+    "num_steps",
+    "inverse_target",
+    "as_index_target",
+    "attack_mode",
+    "input_gradient",
+    "signed_step",
+    "eps_bounds",
+    "cross_entropy_sum",
+    "per_image_dice",
+]
+
+PIXEL_MIN = 0.0
+PIXEL_MAX = 255.0
+
+
+def num_steps(eps: float, alpha: float = 1.0) -> int:
+    """Number of iterations of the (targeted) I-FGSM at intensity ``eps`` with step ``alpha``.
+
+    Kurakin et al. (2016), as used by the paper: ``min(eps + 4, 1.25 eps)`` for ``alpha = 1``,
+    rounded up (DESIGN section 4.1: torchattacks floors it and runs 0 steps at ``eps = 0.5``).
+    For a general step the intensity is counted in steps, ``r = eps / alpha``, and the count is
+    ``ceil(min(r + 4, 1.25 r)) = min(ceil(r) + 4, ceil(1.25 r))``: 1 step at ``eps = 0.5``,
+    36 at ``eps = 32`` and 0 at ``eps = 0``.
+
+    Args:
+        eps: the L-inf budget in grey levels (>= 0).
+        alpha: the step size in grey levels (> 0).
+    """
+    if eps < 0:
+        raise ValueError(f"eps must be >= 0, got {eps}.")
+    if alpha <= 0:
+        raise ValueError(f"alpha must be > 0, got {alpha}.")
+    r = eps / alpha
+    # the 1e-9 guards against 1.25 * r landing a rounding error above an integer
+    return int(min(math.ceil(r - 1e-9) + 4, math.ceil(1.25 * r - 1e-9)))
+
+
+def inverse_target(label: torch.Tensor) -> torch.Tensor:
+    """The paper's target ``S_t`` for binary masks: the inverse of the ground truth, ``1 - y``.
+
+    Args:
+        label: a 0/1 mask of any shape, e.g. (B, 1, H, W) or (B, H, W).
+    """
+    label = convert_to_tensor(label, track_meta=False)
+    if label.numel() and not torch.all((label == 0) | (label == 1)):
+        raise ValueError("inverse_target expects a binary (0/1) mask; use a custom target for multi-class labels.")
+    return 1 - label
+
+
+def as_index_target(target: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
+    """Class-index labels (B, H, W) as ``torch.long`` from (B, H, W) or (B, 1, H, W) labels.
+
+    Args:
+        target: the labels, class indices stored in any dtype.
+        images: the (B, C, H, W) images the labels belong to (for the shape check).
+    """
+    target = convert_to_tensor(target, track_meta=False)
+    if target.dim() == images.dim():
+        if target.shape[1] != 1:
+            raise ValueError(f"target must be (B, H, W) or (B, 1, H, W) class indices, got shape {tuple(target.shape)}.")
+        target = target[:, 0]
+    if target.shape[0] != images.shape[0] or target.shape[1:] != images.shape[2:]:
+        raise ValueError(f"target shape {tuple(target.shape)} does not match images {tuple(images.shape)}.")
+    return target.round().long().to(images.device)
+
+
+@contextmanager
+def attack_mode(model: nn.Module) -> Iterator[nn.Module]:
+    """Put ``model`` in eval mode with frozen parameters, restoring the caller's state on exit.
+
+    Each module's ``training`` flag and each parameter's ``requires_grad`` flag are saved and
+    restored individually (also when the attack raises), so a partly frozen model or one with
+    some modules in train mode comes back exactly as it was. Parameters' ``.grad`` are never
+    touched because the attacks differentiate with ``torch.autograd.grad`` w.r.t. the input only.
+
+    Args:
+        model: the network under attack.
+    """
+    modes = [(m, m.training) for m in model.modules()]
+    flags = [(p, p.requires_grad) for p in model.parameters()]
+    try:
+        model.eval()
+        for p, _ in flags:
+            p.requires_grad_(False)
+        yield model
+    finally:
+        for m, training in modes:
+            m.training = training
+        for p, flag in flags:
+            p.requires_grad_(flag)
+
+
+def input_gradient(
+    model: nn.Module, x: torch.Tensor, loss_fn: Callable[[torch.Tensor, int], torch.Tensor], step: int = 0
+) -> torch.Tensor:
+    """The gradient of ``loss_fn(model(x), step)`` with respect to the images ``x`` only.
+
+    Args:
+        model: maps (B, C, H, W) images to (B, num_classes, H, W) logits.
+        x: the current adversarial images.
+        loss_fn: maps the logits and the step index (0-based) to a scalar loss.
+        step: the index of the current step, handed to ``loss_fn`` (SegPGD's schedule needs it).
+    """
+    x = x.detach().requires_grad_(True)
+    with torch.enable_grad():
+        logits = model(x)
+        if not isinstance(logits, torch.Tensor):
+            raise TypeError(
+                f"the model must return a logits tensor in eval mode, got {type(logits).__name__} "
+                "(for deep-supervision networks return only the final output in eval mode)."
+            )
+        loss = loss_fn(convert_to_tensor(logits, track_meta=False), step)
+    (grad,) = torch.autograd.grad(loss, x)
+    return grad
+
+
+def eps_bounds(x0: torch.Tensor, eps: float | torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The L-inf ball ``[x0 - eps, x0 + eps]`` as two tensors (``eps`` a number or broadcastable tensor).
+
+    Both the per-intensity attacks and the shared-prefix sweep build their bounds here, so the
+    two paths compute bit-identical bounds.
+
+    Args:
+        x0: the clean images.
+        eps: the budget in grey levels.
+    """
+    return x0 - eps, x0 + eps
+
+
+def signed_step(
+    x: torch.Tensor,
+    grad: torch.Tensor,
+    alpha: float,
+    descend: bool,
+    bounds: tuple[torch.Tensor, torch.Tensor] | None,
+) -> torch.Tensor:
+    """One (I-)FGSM update: ``x -/+ alpha * sign(grad)``, clipped to ``bounds`` and to [0, 255].
+
+    The eps-clip and the [0, 255] clip are both boxes that contain ``x0``, so the order in which
+    they are applied does not change the result (clamping to one box then the other equals
+    clamping to their intersection); the sweep relies on this.
+
+    Args:
+        x: the current adversarial images.
+        grad: the loss gradient with respect to ``x``.
+        alpha: the step size in grey levels.
+        descend: True for targeted attacks (minimise the loss to the target), False to ascend.
+        bounds: ``eps_bounds(x0, eps)``, or None for no eps-clip (the sweep's trunk).
+    """
+    step = alpha * torch.sign(grad)
+    x = x - step if descend else x + step
+    if bounds is not None:
+        x = torch.clamp(x, min=bounds[0], max=bounds[1])
+    return torch.clamp(x, PIXEL_MIN, PIXEL_MAX).detach()
+
+
+def cross_entropy_sum(target: torch.Tensor) -> Callable[[torch.Tensor, int], torch.Tensor]:
+    """A loss function ``CE(logits, target)`` summed over pixels and images.
+
+    A sum (not a batch mean) makes each image's gradient independent of the other images in
+    the batch up to a positive factor of one, so batched and per-image runs take the same signs.
+
+    Args:
+        target: (B, H, W) class indices.
+    """
+
+    def _loss(logits: torch.Tensor, step: int) -> torch.Tensor:
+        return F.cross_entropy(logits, target, reduction="sum")
+
+    return _loss
+
+
+def per_image_dice(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Per-image Dice of the argmax prediction against ``target``, foreground classes averaged.
+
+    Used to pick the most successful restart of PGD. Images whose target has no foreground get
+    Dice 1 if the prediction is empty too, else 0 (MONAI's ``ignore_empty=False``).
+
+    Args:
+        logits: (B, num_classes, H, W).
+        target: (B, H, W) class indices.
+    """
+    num_classes = logits.shape[1]
+    pred = one_hot(logits.argmax(1, keepdim=True), num_classes)
+    ref = one_hot(target.unsqueeze(1), num_classes)
+    dice = compute_dice(pred, ref, include_background=num_classes == 1, ignore_empty=False)
+    return dice.mean(dim=1)
