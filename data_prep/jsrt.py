@@ -1,0 +1,231 @@
+#!/usr/bin/env python
+# Copyright (c) nlcen-monai contributors
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#     http://www.apache.org/licenses/LICENSE-2.0
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""Convert JSRT chest radiographs + SCR lung masks into a MONAI datalist (images/, masks/, datalist.json).
+
+Two input layouts:
+
+* original: ``--jsrt-dir`` holding ``<case>.IMG`` (2048 x 2048, unsigned 16-bit big-endian, 12 bits
+  used, no header) and ``--scr-dir`` holding the SCR masks
+  ``fold1|fold2/masks/{left lung,right lung}/<case>.gif`` (1024 x 1024, 0/255);
+* PNG: ``--png-dir`` holding ``images/<case>.png`` and ``masks/<case>.png`` (masks 0/1 or 0/255).
+
+Lung = left OR right. Split (SCR folds): odd case numbers (the 3 digits of JPCLN001 / JPCNN001)
+for training (124 cases), even for test (123). Display polarity is checked on every case against
+its mask (lungs must be darker than the rest) and inverted when it is not.
+
+Example (from the repository root)::
+
+    python data_prep/jsrt.py --png-dir ../shared/data/jsrt_png --out /tmp/jsrt
+    python data_prep/jsrt.py --jsrt-dir JSRT/ --scr-dir SCR/ --out data/jsrt --size original
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from nlcen_monai.data.conversion import Case, ConversionResult, add_output_arguments, run_conversion
+from nlcen_monai.data.dataset_writer import DatasetWriter
+from nlcen_monai.data.image_io import read_image_2d, read_mask_2d, to_uint8
+from nlcen_monai.data.jsrt_raw import JSRT_INVERT, JSRT_SHAPE, jsrt_to_grey, lungs_are_dark, read_jsrt_raw
+from nlcen_monai.data.validation import BadInputError, check_pair_shapes
+
+__all__ = ["jsrt_split", "list_png_cases", "list_raw_cases", "main"]
+
+CASE_PATTERN = re.compile(r"^JPC(LN|NN)(\d{3})$", re.IGNORECASE)
+LUNGS = ("left lung", "right lung")
+FOLDS = ("fold1", "fold2")
+
+
+def jsrt_split(case: str) -> str:
+    """``"training"`` for an odd case number (SCR fold 1), ``"test"`` for an even one.
+
+    Args:
+        case: a JSRT case name such as ``JPCLN001`` or ``JPCNN042``.
+    """
+    match = CASE_PATTERN.match(case)
+    if match is None:
+        raise BadInputError(f"{case}: not a JSRT case name (expected JPCLNnnn or JPCNNnnn).")
+    return "training" if int(match.group(2)) % 2 == 1 else "test"
+
+
+def _check_mask_not_trivial(mask: np.ndarray, path: Path) -> None:
+    if not mask.any() or mask.all():
+        raise BadInputError(f"{path}: lung mask is {'empty' if not mask.any() else 'the whole image'}.")
+
+
+def _dark_lungs(grey: np.ndarray, mask: np.ndarray, inverted: np.ndarray, name: str, notes: list[str]) -> np.ndarray:
+    """``grey`` if its lungs are dark, else ``inverted`` (noted); the mask may be on a coarser grid."""
+    if lungs_are_dark(grey, mask):
+        return grey
+    notes.append(name)
+    return inverted
+
+
+def list_png_cases(png_dir: Path, notes: list[str]) -> tuple[list[Case], list[str]]:
+    """Cases of the PNG layout (``images/<case>.png`` + ``masks/<case>.png``) and pairing problems.
+
+    Args:
+        png_dir: the folder holding ``images/`` and ``masks/``.
+        notes: receives the names of cases whose polarity had to be inverted.
+    """
+    images = {p.stem: p for p in sorted((png_dir / "images").glob("*.png"))}
+    masks = {p.stem: p for p in sorted((png_dir / "masks").glob("*.png"))}
+    problems = [f"{masks[n]}: mask without an image (expected {png_dir / 'images' / (n + '.png')})." for n in masks.keys() - images.keys()]
+    cases = []
+    for name, image_path in images.items():
+        if name not in masks:
+            problems.append(f"{image_path}: no mask (expected {png_dir / 'masks' / (name + '.png')}).")
+            continue
+        try:
+            split = jsrt_split(name)
+        except BadInputError as e:
+            problems.append(f"{image_path}: {e}")
+            continue
+
+        def load(image_path=image_path, mask_path=masks[name], name=name):
+            image = read_image_2d(image_path)
+            if image.ndim == 3:
+                if not (image == image[..., :1]).all():
+                    raise BadInputError(f"{image_path}: expected a grey radiograph, found colour channels.")
+                image = image[..., 0]
+            image = to_uint8(image, image_path)
+            mask = read_mask_2d(mask_path)
+            check_pair_shapes(image.shape, mask.shape, image_path, mask_path)
+            _check_mask_not_trivial(mask, mask_path)
+            return _dark_lungs(image, mask, 255 - image, name, notes), mask
+
+        cases.append(Case(name, split, load))
+    return cases, sorted(problems)
+
+
+def list_raw_cases(
+    jsrt_dir: Path, scr_dir: Path, shape: tuple[int, int], notes: list[str]
+) -> tuple[list[Case], list[str]]:
+    """Cases of the original layout (``<case>.IMG`` + SCR ``.gif`` masks) and pairing problems.
+
+    Args:
+        jsrt_dir: folder of ``.IMG`` files.
+        scr_dir: SCR folder holding ``fold1|fold2/masks/{left lung,right lung}/<case>.gif``.
+        shape: rows and columns of each ``.IMG`` file.
+        notes: receives the names of cases whose mask contradicts the JSRT polarity convention.
+    """
+    images = {p.stem: p for p in sorted(jsrt_dir.iterdir()) if p.suffix.lower() == ".img"} if jsrt_dir.is_dir() else {}
+    masks: dict[str, dict[str, list[Path]]] = {}
+    for fold in FOLDS:
+        for lung in LUNGS:
+            for p in sorted((scr_dir / fold / "masks" / lung).glob("*.gif")):
+                masks.setdefault(p.stem, {}).setdefault(lung, []).append(p)
+    problems = [
+        f"{paths[0]}: mask without an image (no {n}.IMG in {jsrt_dir})."
+        for n, by_lung in masks.items()
+        if n not in images
+        for paths in by_lung.values()
+    ]
+    cases = []
+    for name, image_path in images.items():
+        try:
+            split = jsrt_split(name)
+            found = masks.get(name, {})
+            for lung in LUNGS:
+                if not found.get(lung):
+                    raise BadInputError(
+                        f"{image_path}: no {lung} mask (expected {scr_dir}/fold1|fold2/masks/{lung}/{name}.gif)."
+                    )
+                if len(found[lung]) > 1:
+                    raise BadInputError(f"{found[lung][1]}: duplicate {lung} mask (also {found[lung][0]}).")
+        except BadInputError as e:
+            problems.append(str(e))
+            continue
+
+        def load(image_path=image_path, left=found[LUNGS[0]][0], right=found[LUNGS[1]][0], name=name):
+            raw = read_jsrt_raw(image_path, shape)
+            left_mask, right_mask = read_mask_2d(left), read_mask_2d(right)
+            check_pair_shapes(left_mask.shape, right_mask.shape, left, right)
+            mask = left_mask | right_mask
+            check_pair_shapes(raw.shape, mask.shape, image_path, left, allow_integer_scale=True)
+            _check_mask_not_trivial(mask, left)
+            grey = jsrt_to_grey(raw, JSRT_INVERT)
+            return _dark_lungs(grey, mask, jsrt_to_grey(raw, not JSRT_INVERT), name, notes), mask
+
+        cases.append(Case(name, split, load))
+    return cases, sorted(problems)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    parser = argparse.ArgumentParser(
+        prog="python data_prep/jsrt.py",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    layout = parser.add_mutually_exclusive_group(required=True)
+    layout.add_argument("--png-dir", type=Path, help="PNG layout: folder with images/<case>.png and masks/<case>.png")
+    layout.add_argument("--jsrt-dir", type=Path, help="original layout: folder with <case>.IMG (needs --scr-dir)")
+    parser.add_argument("--scr-dir", type=Path, help="SCR folder with fold1|fold2/masks/{left lung,right lung}/<case>.gif")
+    parser.add_argument(
+        "--img-size",
+        type=int,
+        nargs="+",
+        default=list(JSRT_SHAPE),
+        metavar="N",
+        help="rows [columns] of each .IMG file (JSRT: 2048 2048; smaller only for test fixtures)",
+    )
+    add_output_arguments(parser)
+    return parser
+
+
+def convert(args: argparse.Namespace) -> ConversionResult:
+    """Run the conversion described by parsed command-line ``args``."""
+    notes: list[str] = []
+    if args.png_dir is not None:
+        if not (args.png_dir / "images").is_dir():
+            return _fail(f"{args.png_dir / 'images'}: folder not found (expected the PNG layout images/, masks/).")
+        cases, problems = list_png_cases(args.png_dir, notes)
+        source = f"PNG copy {args.png_dir}"
+    else:
+        if args.scr_dir is None:
+            return _fail("--jsrt-dir needs --scr-dir (the SCR masks).")
+        if not args.jsrt_dir.is_dir():
+            return _fail(f"{args.jsrt_dir}: folder not found.")
+        shape = tuple(args.img_size) if len(args.img_size) == 2 else (args.img_size[0],) * 2
+        cases, problems = list_raw_cases(args.jsrt_dir, args.scr_dir, shape, notes)
+        source = f"JSRT raw {args.jsrt_dir} + SCR {args.scr_dir}"
+    writer = DatasetWriter(
+        args.out,
+        size=args.size,
+        name="JSRT",
+        description=f"JSRT chest radiographs with SCR lung masks from {source}; SCR split (odd = training).",
+        labels={"0": "background", "1": "lung"},
+    )
+    result = run_conversion(cases, writer, problems, extra={"polarity_inverted": notes})
+    if notes:
+        print(f"polarity: {len(notes)} case(s) had bright lungs and were inverted: {', '.join(sorted(notes))}")
+    return result
+
+
+def _fail(message: str) -> ConversionResult:
+    print(f"error: {message}", file=sys.stderr)
+    return ConversionResult(problems=[message])
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse ``argv``, convert, return the exit status (non-zero when any case was bad)."""
+    return convert(build_parser().parse_args(argv)).exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

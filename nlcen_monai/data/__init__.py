@@ -1,0 +1,56 @@
+# Copyright (c) nlcen-monai contributors
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#     http://www.apache.org/licenses/LICENSE-2.0
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""Data for nlcen-monai: JSRT raw reader, converters' building blocks, synthetic phantoms, transforms."""
+
+from __future__ import annotations
+
+from nlcen_monai.data.atomic import atomic_write, atomic_write_json, atomic_write_png
+from nlcen_monai.data.conversion import Case, ConversionResult, run_conversion
+from nlcen_monai.data.dataset_writer import DatasetWriter, resize_pair
+from nlcen_monai.data.image_io import read_image_2d, read_mask_2d, to_uint8
+from nlcen_monai.data.jsrt_raw import JSRT_INVERT, JSRT_SHAPE, jsrt_to_grey, lungs_are_dark, read_jsrt_raw
+from nlcen_monai.data.jsrt_reader import JSRTImageReader
+from nlcen_monai.data.pair_check import CheckImageLabeld
+from nlcen_monai.data.phantoms import chest_phantom, lesion_phantom
+from nlcen_monai.data.synthetic import make_synthetic_dataset
+from nlcen_monai.data.transforms import isbi2016_transforms, jsrt_transforms, pixel_domain_transforms
+from nlcen_monai.data.validation import BadInputError, check_binary_mask, check_finite, check_pair_shapes
+
+__all__ = [
+    "JSRTImageReader",
+    "JSRT_SHAPE",
+    "JSRT_INVERT",
+    "read_jsrt_raw",
+    "jsrt_to_grey",
+    "lungs_are_dark",
+    "chest_phantom",
+    "lesion_phantom",
+    "make_synthetic_dataset",
+    "jsrt_transforms",
+    "isbi2016_transforms",
+    "pixel_domain_transforms",
+    "CheckImageLabeld",
+    "DatasetWriter",
+    "resize_pair",
+    "Case",
+    "ConversionResult",
+    "run_conversion",
+    "read_image_2d",
+    "read_mask_2d",
+    "to_uint8",
+    "atomic_write",
+    "atomic_write_png",
+    "atomic_write_json",
+    "BadInputError",
+    "check_binary_mask",
+    "check_pair_shapes",
+    "check_finite",
+]

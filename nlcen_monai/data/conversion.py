@@ -1,0 +1,141 @@
+# Copyright (c) nlcen-monai contributors
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#     http://www.apache.org/licenses/LICENSE-2.0
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""The loop shared by the ``data_prep`` converters: convert every case, keep going past bad ones.
+
+A converter lists its cases (name, split and a loader that reads and checks the source files),
+plus any problems found while pairing files (e.g. a mask without an image). :func:`run_conversion`
+writes the good cases and the datalist, prints a summary of the bad ones and returns the exit
+status (0 only when nothing was wrong).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from nlcen_monai.data.dataset_writer import DATALIST_NAME, DatasetWriter
+from nlcen_monai.data.validation import BadInputError
+
+__all__ = ["Case", "ConversionResult", "run_conversion", "parse_size", "add_output_arguments"]
+
+
+@dataclass
+class Case:
+    """One image/mask pair to convert.
+
+    Args:
+        name: output file stem.
+        split: ``"training"`` or ``"test"``.
+        load: returns ``(image, mask)``: uint8 (H, W) or (H, W, 3), and a boolean mask; raises
+            :class:`~nlcen_monai.data.validation.BadInputError` naming the file when it cannot.
+    """
+
+    name: str
+    split: str
+    load: Callable[[], tuple[np.ndarray, np.ndarray]]
+
+
+@dataclass
+class ConversionResult:
+    """What :func:`run_conversion` did: the datalist written (if any), counts and problems."""
+
+    datalist: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every case was converted, 1 otherwise."""
+        return 1 if self.problems or self.datalist is None else 0
+
+
+def run_conversion(
+    cases: Sequence[Case],
+    writer: DatasetWriter,
+    problems: Sequence[str] = (),
+    extra: dict | None = None,
+    verbose: bool = True,
+) -> ConversionResult:
+    """Convert ``cases`` with ``writer``, collecting bad ones, then write the datalist.
+
+    The datalist lists the good cases even when some were bad (the exit status says so); it is not
+    written at all when there is no good case.
+
+    Args:
+        cases: the cases to convert.
+        writer: where and at which size to write them.
+        problems: problems already found while listing the cases (each names its file).
+        extra: additional top-level datalist keys.
+        verbose: print progress and the summary.
+    """
+    start = time.perf_counter()
+    result = ConversionResult(problems=list(problems))
+
+    for i, case in enumerate(cases, 1):
+        try:
+            image, mask = case.load()
+            writer.write_case(case.split, case.name, image, mask)
+        except BadInputError as e:
+            result.problems.append(str(e))
+        except Exception as e:  # anything else is still reported against its case, not fatal
+            result.problems.append(f"{case.name}: {type(e).__name__}: {e}")
+        if verbose and (i % 50 == 0 or i == len(cases)):
+            print(f"  {i}/{len(cases)} cases processed", flush=True)
+    result.counts = {split: len(entries) for split, entries in writer.entries.items()}
+    if not cases:
+        result.problems.append(f"{writer.out_dir}: no cases found in the input (empty folder?).")
+    elif sum(result.counts.values()) == 0:
+        result.problems.append(f"{writer.out_dir}: every case failed; {DATALIST_NAME} not written.")
+    else:
+        result.datalist = str(writer.write_datalist(extra))
+    result.seconds = time.perf_counter() - start
+    if verbose:
+        _print_summary(result)
+    return result
+
+
+def _print_summary(result: ConversionResult) -> None:
+    counts = ", ".join(f"{n} {split}" for split, n in result.counts.items())
+    print(f"wrote {counts} in {result.seconds:.1f} s" + (f"; datalist: {result.datalist}" if result.datalist else ""))
+    if result.problems:
+        print(f"{len(result.problems)} problem(s):", file=sys.stderr)
+        for p in result.problems:
+            print(f"  - {p}", file=sys.stderr)
+
+
+def parse_size(text: str) -> int | None:
+    """``argparse`` type for ``--size``: a positive integer, or ``original`` (returns ``None``)."""
+    if text.lower() in ("original", "orig", "none", "0"):
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--size must be a positive integer or 'original', got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"--size must be a positive integer or 'original', got {text!r}")
+    return value
+
+
+def add_output_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--out`` and ``--size`` to a converter's parser."""
+    parser.add_argument("--out", required=True, help="output folder (images/, masks/, datalist.json)")
+    parser.add_argument(
+        "--size",
+        type=parse_size,
+        default=256,
+        help="side length of the square output images (default 256), or 'original' to keep each image's size",
+    )

@@ -1,0 +1,124 @@
+# Copyright (c) nlcen-monai contributors
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#     http://www.apache.org/licenses/LICENSE-2.0
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""MONAI transform chains for the JSRT and ISBI 2016 datalists (keys ``"image"`` and ``"label"``).
+
+Images stay in the [0, 255] pixel domain as float32, with no normalisation: that belongs to
+:class:`nlcen_monai.networks.nets.PixelNormalizedNet`, so that an attack's ``eps`` is in grey
+levels. Labels come out as float32 {0, 1} of shape (1, H, W). Grey images have exactly 1 channel,
+RGB images 3.
+
+PNG orientation: MONAI's ``PILReader`` swaps the two spatial axes (``reverse_indexing``); images and
+labels go through the same reader, so they stay aligned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from monai.data import ImageReader
+from monai.transforms import (
+    Compose,
+    EnsureChannelFirstd,
+    EnsureTyped,
+    LoadImaged,
+    RandFlipd,
+    RandRotated,
+    Resized,
+)
+
+from nlcen_monai.data.pair_check import CheckImageLabeld
+
+__all__ = ["pixel_domain_transforms", "jsrt_transforms", "isbi2016_transforms"]
+
+KEYS = ("image", "label")
+
+
+def pixel_domain_transforms(
+    spatial_size: int | Sequence[int] = 256,
+    image_channels: int | None = None,
+    image_reader: ImageReader | type | str | None = None,
+) -> list:
+    """Load, check and resize an image/label pair, keeping pixels in [0, 255] (no augmentation).
+
+    Args:
+        spatial_size: output size, an int for a square or (H, W).
+        image_channels: required image channel count (1 or 3), or ``None`` for any.
+        image_reader: reader for the image only (e.g. ``JSRTImageReader`` for ``.IMG`` files);
+            ``None`` lets MONAI choose by suffix. Labels always use MONAI's choice.
+
+    Returns:
+        a list of transforms (wrap it in ``Compose`` or extend it).
+    """
+    size = (int(spatial_size),) * 2 if isinstance(spatial_size, (int, np.integer)) else tuple(spatial_size)
+    if image_reader is None:
+        load = [LoadImaged(KEYS, image_only=True, dtype=np.float32)]
+    else:  # one reader per key: a raw-file reader must not be tried on the PNG label
+        load = [
+            LoadImaged("image", reader=image_reader, image_only=True, dtype=np.float32),
+            LoadImaged("label", image_only=True, dtype=np.float32, allow_missing_keys=True),
+        ]
+    return load + [
+        EnsureChannelFirstd(KEYS, allow_missing_keys=True),
+        CheckImageLabeld(KEYS, image_channels=image_channels),
+        Resized(KEYS, spatial_size=size, mode=("area", "nearest"), allow_missing_keys=True),
+    ]
+
+
+def jsrt_transforms(
+    train: bool = False,
+    spatial_size: int | Sequence[int] = 256,
+    image_reader: ImageReader | type | str | None = None,
+) -> Compose:
+    """JSRT chest radiographs: 1 grey channel, no augmentation (as in the paper), train or eval.
+
+    Args:
+        train: training or evaluation chain; identical for JSRT, the flag keeps the API symmetric.
+        spatial_size: output size, an int for a square or (H, W).
+        image_reader: reader for the images, e.g. ``JSRTImageReader()`` to read ``.IMG`` directly.
+    """
+    del train  # no augmentation for JSRT (DESIGN section 5)
+    chain = pixel_domain_transforms(spatial_size, image_channels=1, image_reader=image_reader)
+    return Compose(chain + [EnsureTyped(KEYS, dtype=torch.float32, allow_missing_keys=True)])
+
+
+def isbi2016_transforms(
+    train: bool = False,
+    spatial_size: int | Sequence[int] = 256,
+    flip_prob: float = 0.5,
+    rotate_degrees: float = 10.0,
+    rotate_prob: float = 0.5,
+) -> Compose:
+    """ISBI 2016 skin lesions: 3 RGB channels; for training, random flips and small rotations.
+
+    Args:
+        train: add the augmentation (random horizontal and vertical flips, rotations).
+        spatial_size: output size, an int for a square or (H, W).
+        flip_prob: probability of each flip.
+        rotate_degrees: rotations are uniform in [-rotate_degrees, +rotate_degrees].
+        rotate_prob: probability of a rotation.
+    """
+    chain = pixel_domain_transforms(spatial_size, image_channels=3)
+    if train:
+        chain += [
+            RandFlipd(KEYS, prob=flip_prob, spatial_axis=0),
+            RandFlipd(KEYS, prob=flip_prob, spatial_axis=1),
+            RandRotated(
+                KEYS,
+                range_x=float(np.deg2rad(rotate_degrees)),
+                prob=rotate_prob,
+                keep_size=True,
+                mode=("bilinear", "nearest"),
+                padding_mode="reflection",  # same geometry for image and label, no black corners
+            ),
+        ]
+    return Compose(chain + [EnsureTyped(KEYS, dtype=torch.float32)])
