@@ -1,0 +1,117 @@
+# Copyright (c) nlcen-monai contributors
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#     http://www.apache.org/licenses/LICENSE-2.0
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""Write predicted masks as NIfTI and PNG, and a CSV of every file written (inference bundles)."""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Hashable, Sequence
+from pathlib import Path
+
+import numpy as np
+from ignite.engine import Engine, Events
+from monai.config import KeysCollection
+from monai.data import MetaTensor
+from monai.transforms import MapTransform, SaveImage
+
+__all__ = ["SaveSegmentationd", "WrittenFilesCSV"]
+
+WRITTEN_KEY = "written_files"
+
+
+class SaveSegmentationd(MapTransform):
+    """Save each label map under keys once per format with MONAI's SaveImage.
+
+    NIfTI keeps the label values (0, 1, ...); PNG is written as uint8 with the foreground at 255
+    so that it is visible in any viewer. The written paths are recorded in the item's metadata
+    under ``"written_files"`` (``{suffix: path}``) for :class:`WrittenFilesCSV`.
+
+    Args:
+        keys: keys of the label maps to save (channel-first, one channel).
+        output_dir: folder for the written files.
+        output_postfix: appended to the input file name, e.g. case_seg.nii.gz.
+        output_exts: file suffixes to write, each one a MONAI writer knows.
+    """
+
+    def __init__(
+        self,
+        keys: KeysCollection,
+        output_dir: str,
+        output_postfix: str = "seg",
+        output_exts: Sequence[str] = (".nii.gz", ".png"),
+    ) -> None:
+        super().__init__(keys)
+        self.savers = {
+            ext: SaveImage(
+                output_dir=output_dir,
+                output_postfix=output_postfix,
+                output_ext=ext,
+                output_dtype=np.uint8,
+                scale=255 if ext == ".png" else None,
+                resample=False,
+                separate_folder=False,
+                print_log=False,
+                savepath_in_metadict=True,
+            )
+            for ext in output_exts
+        }
+
+    def __call__(self, data: dict) -> dict:
+        d = dict(data)
+        for key in self.key_iterator(d):
+            written = {}
+            for ext, saver in self.savers.items():
+                # a label map has one channel whatever the input had (an RGB input's metadata says
+                # its channels were last, which would make the writers look for them)
+                label = MetaTensor(d[key].as_tensor(), meta=dict(d[key].meta, original_channel_dim=float("nan")))
+                saver(label)
+                written[ext] = label.meta["saved_to"]
+            d[key].meta[WRITTEN_KEY] = written
+        return d
+
+
+class WrittenFilesCSV:
+    """Ignite handler: after the run, write output_file listing each input and the files written for it.
+
+    Columns: image (the source file) then one column per written suffix. The CSV is written to
+    a temporary file and renamed, so a crash never leaves half of it.
+
+    Args:
+        output_file: path of the CSV.
+        key: the output key whose metadata holds ``"written_files"`` (see :class:`SaveSegmentationd`).
+    """
+
+    def __init__(self, output_file: str, key: Hashable = "pred") -> None:
+        self.output_file = Path(output_file)
+        self.key = key
+        self.rows: list[dict] = []
+
+    def attach(self, engine: Engine) -> None:
+        engine.add_event_handler(Events.STARTED, lambda _: self.rows.clear())
+        engine.add_event_handler(Events.ITERATION_COMPLETED, self._collect)
+        engine.add_event_handler(Events.COMPLETED, self._write)
+
+    def _collect(self, engine: Engine) -> None:
+        outputs = engine.state.output if isinstance(engine.state.output, list) else [engine.state.output]
+        for item in outputs:
+            meta = item[self.key].meta
+            self.rows.append({"image": str(meta.get("filename_or_obj", "")), **meta.get(WRITTEN_KEY, {})})
+
+    def _write(self, _engine: Engine) -> None:
+        columns = ["image"] + sorted({k for row in self.rows for k in row if k != "image"})
+        self.output_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.output_file.with_name(self.output_file.name + ".tmp")
+        with open(tmp, "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=columns)
+            writer.writeheader()
+            writer.writerows(self.rows)
+        os.replace(tmp, self.output_file)
