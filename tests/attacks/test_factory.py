@@ -1,0 +1,73 @@
+"""Tests for choosing an attack by name and its sweep."""
+
+from __future__ import annotations
+
+import unittest
+
+import torch
+import torch.nn as nn
+from parameterized import parameterized
+
+from nlcen_monai.attacks import ATTACKS, Attack, get_attack, inverse_target, pgd, sweep, targeted_ifgsm
+
+
+def tiny_net() -> nn.Module:
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.Conv2d(4, 2, 3, padding=1)).double().eval()
+
+
+def data():
+    g = torch.Generator().manual_seed(0)
+    images = (torch.rand(2, 1, 16, 16, generator=g, dtype=torch.float64) * 255).round()
+    return images, (torch.rand(2, 1, 16, 16, generator=g) > 0.5).double()
+
+
+# (name, kwargs, targeted, uses the shared-prefix sweep)
+CASES = [
+    ("targeted_ifgsm", {}, True, True),
+    ("ifgsm", {}, False, True),
+    ("targeted_ifgsm", {"steps": 3}, True, False),
+    ("pgd", {"seed": 0}, False, False),
+    ("pgd", {"seed": 0, "targeted": True}, True, False),
+    ("segpgd", {"seed": 0, "restarts": 2}, False, False),
+]
+
+
+class TestFactory(unittest.TestCase):
+    @parameterized.expand(CASES)
+    def test_get_attack(self, name, kwargs, targeted, sweepable):
+        attack = get_attack(name, **kwargs)
+        self.assertIsInstance(attack, Attack)
+        self.assertEqual(attack.targeted, targeted)
+        self.assertEqual(attack.sweepable, sweepable)
+        net = tiny_net()
+        images, label = data()
+        swept = attack.sweep(net, images, label, [1, 4])
+        for eps in (1, 4):
+            self.assertTrue(torch.equal(swept[float(eps)], attack(net, images, label, eps)))
+
+    def test_label_to_target(self):
+        net = tiny_net()
+        images, label = data()
+        adv = get_attack("targeted_ifgsm")(net, images, label, 4)
+        self.assertTrue(torch.equal(adv, targeted_ifgsm(net, images, inverse_target(label), 4)))
+        adv = get_attack("pgd", seed=1)(net, images, label, 4)
+        self.assertTrue(torch.equal(adv, pgd(net, images, label, 4, seed=1)))
+        custom = get_attack("targeted_ifgsm", target_fn=torch.zeros_like)
+        self.assertTrue(torch.equal(custom(net, images, label, 2), targeted_ifgsm(net, images, 0 * label, 2)))
+
+    def test_sweep_is_the_shared_prefix_one(self):
+        net = tiny_net()
+        images, label = data()
+        out = get_attack("targeted_ifgsm", alpha=0.5).sweep(net, images, label, [1, 3], max_batch=2)
+        expected = sweep(net, images, inverse_target(label), [1, 3], alpha=0.5, max_batch=2)
+        self.assertTrue(all(torch.equal(out[k], expected[k]) for k in expected))
+
+    def test_unknown_name(self):
+        with self.assertRaisesRegex(ValueError, "unknown attack 'fgsm'"):
+            get_attack("fgsm")
+        self.assertEqual(sorted(ATTACKS), ["ifgsm", "pgd", "segpgd", "targeted_ifgsm"])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,143 @@
+"""Tests for the robustness handlers: table (and resume), curves and qualitative panel, end to end."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+import unittest
+from unittest import mock
+
+import torch
+import torch.nn as nn
+from monai.data import DataLoader, Dataset
+from parameterized import parameterized
+
+from nlcen_monai.engines import AdversarialEvaluator
+from nlcen_monai.handlers import AdversarialPanelWriter, RobustnessCurvesWriter, RobustnessTableWriter
+
+
+class CountingThresholdNet(nn.Module):
+    """Foreground where the 3x3 mean exceeds 128; counts the images of its gradient passes."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 2, 3, padding=1)
+        with torch.no_grad():
+            self.conv.weight.zero_()
+            self.conv.weight[1] = 1 / 90
+            self.conv.weight[0] = -1 / 90
+            self.conv.bias.copy_(torch.tensor([128 / 10, -128 / 10]))
+        self.grad_images = 0
+
+    def forward(self, x):
+        if torch.is_grad_enabled() and x.requires_grad:
+            self.grad_images += x.shape[0]
+        return self.conv(x)
+
+
+def loader() -> DataLoader:
+    g = torch.Generator().manual_seed(0)
+    items = []
+    for i in range(4):
+        label = torch.zeros(1, 32, 32)
+        label[:, 6 + i : 22 + i, 8:24] = 1
+        image = label * 24 + 116 + torch.randint(-3, 4, (1, 32, 32), generator=g).float()
+        items.append({"image": image, "label": label})
+    return DataLoader(Dataset(items), batch_size=2)
+
+
+def evaluate(out_dir, epsilons, attack="targeted_ifgsm", panel=True, **kwargs):
+    net = CountingThresholdNet()
+    handlers = [RobustnessTableWriter(out_dir), RobustnessCurvesWriter(out_dir)]
+    if panel:
+        handlers.append(AdversarialPanelWriter(out_dir, eps=16, num_images=2))
+    evaluator = AdversarialEvaluator("cpu", loader(), net, epsilons=epsilons, attack=attack, val_handlers=handlers, **kwargs)
+    evaluator.run()
+    return evaluator, net
+
+
+def read_csv(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+class TestRobustnessHandlers(unittest.TestCase):
+    def test_writes_all_outputs(self):
+        with tempfile.TemporaryDirectory() as d:
+            evaluate(d, [2, 16])
+            self.assertEqual(
+                sorted(os.listdir(d)),
+                ["robustness.csv", "robustness.json", "robustness_curves.png", "robustness_panel_eps16.png"],
+            )
+            rows = read_csv(os.path.join(d, "robustness.csv"))
+            self.assertEqual(list(rows[0]), ["attack", "eps", "dice", "jaccard", "n_images"])
+            self.assertEqual([r["eps"] for r in rows], ["0", "2", "16"])
+            self.assertTrue(all(r["n_images"] == "4" and r["attack"] == "targeted_ifgsm" for r in rows))
+            self.assertGreater(float(rows[0]["dice"]), float(rows[2]["dice"]))
+            with open(os.path.join(d, "robustness.json")) as f:
+                records = json.load(f)
+            self.assertEqual([r["eps"] for r in records], [0.0, 2.0, 16.0])
+            self.assertAlmostEqual(records[2]["dice"], float(rows[2]["dice"]))
+            for png in ("robustness_curves.png", "robustness_panel_eps16.png"):
+                with open(os.path.join(d, png), "rb") as f:
+                    self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
+
+    def test_resume_computes_only_new_intensities(self):
+        with tempfile.TemporaryDirectory() as d:
+            first, _ = evaluate(d, [2, 4], panel=False)
+            old = read_csv(os.path.join(d, "robustness.csv"))
+            second, net = evaluate(d, [2, 4, 8], panel=False)
+            self.assertEqual(second.epsilons, [8.0])
+            self.assertEqual(list(second.state.robustness["results"]), [8.0])
+            self.assertEqual(net.grad_images, 4 * 10)  # 4 images x num_steps(8): nothing recomputed
+            rows = read_csv(os.path.join(d, "robustness.csv"))
+            self.assertEqual([r["eps"] for r in rows], ["0", "2", "4", "8"])
+            self.assertEqual(rows[:3], old)
+            # everything done: no attack at all, table unchanged
+            third, net = evaluate(d, [4, 8], panel=False)
+            self.assertEqual(third.epsilons, [])
+            self.assertEqual(net.grad_images, 0)
+            self.assertEqual(read_csv(os.path.join(d, "robustness.csv")), rows)
+            # another attack name is a separate sweep in the same table
+            evaluate(d, [4], attack="ifgsm", panel=False)
+            rows = read_csv(os.path.join(d, "robustness.csv"))
+            self.assertEqual([(r["attack"], r["eps"]) for r in rows][:2], [("ifgsm", "0"), ("ifgsm", "4")])
+            self.assertEqual(len(rows), 6)
+            self.assertFalse([f for f in os.listdir(d) if f.endswith(".tmp") or f.startswith(".")])
+
+    def test_no_resume_recomputes(self):
+        with tempfile.TemporaryDirectory() as d:
+            evaluate(d, [2], panel=False)
+            net = CountingThresholdNet()
+            evaluator = AdversarialEvaluator(
+                "cpu", loader(), net, epsilons=[2], val_handlers=[RobustnessTableWriter(d, resume=False)]
+            )
+            evaluator.run()
+            self.assertEqual(net.grad_images, 4 * 3)
+
+    @parameterized.expand([("table",), ("curves",), ("panel",)])
+    def test_only_rank_zero_writes(self, which):
+        with tempfile.TemporaryDirectory() as d:
+            handler = {
+                "table": RobustnessTableWriter(d, resume=False),
+                "curves": RobustnessCurvesWriter(d),
+                "panel": AdversarialPanelWriter(d, eps=2),
+            }[which]
+            module = f"nlcen_monai.handlers.{ {'table': 'robustness_table', 'curves': 'robustness_curves', 'panel': 'adversarial_panel'}[which]}"
+            with mock.patch(f"{module}.idist.get_rank", return_value=1):
+                AdversarialEvaluator("cpu", loader(), CountingThresholdNet(), epsilons=[1], val_handlers=[handler]).run()
+            self.assertEqual(os.listdir(d), [])
+
+    def test_curves_with_other_models(self):
+        with tempfile.TemporaryDirectory() as d:
+            other = os.path.join(d, "other")
+            evaluate(other, [2], panel=False)
+            curves = RobustnessCurvesWriter(d, model_name="this", other_models={"other": os.path.join(other, "robustness.csv")})
+            AdversarialEvaluator("cpu", loader(), CountingThresholdNet(), epsilons=[2], val_handlers=[curves]).run()
+            self.assertTrue(os.path.isfile(os.path.join(d, "robustness_curves.png")))
+
+
+if __name__ == "__main__":
+    unittest.main()
