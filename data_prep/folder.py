@@ -14,7 +14,7 @@
 Pairs are matched by name: ``<name><ext>`` with ``<name><mask-suffix><ext2>``, either in one folder
 (e.g. ``case1.png`` + ``case1_mask.png``, the default suffix ``_mask``) or in separate folders
 (``--mask-dir``, where the suffix defaults to nothing: ``images/case1.png`` + ``masks/case1.png``).
-Raster formats are read with PIL, the others (NIfTI, DICOM, NRRD, MetaImage) with ITK. Images
+Raster formats are read with PIL, NIfTI with nibabel, the others (DICOM, NRRD, MetaImage) with ITK. Images
 that are not 8-bit are stretched linearly from their own min..max to 0..255. Masks must be binary
 ({0, 1} or {0, 255}). The train/test split is random and seeded (MONAI's ``partition_dataset``).
 

@@ -10,8 +10,8 @@
 # limitations under the License.
 """Read any 2-D image or mask file into a numpy array, rows first, with errors that name the file.
 
-Raster formats (PNG, JPEG, BMP, GIF, TIFF) go through PIL, everything else (NIfTI, DICOM, NRRD,
-MetaImage, ...) through ITK. Arrays come back in PIL's (rows, columns[, channels]) order, which is
+Raster formats (PNG, JPEG, BMP, GIF, TIFF) go through PIL, NIfTI through nibabel, everything else
+(DICOM, NRRD, MetaImage, ...) through ITK. Arrays come back in PIL's (rows, columns[, channels]) order, which is
 what the converters write back as PNG.
 """
 
@@ -57,6 +57,15 @@ def _read_itk(path: Path) -> np.ndarray:
     return array
 
 
+def _read_nibabel(path: Path) -> np.ndarray:
+    import nibabel as nib
+
+    array = np.asanyarray(nib.load(str(path)).dataobj)
+    while array.ndim > 2 and array.shape[-1] == 1:  # 2-D slice stored with trailing singleton axes
+        array = array[..., 0]
+    return np.swapaxes(array, 0, 1) if array.ndim >= 2 else array  # (x, y) -> rows first, as ITK gives
+
+
 def read_image_2d(path: os.PathLike | str) -> np.ndarray:
     """Read a 2-D image as (rows, columns) or (rows, columns, channels).
 
@@ -70,7 +79,13 @@ def read_image_2d(path: os.PathLike | str) -> np.ndarray:
     if not path.is_file():
         raise BadInputError(f"{path}: file not found.")
     try:
-        array = _read_pil(path) if path.suffix.lower() in RASTER_SUFFIXES else _read_itk(path)
+        name = path.name.lower()
+        if name.endswith(RASTER_SUFFIXES):
+            array = _read_pil(path)
+        elif name.endswith((".nii", ".nii.gz")):
+            array = _read_nibabel(path)  # not ITK: its NIfTI reader turns NaN into 0, hiding bad data
+        else:
+            array = _read_itk(path)
     except Exception as e:  # PIL, ITK and the OS raise many types for a bad file
         raise BadInputError(f"{path}: unreadable image ({type(e).__name__}: {e}).") from e
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] not in (1, 3, 4)):

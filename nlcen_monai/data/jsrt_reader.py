@@ -88,7 +88,8 @@ class JSRTImageReader(ImageReader):
         Args:
             img: the output of :meth:`read`.
         """
-        arrays = [np.moveaxis(a, 0, 1) if self.reverse_indexing else a for a in ensure_tuple(img)]
+        images = img if isinstance(img, (list, tuple)) else [img]  # not ensure_tuple: it would iterate rows
+        arrays = [np.moveaxis(a, 0, 1) if self.reverse_indexing else a for a in images]
         spatial = np.asarray(arrays[0].shape)
         meta = {
             MetaKeys.SPATIAL_SHAPE: spatial,

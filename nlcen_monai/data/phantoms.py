@@ -18,6 +18,8 @@ so they are written here with scikit-image's shape rasterisers and SciPy's Gauss
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from scipy import ndimage
 from skimage.draw import ellipse
@@ -39,7 +41,7 @@ def _smooth_noise(rng: np.random.Generator, shape: tuple[int, ...], sigma: float
     return field / (np.abs(field).max() + 1e-12)
 
 
-def chest_phantom(size: int = 256, rng: np.random.Generator | int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def chest_phantom(size: int = 256, rng: np.random.Generator | int | Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """A chest-radiograph-like grey image and its lung mask.
 
     Air around a bright torso, two dark lung fields with a vertical gradient, a bright heart
@@ -47,7 +49,7 @@ def chest_phantom(size: int = 256, rng: np.random.Generator | int | None = None)
 
     Args:
         size: side length in pixels (at least 16).
-        rng: a NumPy generator or a seed.
+        rng: a NumPy generator or a seed (an int or a sequence of ints).
 
     Returns:
         ``(image, mask)``: uint8 (size, size) grey levels with dark lungs, and uint8 {0, 1} lungs.
@@ -82,12 +84,12 @@ def chest_phantom(size: int = 256, rng: np.random.Generator | int | None = None)
     return np.clip(np.rint(image), 0, 255).astype(np.uint8), lungs.astype(np.uint8)
 
 
-def lesion_phantom(size: int = 256, rng: np.random.Generator | int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def lesion_phantom(size: int = 256, rng: np.random.Generator | int | Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """A dermoscopy-like RGB image with one dark irregular blob (the lesion) and its mask.
 
     Args:
         size: side length in pixels (at least 16).
-        rng: a NumPy generator or a seed.
+        rng: a NumPy generator or a seed (an int or a sequence of ints).
 
     Returns:
         ``(image, mask)``: uint8 (size, size, 3) RGB, and uint8 {0, 1} lesion mask.

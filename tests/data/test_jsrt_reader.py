@@ -1,0 +1,106 @@
+"""Tests for JSRTImageReader: MONAI's LoadImage with an instance, a class, a name, a bundle config."""
+
+from __future__ import annotations
+
+import tempfile
+import unittest
+from pathlib import Path
+
+import numpy as np
+from monai.bundle import ConfigParser
+from monai.transforms import LoadImage, LoadImaged
+from parameterized import parameterized
+
+from nlcen_monai.data import JSRTImageReader, jsrt_to_grey
+
+SHAPE = (6, 10)  # rows, columns: non-square so that an axis swap shows
+
+
+def write_raw(path: Path, shape=SHAPE, seed=0) -> np.ndarray:
+    raw = np.random.default_rng(seed).integers(0, 4096, size=shape, dtype=np.uint16)
+    raw.astype(">u2").tofile(path)
+    return raw
+
+
+# (imports, reader entry of a bundle config)
+BUNDLE_CONFIGS = [
+    ([], {"_target_": "nlcen_monai.data.JSRTImageReader", "shape": list(SHAPE)}),
+    (["$from nlcen_monai.data import JSRTImageReader"], "$JSRTImageReader(shape=(6, 10))"),
+]
+
+
+class TestJSRTImageReader(unittest.TestCase):
+    def setUp(self):
+        self._tmp = tempfile.TemporaryDirectory()
+        self.path = Path(self._tmp.name) / "JPCLN001.IMG"
+        self.raw = write_raw(self.path)
+        # PILReader-compatible orientation: spatial axes swapped
+        self.expected = jsrt_to_grey(self.raw, invert=True).T.astype(np.float32)
+
+    def tearDown(self):
+        self._tmp.cleanup()
+
+    def test_instance(self):
+        image = LoadImage(reader=JSRTImageReader(shape=SHAPE), image_only=True)(self.path)
+        self.assertEqual(tuple(image.shape), SHAPE[::-1])
+        np.testing.assert_array_equal(image.numpy(), self.expected)
+        self.assertEqual(str(image.meta["filename_or_obj"]), str(self.path))
+
+    def test_polarity_and_indexing_options(self):
+        reader = JSRTImageReader(shape=SHAPE, invert=False, reverse_indexing=False)
+        image = LoadImage(reader=reader, image_only=True)(self.path)
+        np.testing.assert_array_equal(image.numpy(), jsrt_to_grey(self.raw, invert=False))
+
+    def test_channel_first_and_stacking(self):
+        second = self.path.with_name("JPCLN002.IMG")
+        write_raw(second, seed=1)
+        data = LoadImaged("image", reader=JSRTImageReader(shape=SHAPE), ensure_channel_first=True)(
+            {"image": [str(self.path), str(second)]}
+        )
+        self.assertEqual(tuple(data["image"].shape), (2,) + SHAPE[::-1])
+        single = LoadImaged("image", reader=JSRTImageReader(shape=SHAPE), ensure_channel_first=True)({"image": self.path})
+        self.assertEqual(tuple(single["image"].shape), (1,) + SHAPE[::-1])
+
+    @parameterized.expand([("JSRTImageReader",), ("nlcen_monai.data.JSRTImageReader",), (JSRTImageReader,)])
+    def test_by_name_or_class(self, reader):
+        full = self.path.with_name("JPCNN001.IMG")
+        raw = write_raw(full, shape=(2048, 2048))
+        image = LoadImaged("image", reader=reader, image_only=True)({"image": full})["image"]
+        np.testing.assert_array_equal(image.numpy(), jsrt_to_grey(raw).T)
+
+    @parameterized.expand(BUNDLE_CONFIGS)
+    def test_bundle_config(self, imports, reader_config):
+        config = {
+            "imports": imports,
+            "reader": reader_config,
+            "load": {"_target_": "LoadImaged", "keys": "image", "reader": "@reader", "image_only": True},
+        }
+        load = ConfigParser(config).get_parsed_content("load")
+        np.testing.assert_array_equal(load({"image": self.path})["image"].numpy(), self.expected)
+
+    def test_verify_suffix(self):
+        reader = JSRTImageReader()
+        self.assertTrue(reader.verify_suffix(self.path))
+        self.assertTrue(reader.verify_suffix("x/JPCLN001.img"))
+        self.assertFalse(reader.verify_suffix("x/JPCLN001.png"))
+        self.path.with_suffix(".hdr").write_bytes(b"")  # an Analyze pair is not JSRT
+        self.assertFalse(reader.verify_suffix(self.path))
+
+    def test_auto_selection_by_suffix(self):
+        image = LoadImage(image_only=True)  # default readers: JSRT is registered for .IMG
+        self.assertIsInstance(image.readers[-1], JSRTImageReader)
+
+    def test_truncated_file_names_the_file(self):
+        self.path.write_bytes(self.path.read_bytes()[:-2])
+        with self.assertRaises(Exception) as ctx:
+            LoadImage(reader=JSRTImageReader(shape=SHAPE))(self.path)
+        self.assertIn(str(self.path), str(ctx.exception))
+        self.assertIn("truncated", str(ctx.exception))
+
+    def test_bad_shape(self):
+        with self.assertRaises(ValueError):
+            JSRTImageReader(shape=(0, 5))
+
+
+if __name__ == "__main__":
+    unittest.main()
