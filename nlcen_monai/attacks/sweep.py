@@ -25,11 +25,14 @@ changes nothing: at ``t < k(eps)`` the margin is at least ``alpha`` (far above r
 and at ``t = k(eps)`` the fork applies the clip itself. ``k`` is computed with a plain
 ``floor(eps / alpha)``; if rounding makes it one too small the fork only starts earlier, which
 is still exact. With ``alpha = 1`` and integer images all arithmetic is exact integers.
-What remains is the model: a fork's gradient is computed in a batch of a different
-composition than in the loop, so equality is bit-exact when the model's per-image outputs do
-not depend on the batch (true for the usual conv/BatchNorm-eval networks in float64; with
-float32 some CPU/GPU kernels change their blocking with the batch size and a sign of a
-near-zero gradient can flip).
+What remains is the model. The trunk's passes see exactly the loop's batch; the forks are
+concatenated intensity-major, so with the default ``max_batch`` (the batch size) each fork
+pass is one intensity's batch, exactly the loop's input, and a deterministic model gives
+bit-identical results in float32 too (``benchmarks/attack_sweep.py`` checks it on NLCEN).
+A larger ``max_batch`` fills the device better but mixes intensities in one pass: then
+equality needs per-image outputs that do not depend on the batch (true for conv/BatchNorm-eval
+networks in float64; in float32 a kernel may change its blocking with the batch size and flip
+the sign of a near-zero gradient).
 """
 
 from __future__ import annotations

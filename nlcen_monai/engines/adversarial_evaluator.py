@@ -70,8 +70,9 @@ class AdversarialEvaluator(SupervisedEvaluator):
             argmax=(True, False), to_onehot=num_classes)``. Unlike ``SupervisedEvaluator`` it is not
             run on ``engine.state.output``.
         epoch_length, non_blocking, prepare_batch, val_handlers, amp, mode, event_names, event_to_attr,
-            decollate, to_kwargs, amp_kwargs: as for MONAI's ``SupervisedEvaluator``. ``amp`` only
-            affects the predictions; the attacks run in the network's dtype.
+            decollate, to_kwargs, amp_kwargs: as for MONAI's ``SupervisedEvaluator``, except that
+            ``decollate`` defaults to False (the metrics are computed inside the iteration). ``amp``
+            only affects the predictions; the attacks run in the network's dtype.
 
     The iteration output (``engine.state.output``) holds the clean "image", "label" and "pred".
     At ``EPOCH_COMPLETED``, ``engine.state.robustness`` is ``{"attack": name, "results": {eps:
