@@ -7,3 +7,4 @@ from .datalists import IMAGE_SUFFIXES, list_images, load_datalist
 from .segmentation_writer import SaveSegmentationd, WrittenFilesCSV
 from .attach import attach_handlers
 from .match_channels import MatchChanneld, match_channels
+from .freeze import freeze_by_prefix, instantiate_and_freeze, load_and_freeze, load_init_checkpoint
