@@ -1,0 +1,165 @@
+# Copyright (c) nlcen-monai contributors
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#     http://www.apache.org/licenses/LICENSE-2.0
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""Train, attack and compare several configurations of one bundle; every configuration writes to ``OUT/<name>/``.
+
+For each configuration the runner
+
+1. trains with ``configs/train.json`` + the configuration's files (+ its training-only files)
+   + the extra overrides, with ``ckpt_dir=OUT/<name>/models`` and ``output_dir=OUT/<name>/eval``;
+2. evaluates clean (the ``eps = 0`` row) and attacked accuracy with ``configs/train.json`` +
+   ``configs/adversarial.json`` + the same files, once per attack, which writes
+   ``OUT/<name>/eval/robustness/robustness.csv`` (and the bundle's own curves and panel);
+
+then writes ``OUT/comparison.csv`` and the figures under ``OUT/figures/<attack>/``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from nlcen_monai.visualize import read_robustness_csv
+
+from .figures import draw_comparison_figures
+from .results import comparison_rows, write_comparison_csv
+from .spec import RunSpec, check_unique
+from .workflow import describe_network, run_bundle_workflow
+
+__all__ = ["ComparisonRunner"]
+
+logger = logging.getLogger(__name__)
+
+
+class ComparisonRunner:
+    """Run configurations of one MONAI bundle and draw the paper's comparison figures.
+
+    Args:
+        bundle: the bundle folder (with ``configs/train.json`` and ``configs/adversarial.json``).
+        out_dir: the output folder; configuration ``name`` writes to ``out_dir/name/``.
+        extra_overrides: override files stacked after each configuration's files (e.g. ``configs/demo.json``).
+        overrides: ``{id: value}`` applied to every workflow, after all files.
+        attacks: attack names for ``adversarial.json``'s ``attack`` key; None: the bundle's default.
+        epsilons: intensities for ``adversarial.json``'s ``epsilons`` key; None: the bundle's default.
+        skip_train: reuse ``out_dir/name/models/model.pt`` instead of training.
+        skip_eval: reuse ``out_dir/name/eval/robustness/robustness.csv`` instead of attacking.
+    """
+
+    def __init__(
+        self,
+        bundle: str | os.PathLike,
+        out_dir: str | os.PathLike,
+        extra_overrides: Sequence[str | os.PathLike] = (),
+        overrides: Mapping[str, Any] | None = None,
+        attacks: Sequence[str] | None = None,
+        epsilons: Sequence[float] | None = None,
+        skip_train: bool = False,
+        skip_eval: bool = False,
+    ) -> None:
+        self.configs_dir = Path(bundle) / "configs"
+        for name in ("train.json", "adversarial.json"):
+            if not (self.configs_dir / name).is_file():
+                raise FileNotFoundError(f"bundle '{bundle}' has no configs/{name}.")
+        for f in extra_overrides:
+            if not Path(f).is_file():
+                raise FileNotFoundError(f"extra override file '{f}' does not exist.")
+        self.out_dir = Path(out_dir)
+        self.extra_overrides = [str(f) for f in extra_overrides]
+        self.overrides = dict(overrides or {})
+        self.attacks = list(attacks) if attacks else [None]
+        self.epsilons = None if epsilons is None else [float(e) for e in epsilons]
+        self.skip_train = skip_train
+        self.skip_eval = skip_eval
+
+    def ckpt_dir(self, name: str) -> Path:
+        """``out_dir/name/models``: the configuration's checkpoints (``model.pt`` is the best validation one)."""
+        return self.out_dir / name / "models"
+
+    def robustness_csv(self, name: str) -> Path:
+        """``out_dir/name/eval/robustness/robustness.csv``: where ``adversarial.json`` writes the table."""
+        return self.out_dir / name / "eval" / "robustness" / "robustness.csv"
+
+    def _dirs(self, name: str) -> dict[str, str]:
+        return {"ckpt_dir": str(self.ckpt_dir(name)), "output_dir": str(self.out_dir / name / "eval")}
+
+    def _files(self, spec: RunSpec, *bundle_configs: str, train: bool = False) -> list[str]:
+        own = [*spec.files, *(spec.train_files if train else [])]
+        return [*(str(self.configs_dir / c) for c in bundle_configs), *own, *self.extra_overrides]
+
+    def describe(self, spec: RunSpec) -> dict:
+        """The configuration's network settings (``network``, ``nlce``, ``use_nonlocal``, ``use_context``)."""
+        return describe_network(self._files(spec, "train.json"), self.overrides)
+
+    def train(self, spec: RunSpec) -> Path:
+        """Train ``spec`` from scratch and return its ``model.pt``; drops its old robustness table first."""
+        for stale in (self.robustness_csv(spec.name), self.robustness_csv(spec.name).with_suffix(".json")):
+            if stale.exists():
+                logger.info(f"{spec.name}: removing '{stale}' (it belongs to the previous model).")
+                stale.unlink()
+        overrides = {**self.overrides, **spec.train_overrides, **self._dirs(spec.name)}
+        start = time.perf_counter()
+        run_bundle_workflow(self._files(spec, "train.json", train=True), overrides)
+        logger.info(f"{spec.name}: trained in {time.perf_counter() - start:.1f} s.")
+        return self.model_path(spec.name)
+
+    def model_path(self, name: str) -> Path:
+        """``model.pt`` of a configuration; FileNotFoundError when it was not trained."""
+        path = self.ckpt_dir(name) / "model.pt"
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"configuration {name!r} has no trained model '{path}'; train it (drop --skip-train)."
+            )
+        return path
+
+    def evaluate(self, spec: RunSpec) -> list[dict]:
+        """Evaluate ``spec``'s model clean and under every attack; return the rows of its robustness table."""
+        self.model_path(spec.name)
+        for attack in self.attacks:
+            overrides = {**self.overrides, **self._dirs(spec.name)}
+            if attack is not None:
+                overrides["attack"] = attack
+            if self.epsilons is not None:
+                overrides["epsilons"] = self.epsilons
+            start = time.perf_counter()
+            run_bundle_workflow(self._files(spec, "train.json", "adversarial.json"), overrides)
+            elapsed = time.perf_counter() - start
+            logger.info(f"{spec.name}: attack {attack or '(bundle default)'} evaluated in {elapsed:.1f} s.")
+        return read_robustness_csv(self.robustness_csv(spec.name))
+
+    def run_one(self, spec: RunSpec) -> None:
+        """Train (unless ``skip_train``) and evaluate (unless ``skip_eval``) one configuration."""
+        if not self.skip_train:
+            self.train(spec)
+        if not self.skip_eval:
+            self.evaluate(spec)
+
+    def report(self, specs: Sequence[RunSpec]) -> dict[str, Any]:
+        """Write ``out_dir/comparison.csv`` and the figures of every attack found; return their paths."""
+        infos = {s.name: self.describe(s) for s in specs}
+        rows = [r for s in specs for r in comparison_rows(s.name, infos[s.name], self.robustness_csv(s.name))]
+        result: dict[str, Any] = {"csv": write_comparison_csv(rows, self.out_dir / "comparison.csv"), "figures": {}}
+        for attack in sorted({r["attack"] for r in rows}):
+            tables = {s.name: [r for r in rows if r["config"] == s.name and r["attack"] == attack] for s in specs}
+            tables = {n: t for n, t in tables.items() if t}
+            figures_dir = self.out_dir / "figures" / attack
+            result["figures"][attack] = draw_comparison_figures(tables, infos, figures_dir, attack)
+        return result
+
+    def run(self, specs: Sequence[RunSpec]) -> dict[str, Any]:
+        """Run every configuration in order, then :meth:`report`."""
+        check_unique(specs)
+        for spec in specs:
+            logger.info(f"configuration {spec.name}: {spec.files}")
+            self.run_one(spec)
+        return self.report(specs)
