@@ -1,0 +1,210 @@
+"""End-to-end tests of the nlcen_jsrt bundle through monai.bundle on tiny synthetic data.
+
+One module-scoped training run (the demo override: synthetic phantoms at 64 x 64) feeds every test:
+resume, evaluation, adversarial evaluation, inference, TorchScript export and the docs' loading snippet.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bundle_utils import REPO, copy_bundle, run_workflow  # noqa: E402
+
+# keep the runs small: the demo data set, 1 epoch, no progress bar
+FAST = {"epochs": 1, "num_workers": 0, "train#handlers#4#_disabled_": True}
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A copy of the bundle whose models/ holds a model trained for one epoch on the demo data."""
+    work = tmp_path_factory.mktemp("jsrt")
+    bundle = copy_bundle("nlcen_jsrt", work)
+    # checkpoints inside the bundle copy (as a user's bundle would have), data/outputs under work/
+    common = {"ckpt_dir": str(bundle / "models"), "output_dir": str(work / "eval"), **FAST}
+    workflow = run_workflow(bundle, ["train.json"], work, **common)
+    return {"work": work, "bundle": bundle, "common": common, "workflow": workflow}
+
+
+def test_train_writes_state_dict_checkpoints(trained):
+    models = trained["bundle"] / "models"
+    assert (models / "model.pt").is_file()
+    assert (models / "checkpoint_epoch=1.pt").is_file()
+    ckpt = torch.load(models / "checkpoint_epoch=1.pt", weights_only=True)  # state dicts only
+    assert set(ckpt) == {"model", "optimizer", "lr_scheduler", "trainer"}
+    assert ckpt["trainer"]["iteration"] == ckpt["trainer"]["epoch_length"]  # one epoch done
+    assert trained["workflow"].parser.get_parsed_content("train#trainer").state.epoch == 1
+
+
+def test_resume_continues_from_last_checkpoint(trained):
+    override = dict(trained["common"], epochs=2, resume=True)
+    workflow = run_workflow(trained["bundle"], ["train.json"], trained["work"], **override)
+    state = workflow.parser.get_parsed_content("train#trainer").state
+    assert state.epoch == 2
+    assert state.iteration == 2 * state.epoch_length  # epoch 1 was restored, not run again
+    ckpt = torch.load(trained["bundle"] / "models" / "checkpoint_epoch=2.pt", weights_only=True)
+    assert ckpt["trainer"]["iteration"] == 2 * ckpt["trainer"]["epoch_length"]
+
+
+def test_evaluate_writes_per_image_and_mean_metrics(trained):
+    run_workflow(trained["bundle"], ["train.json", "evaluate.json"], trained["work"], **trained["common"])
+    out = trained["work"] / "eval"
+    with open(out / "val_mean_dice_raw.csv") as f:
+        rows = list(csv.reader(f))
+    assert rows[0][0] == "filename" and len(rows) == 1 + 8  # the 8 synthetic test images
+    metrics = dict(line.split(",") for line in (out / "metrics.csv").read_text().split("\n") if line)
+    assert set(metrics) == {"val_mean_dice", "val_mean_iou"}
+    assert 0.0 <= float(metrics["val_mean_iou"]) <= float(metrics["val_mean_dice"]) <= 1.0
+
+
+def test_adversarial_writes_robustness_outputs(trained):
+    override = dict(trained["common"], epsilons=[1, 4], panel_eps=4)
+    run_workflow(trained["bundle"], ["train.json", "adversarial.json"], trained["work"], **override)
+    out = trained["work"] / "eval" / "robustness"
+    with open(out / "robustness.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [float(r["eps"]) for r in rows] == [0.0, 1.0, 4.0]
+    assert all(r["attack"] == "targeted_ifgsm" and int(r["n_images"]) == 8 for r in rows)
+    assert (out / "robustness.json").is_file()
+    assert (out / "robustness_curves.png").stat().st_size > 0
+    assert (out / "robustness_panel_eps4.png").stat().st_size > 0
+
+
+def test_inference_segments_a_folder(trained):
+    import nibabel as nib
+    from PIL import Image
+
+    inputs = trained["work"] / "new_images"
+    inputs.mkdir()
+    rng = np.random.default_rng(0)
+    Image.fromarray((rng.random((70, 90)) * 255).astype(np.uint8)).save(inputs / "grey.png")
+    Image.fromarray((rng.random((64, 64, 3)) * 255).astype(np.uint8)).save(inputs / "colour.jpg")
+    nib.save(nib.Nifti1Image((rng.random((48, 80)) * 255).astype(np.float32), np.eye(4)), inputs / "scan.nii.gz")
+    out = trained["work"] / "predictions"
+    override = {"ckpt_dir": trained["common"]["ckpt_dir"], "input_dir": str(inputs), "output_dir": str(out),
+                "image_size": 64}
+    run_workflow(trained["bundle"], ["inference.json"], trained["work"], demo=False, **override)
+    with open(out / "predictions.csv") as f:
+        rows = {Path(r["image"]).name: r for r in csv.DictReader(f)}
+    assert set(rows) == {"grey.png", "colour.jpg", "scan.nii.gz"}
+    png = np.asarray(Image.open(rows["grey.png"][".png"]))
+    assert png.shape == (70, 90) and set(np.unique(png)) <= {0, 255}  # back at the input size
+    assert nib.load(rows["scan.nii.gz"][".nii.gz"]).shape[:2] == (48, 80)
+
+
+def test_ckpt_export_torchscript_matches_network(trained):
+    bundle = trained["bundle"]
+    ts_path = trained["work"] / "model.ts"
+    cmd = [sys.executable, "-m", "monai.bundle", "ckpt_export", "network_def", "--filepath", str(ts_path),
+           "--ckpt_file", str(bundle / "models" / "model.pt"), "--meta_file", str(bundle / "configs/metadata.json"),
+           "--config_file", str(bundle / "configs/inference.json")]
+    subprocess.run(cmd, check=True, capture_output=True, cwd=REPO)
+    exported = torch.jit.load(str(ts_path))
+    net = _docs_snippet_network(bundle)
+    x = torch.rand(1, 1, 64, 64) * 255
+    with torch.no_grad():
+        torch.testing.assert_close(exported(x), net(x))
+
+
+def test_verify_net_in_out():
+    bundle = REPO / "bundles" / "nlcen_jsrt"
+    cmd = [sys.executable, "-m", "monai.bundle", "verify_net_in_out", "network_def",
+           "--meta_file", str(bundle / "configs/metadata.json"), "--config_file", str(bundle / "configs/inference.json")]
+    result = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "data shape of network is verified with no error" in result.stdout + result.stderr
+
+
+def _docs_snippet_network(bundle: Path) -> torch.nn.Module:
+    """The snippet of bundles/nlcen_jsrt/docs/README.md, run verbatim on the bundle copy."""
+    readme = (REPO / "bundles" / "nlcen_jsrt" / "docs" / "README.md").read_text()
+    snippet = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    snippet = snippet.replace('bundle_dir="bundles"', f'bundle_dir="{bundle.parent}"')
+    namespace: dict = {}
+    exec(compile(snippet, "docs/README.md", "exec"), namespace)
+    return namespace["net"]
+
+
+def test_docs_snippet_loads_trained_network(trained):
+    net = _docs_snippet_network(trained["bundle"])
+    state = torch.load(trained["bundle"] / "models" / "model.pt", weights_only=True)
+    for key, value in net.state_dict().items():
+        torch.testing.assert_close(value, state[key])
+    assert not net.training
+
+
+def test_missing_dataset_dir_is_named(tmp_path):
+    bundle = REPO / "bundles" / "nlcen_jsrt"
+    from monai.bundle import ConfigWorkflow
+
+    workflow = ConfigWorkflow(config_file=str(bundle / "configs" / "train.json"),
+                              meta_file=str(bundle / "configs" / "metadata.json"),
+                              dataset_dir=str(tmp_path / "no_such_dir"), ckpt_dir=str(tmp_path / "m"))
+    workflow.initialize()
+    with pytest.raises(Exception) as info:
+        workflow.run()
+    assert "no_such_dir" in "".join(_chain(info.value))
+
+
+def test_wrong_key_is_named(tmp_path):
+    bundle = REPO / "bundles" / "nlcen_jsrt"
+    from monai.bundle import ConfigWorkflow
+
+    workflow = ConfigWorkflow(config_file=str(bundle / "configs" / "train.json"),
+                              meta_file=str(bundle / "configs" / "metadata.json"),
+                              **{"optimizer#learning_rate": 0.1})  # Adam takes "lr"
+    with pytest.raises(Exception) as info:
+        workflow.parser.get_parsed_content("optimizer")
+    assert "learning_rate" in "".join(_chain(info.value))
+
+
+def _chain(exc: BaseException):
+    while exc is not None:
+        yield str(exc)
+        exc = exc.__cause__ or exc.__context__
+
+
+def test_metadata_has_mandatory_keys():
+    """MONAI's verify_metadata needs its JSON schema from the internet; check the mandatory keys here."""
+    for name, channels in (("nlcen_jsrt", 1), ("nlcen_isbi2016", 3)):
+        meta = json.loads((REPO / "bundles" / name / "configs" / "metadata.json").read_text())
+        for key in ("schema", "version", "changelog", "monai_version", "pytorch_version", "numpy_version",
+                    "required_packages_version", "task", "description", "authors", "copyright",
+                    "network_data_format"):
+            assert key in meta, f"{name}: {key}"
+        assert meta["version"] in meta["changelog"]
+        image = meta["network_data_format"]["inputs"]["image"]
+        for key in ("type", "format", "modality", "num_channels", "spatial_shape", "dtype", "value_range",
+                    "is_patch_data", "channel_def"):
+            assert key in image, f"{name}: inputs.image.{key}"
+        assert image["num_channels"] == channels
+        assert meta["network_data_format"]["outputs"]["pred"]["num_channels"] == 2
+
+
+@pytest.mark.skipif(os.environ.get("NLCEN_SKIP_TORCHRUN") == "1", reason="torchrun test disabled")
+def test_torchrun_two_process_training_agrees(tmp_path):
+    bundle = copy_bundle("nlcen_jsrt", tmp_path)
+    report = tmp_path / "metric_rank{}.txt"
+    configs = [str(bundle / "configs" / c) for c in ("train.json", "multi_gpu_train.json")] + [str(REPO / "configs/demo.json")]
+    finalize = json.dumps([
+        f"$open('{report}'.format(dist.get_rank()), 'w').write(repr(@validate#evaluator.state.metrics['val_mean_dice']))",
+        "$dist.is_initialized() and dist.destroy_process_group()",
+    ])
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "-m", "monai.bundle", "run",
+           "--config_file", repr(configs), "--epochs", "1", "--val_fraction", "0.25",
+           "--num_workers", "0", "--finalize", finalize]
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    result = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    values = [float(Path(str(report).format(rank)).read_text()) for rank in (0, 1)]
+    assert values[0] == values[1]
+    assert (tmp_path / "demo_runs" / "nlcen_jsrt" / "models" / "model.pt").is_file()
