@@ -22,6 +22,7 @@ setup(
         "nibabel>=5.0",
         "itk>=5.3",
         "scikit-image>=0.21",
+        "scipy>=1.10",
         "pillow>=9.0",
         "pyyaml>=6.0",
         # optional in MONAI, required here: bundle CLI, TensorBoard handler, progress bar, figures

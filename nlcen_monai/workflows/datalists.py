@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -42,10 +43,10 @@ def load_datalist(dataset_dir: os.PathLike | str, key: str = "training", datalis
     path = root / datalist
     if not path.is_file():
         raise FileNotFoundError(f"datalist '{path}' does not exist in dataset_dir '{root}'.")
-    items = load_decathlon_datalist(str(path), is_segmentation=True, data_list_key=key, base_dir=str(root))
-    if not items:
-        raise ValueError(f"datalist '{path}' has no items under '{key}'.")
-    return items
+    with open(path) as f:
+        if not json.load(f).get(key):  # checked here: MONAI fails with an IndexError on an empty "test" list
+            raise ValueError(f"datalist '{path}' has no items under '{key}'.")
+    return load_decathlon_datalist(str(path), is_segmentation=True, data_list_key=key, base_dir=str(root))
 
 
 def list_images(input_dir: os.PathLike | str, key: str = "image") -> list[dict]:
