@@ -115,8 +115,9 @@ def test_ckpt_export_torchscript_matches_network(trained):
         torch.testing.assert_close(exported(x), net(x))
 
 
-def test_verify_net_in_out():
-    bundle = REPO / "bundles" / "nlcen_jsrt"
+@pytest.mark.parametrize("name", ["nlcen_jsrt", "nlcen_isbi2016"])
+def test_verify_net_in_out(name):
+    bundle = REPO / "bundles" / name
     cmd = [sys.executable, "-m", "monai.bundle", "verify_net_in_out", "network_def",
            "--meta_file", str(bundle / "configs/metadata.json"), "--config_file", str(bundle / "configs/inference.json")]
     result = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
@@ -208,3 +209,13 @@ def test_torchrun_two_process_training_agrees(tmp_path):
     values = [float(Path(str(report).format(rank)).read_text()) for rank in (0, 1)]
     assert values[0] == values[1]
     assert (tmp_path / "demo_runs" / "nlcen_jsrt" / "models" / "model.pt").is_file()
+
+    # the adversarial sweep with the test set sharded over the two ranks, gathered, written by rank 0
+    configs.insert(2, str(bundle / "configs" / "adversarial.json"))
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "-m", "monai.bundle", "run",
+           "--config_file", repr(configs), "--epsilons", "[1, 4]", "--panel_eps", "4", "--num_workers", "0"]
+    result = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    with open(tmp_path / "demo_runs" / "nlcen_jsrt" / "eval" / "robustness" / "robustness.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [(float(r["eps"]), int(r["n_images"])) for r in rows] == [(0.0, 8), (1.0, 8), (4.0, 8)]
