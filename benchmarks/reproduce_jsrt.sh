@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Reproduce the paper's JSRT experiment on the real radiographs (SCR split: 124 training, 123 test):
 # NLCEN-ResNet-18 and UNet, each with and without NLCE, trained with the nlcen_jsrt bundle,
-# evaluated clean and under the paper's targeted I-FGSM at all 18 intensities, then PGD (random
-# start, restarts) and SegPGD (2 restarts, random start) at eps = 8 and 32 against the same models. Everything goes through
+# evaluated clean and under the paper's targeted I-FGSM at all 18 intensities, then PGD and SegPGD
+# (random start, 2 restarts) at eps = 8 and 32 against the same models. Everything goes through
 # `python -m nlcen_monai.compare`, so each step resumes: a finished model is not retrained with
 # --skip-train, and intensities already in a robustness.csv are not recomputed.
 #
