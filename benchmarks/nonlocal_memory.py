@@ -51,6 +51,9 @@ def measure(variant: str, size: int, channels: int, backward: bool, repeats: int
     x = torch.randn(1, channels, size, size, requires_grad=backward)
     fn = block if variant == "ours" else (lambda t: naive_forward(block, t))
     base = rss_mb()
+    # ru_maxrss is the lifetime peak: if it already exceeds the current size, a smaller forward
+    # pass would not show; such a run is flagged instead of reported as a small figure
+    earlier_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - base
     times = []
     out = None
     for _ in range(repeats):
@@ -62,6 +65,9 @@ def measure(variant: str, size: int, channels: int, backward: bool, repeats: int
         times.append(time.perf_counter() - start)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB -> MB on Linux
     checksum = float(out.detach().double().sum())
+    if peak - base <= earlier_peak + 1.0:
+        raise SystemExit(f"{variant} at {size}: the forward's peak ({peak - base:.1f} MB) does not exceed the "
+                         f"process's earlier peak ({earlier_peak:.1f} MB above the baseline); figure unreliable")
     return {"peak_mb": peak - base, "time_s": sorted(times)[len(times) // 2], "checksum": checksum}
 
 
