@@ -8,6 +8,9 @@
 #
 # usage: benchmarks/reproduce_jsrt.sh [--quick] [--size N] [--epochs N] [--out DIR] [--png-dir DIR]
 #                                     [--skip-train] [--models "nlcen nlcen_wo_nlce unet unet_nlce"]
+#                                     [--test-every K] [--restarts N]
+#   --test-every K   attack every K-th test case only (clean DIC/JSC always use all 123)
+#   --restarts N     PGD/SegPGD restarts (default 2)
 #   --quick     64 x 64, 12 training and 6 test cases, 2 epochs, 3 intensities (a smoke run, < 15 min)
 #   default     256 x 256, 100 epochs (hours on a CPU; use --size 128 --epochs 30 on a 2-core machine)
 # The last step prints the markdown table (clean and every intensity, DIC/JSC per model and attack)
@@ -15,7 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python}
-SIZE=256 EPOCHS=100 OUT=runs/jsrt QUICK=0 SKIP_TRAIN=""
+SIZE=256 EPOCHS=100 OUT=runs/jsrt QUICK=0 SKIP_TRAIN="" TEST_EVERY=1 RESTARTS=2
 PNG_DIR=../shared/data/jsrt_png
 MODELS="nlcen nlcen_wo_nlce unet unet_nlce"
 while [ $# -gt 0 ]; do
@@ -27,6 +30,8 @@ while [ $# -gt 0 ]; do
     --png-dir) PNG_DIR=$2; shift ;;
     --models) MODELS=$2; shift ;;
     --skip-train) SKIP_TRAIN=--skip-train ;;
+    --test-every) TEST_EVERY=$2; shift ;;
+    --restarts) RESTARTS=$2; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -55,17 +60,27 @@ json.dump({"training": absolute(full["training"][:12]), "test": absolute(full["t
 PYEOF
   DATA=$SUB
   PAPER_EPS=(0.5 8 32)
-  STRONG_SET=("attack_kwargs={\"restarts\": 1, \"seed\": 0}")
+  RESTARTS=1
 else
   PAPER_EPS=(0.5 1 2 4 6 8 10 12 14 16 18 20 22 24 26 28 30 32)
-  STRONG_SET=("attack_kwargs={\"restarts\": 2, \"seed\": 0}")
 fi
+STRONG_SET=("attack_kwargs={\"restarts\": $RESTARTS, \"seed\": 0}")
 SET=(dataset_dir="$(cd "$DATA" && pwd)" image_size=$SIZE epochs=$EPOCHS num_workers=0 "train#handlers#4#_disabled_=true")
+ATTACK_SET=("${SET[@]}")
+[ "$TEST_EVERY" = 1 ] || ATTACK_SET+=("test_list=\$nlcen_monai.workflows.load_datalist(@dataset_dir, 'test')[::$TEST_EVERY]")
 
 echo "== train + targeted I-FGSM sweep ($SIZE x $SIZE, $EPOCHS epochs) -> $OUT"
 $PY -m nlcen_monai.compare --bundle bundles/nlcen_jsrt --out "$OUT" --configs "${CONFIGS[@]}" $SKIP_TRAIN \
-  --set "${SET[@]}" --epsilons "${PAPER_EPS[@]}" --attacks targeted_ifgsm
+  --set "${ATTACK_SET[@]}" --epsilons "${PAPER_EPS[@]}" --attacks targeted_ifgsm
 echo "== PGD and SegPGD at eps 8 and 32"
 $PY -m nlcen_monai.compare --bundle bundles/nlcen_jsrt --out "$OUT" --configs "${CONFIGS[@]}" --skip-train \
-  --set "${SET[@]}" "${STRONG_SET[@]}" --epsilons 8 32 --attacks pgd segpgd
+  --set "${ATTACK_SET[@]}" "${STRONG_SET[@]}" --epsilons 8 32 --attacks pgd segpgd
+echo "== clean DIC/JSC on the whole test set"
+for m in $MODELS; do
+  [ -f "$OUT/$m/models/model.pt" ] || continue
+  $PY -m monai.bundle run --config_file "['bundles/nlcen_jsrt/configs/train.json','bundles/nlcen_jsrt/configs/evaluate.json','${CONFIG[$m]}']" \
+    --dataset_dir "$(cd "$DATA" && pwd)" --image_size "$SIZE" --num_workers 0 \
+    --ckpt_dir "$OUT/$m/models" --output_dir "$OUT/$m/eval_clean" > "$OUT/$m/eval_clean.log" 2>&1
+  echo "$m: $(tr '\n' ' ' < "$OUT/$m/eval_clean/metrics.csv")"
+done
 $PY benchmarks/robustness_table.py "$OUT/comparison.csv" --size "$SIZE" | tee "$OUT/table.md"
