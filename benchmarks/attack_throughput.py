@@ -39,7 +39,6 @@ sizes and layouts measured in part 1.
 from __future__ import annotations
 
 import argparse
-import platform
 import time
 from collections.abc import Callable
 
@@ -49,6 +48,7 @@ import torch
 from nlcen_monai.attacks import inverse_target, num_steps, sweep, sweep_plan, targeted_ifgsm
 from nlcen_monai.data.phantoms import chest_phantom
 from nlcen_monai.networks.nets import NLCEN, PixelNormalizedNet
+from timing import machine_facts, resolve_size, rotated
 
 PAPER = [0.5, 1, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32]
 
@@ -69,30 +69,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's choice)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    if args.size is None:
-        args.size = 128 if args.quick else 256
+    resolve_size(parser, args)
     if args.steps is None:
         args.steps = 2 if args.quick else 3
     if args.repeats is None:
         args.repeats = 2 if args.quick else 3
-    if args.size % 32:
-        parser.error(f"--size must be a multiple of 32, got {args.size}")
     return args
-
-
-def machine_facts() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as f:
-            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
-        if names:
-            cpu = f"{names[0]} x {len(names)} logical CPUs"
-    except OSError:
-        pass
-    return (
-        f"torch {torch.__version__}, {torch.get_num_threads()} threads (interop {torch.get_num_interop_threads()}), "
-        f"{cpu}, Python {platform.python_version()}"
-    )
 
 
 def build_model(seed: int, channels_last: bool) -> torch.nn.Module:
@@ -138,8 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     best = {c: float("inf") for c in configs}
     outputs = {}
     for r in range(args.repeats):
-        shift = r % len(configs)
-        for c in configs[shift:] + configs[:shift]:
+        for c in rotated(configs, r):
             t, outputs[c] = timed(lambda c=c: attack(*c))
             best[c] = min(best[c], t)
     print(f"\npart 1: targeted I-FGSM, {args.steps} steps per call, best of {args.repeats} rounds")
@@ -179,9 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         wall = {k: float("inf") for k in runs}
         results = {}
         for r in range(max(args.sweep_repeats, 1)):
-            names = list(runs)
-            shift = r % len(names)
-            for name in names[shift:] + names[:shift]:
+            for name in rotated(list(runs), r):
                 t, results[name] = timed(runs[name])
                 wall[name] = min(wall[name], t)
         print(f"{'run':>22} {'wall s':>8} {'img*iter/s':>11} {'x naive':>8}  identical to naive loop")

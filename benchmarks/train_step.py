@@ -50,7 +50,6 @@ The last line prints ``nlce overhead: X.XX`` (best-of-N step time NLCEN-R18 / FP
 from __future__ import annotations
 
 import argparse
-import platform
 import statistics
 import time
 from collections.abc import Callable
@@ -60,6 +59,7 @@ import torch.nn as nn
 
 from nlcen_monai.losses import NLCENLoss
 from nlcen_monai.networks.nets import NLCEN
+from timing import machine_facts, resolve_size, rotated
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -76,28 +76,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--profile", action="store_true", help="profile one NLCEN step and time the NLCE parts")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    if args.size is None:
-        args.size = 128 if args.quick else 256
+    resolve_size(parser, args)
     if args.repeats is None:
         args.repeats = 3 if args.quick else 5
-    if args.size % 32:
-        parser.error(f"--size must be a multiple of 32, got {args.size}")
     return args
-
-
-def machine_facts() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as f:
-            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
-        if names:
-            cpu = f"{names[0]} x {len(names)} logical CPUs"
-    except OSError:
-        pass
-    return (
-        f"torch {torch.__version__}, {torch.get_num_threads()} threads (interop {torch.get_num_interop_threads()}), "
-        f"{cpu}, Python {platform.python_version()}"
-    )
 
 
 class Variant:
@@ -211,8 +193,7 @@ def main(argv: list[str] | None = None) -> int:
 
     wall = time.perf_counter()
     for r in range(args.repeats):
-        shift = r % len(variants)
-        for v in variants[shift:] + variants[:shift]:
+        for v in rotated(variants, r):
             v.times.append(v.step())
             v.cpu_times.append(v.last_cpu)
     wall = time.perf_counter() - wall

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-import tempfile
+import sys
 import unittest
 from pathlib import Path
 
 import torch
 from parameterized import parameterized
 
-from nlcen_monai.networks.blocks import NLCE
 from nlcen_monai.networks.nets import InvertedNet, UNet
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from net_checks import (  # noqa: E402
+    CASES,
+    check_forward_backward_shape,
+    check_nlce_count_and_place,
+    check_torchscript_round_trip,
+)
+
 TINY = {"features": (16, 8, 8, 4, 4)}
-CASES = [(1, False, (64, 64)), (3, False, (64, 64)), (1, True, (64, 64)), (3, True, (32, 48))]
 
 
 def count_params(net: torch.nn.Module) -> int:
@@ -24,23 +30,13 @@ class TestInvertedNet(unittest.TestCase):
     @parameterized.expand(CASES)
     def test_forward_backward_shape(self, in_channels, nlce, shape):
         net = InvertedNet(in_channels=in_channels, out_channels=2, nlce=nlce, **TINY)
-        x = torch.randn(2, in_channels, *shape, requires_grad=True)
-        out = net(x)
-        self.assertEqual(out.shape, (2, 2, *shape))
-        out[:, 1].sum().backward()
-        self.assertGreater(x.grad.abs().sum().item(), 0.0)
-        with torch.no_grad():
-            self.assertEqual(net.eval()(x).shape, (2, 2, *shape))
+        check_forward_backward_shape(self, net, in_channels, shape)
 
     @parameterized.expand([(False, 0), (True, 1)])
     def test_nlce_count_and_place(self, nlce, expected):
         net = InvertedNet(nlce=nlce, **TINY).eval()
-        self.assertEqual(sum(isinstance(m, NLCE) for m in net.modules()), expected)
-        seen = []
-        net.nlce.register_forward_hook(lambda m, i, o: seen.append(tuple(i[0].shape)))
-        with torch.no_grad():
-            net(torch.randn(1, 1, 64, 64))
-        self.assertEqual(seen, [(1, 4, 8, 8)])  # deepest level: fewest features, 1/8 resolution
+        # deepest level: fewest features, 1/8 resolution
+        check_nlce_count_and_place(self, net, expected, [net.nlce], [(1, 4, 8, 8)])
 
     def test_delayed_subsampling_and_inverted_widths(self):
         net = InvertedNet()
@@ -55,14 +51,7 @@ class TestInvertedNet(unittest.TestCase):
         self.assertLess(count_params(InvertedNet(nlce=True)), count_params(UNet(nlce=True)))
 
     def test_torchscript_round_trip(self):
-        net = InvertedNet(in_channels=3, nlce=True, **TINY).eval()
-        x = torch.randn(2, 3, 64, 64)
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "invertednet.ts"
-            torch.jit.save(torch.jit.script(net), str(path))
-            loaded = torch.jit.load(str(path))
-        with torch.no_grad():
-            torch.testing.assert_close(loaded(x), net(x))
+        check_torchscript_round_trip(InvertedNet(in_channels=3, nlce=True, **TINY).eval(), "invertednet")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import tempfile
+import sys
 import unittest
 from pathlib import Path
 
@@ -12,36 +12,34 @@ from parameterized import parameterized
 from nlcen_monai.networks.blocks import NLCE
 from nlcen_monai.networks.nets import NWCN
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from net_checks import (  # noqa: E402
+    CASES,
+    check_forward_backward_shape,
+    check_nlce_count_and_place,
+    check_torchscript_round_trip,
+)
+
 TINY = {"features": (4, 8, 8, 16)}
-CASES = [(1, False, (64, 64)), (3, False, (64, 64)), (1, True, (64, 64)), (3, True, (32, 48))]
 
 
 class TestNWCN(unittest.TestCase):
     @parameterized.expand(CASES)
     def test_forward_backward_shape(self, in_channels, nlce, shape):
         net = NWCN(in_channels=in_channels, out_channels=2, nlce=nlce, **TINY)
-        x = torch.randn(2, in_channels, *shape, requires_grad=True)
-        out = net(x)
-        self.assertEqual(out.shape, (2, 2, 2, *shape))  # (B, stages, C, H, W), training mode
-        out[:, 0, 1].sum().backward()
-        self.assertGreater(x.grad.abs().sum().item(), 0.0)
+        # (B, stages, C, H, W) in training mode; the refined output's class 1 is backpropagated
+        check_forward_backward_shape(self, net, in_channels, shape, train_shape=(2, 2, 2, *shape),
+                                     select=lambda out: out[:, 0, 1])
         # the refined output's gradient reaches stage 1 through stage 2's input
         self.assertGreater(sum(p.grad.abs().sum().item() for p in net.stage1.parameters() if p.grad is not None), 0)
-        with torch.no_grad():
-            self.assertEqual(net.eval()(x).shape, (2, 2, *shape))
 
     @parameterized.expand([(False, 0), (True, 2)])
     def test_nlce_count_and_place(self, nlce, expected):
         net = NWCN(nlce=nlce, **TINY).eval()
-        self.assertEqual(sum(isinstance(m, NLCE) for m in net.modules()), expected)
         self.assertEqual(isinstance(net.stage1.nlce, NLCE), nlce)
         self.assertEqual(isinstance(net.stage2.nlce, NLCE), nlce)
-        seen = []
-        for stage in (net.stage1, net.stage2):
-            stage.nlce.register_forward_hook(lambda m, i, o: seen.append(tuple(i[0].shape)))
-        with torch.no_grad():
-            net(torch.randn(1, 1, 64, 64))
-        self.assertEqual(seen, [(1, 16, 8, 8)] * 2)  # after each atrous block, 1/8 resolution
+        # after each atrous block, 1/8 resolution
+        check_nlce_count_and_place(self, net, expected, [net.stage1.nlce, net.stage2.nlce], [(1, 16, 8, 8)] * 2)
 
     def test_stage2_refines_stage1(self):
         net = NWCN(in_channels=3, out_channels=3, **TINY).eval()
@@ -59,14 +57,7 @@ class TestNWCN(unittest.TestCase):
             torch.testing.assert_close(stacked[:, 1], net.train().stage1(x))
 
     def test_torchscript_round_trip(self):
-        net = NWCN(in_channels=3, nlce=True, **TINY).eval()
-        x = torch.randn(2, 3, 64, 64)
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "nwcn.ts"
-            torch.jit.save(torch.jit.script(net), str(path))
-            loaded = torch.jit.load(str(path))
-        with torch.no_grad():
-            torch.testing.assert_close(loaded(x), net(x))
+        check_torchscript_round_trip(NWCN(in_channels=3, nlce=True, **TINY).eval(), "nwcn")
 
 
 if __name__ == "__main__":
