@@ -43,7 +43,8 @@ class AdversarialPanelWriter:
         output_dir: the folder of the figure.
         eps: the intensity shown (the paper's Figure 6: 32).
         num_images: how many images of the first batch (at most its size).
-        filename: the PNG file name; default ``robustness_panel_eps<eps>.png``.
+        filename: the PNG file name; default ``robustness_panel_<attack>_eps<eps>.png`` so that the
+            panels of several attacks in one output folder do not overwrite each other.
         title: the figure title (default: the attack's name).
     """
 
@@ -58,7 +59,7 @@ class AdversarialPanelWriter:
         self.output_dir = Path(output_dir)
         self.eps = float(eps)
         self.num_images = int(num_images)
-        self.path = self.output_dir / (filename or f"robustness_panel_eps{self.eps:g}.png")
+        self.filename = filename
         self.title = title
         self._images: torch.Tensor | None = None
         self._label: torch.Tensor | None = None
@@ -86,7 +87,7 @@ class AdversarialPanelWriter:
             clean_pred,
             adv_pred,
             self._label,
-            self.path,
+            self.output_dir / (self.filename or f"robustness_panel_{engine.attack_name}_eps{self.eps:g}.png"),
             eps=self.eps,
             title=self.title or engine.attack_name,
         )

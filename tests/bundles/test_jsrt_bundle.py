@@ -76,7 +76,7 @@ def test_adversarial_writes_robustness_outputs(trained):
     assert all(r["attack"] == "targeted_ifgsm" and int(r["n_images"]) == 8 for r in rows)
     assert (out / "robustness.json").is_file()
     assert (out / "robustness_curves.png").stat().st_size > 0
-    assert (out / "robustness_panel_eps4.png").stat().st_size > 0
+    assert (out / "robustness_panel_targeted_ifgsm_eps4.png").stat().st_size > 0
 
 
 def test_inference_segments_a_folder(trained):

@@ -69,7 +69,7 @@ class TestRobustnessHandlers(unittest.TestCase):
             evaluate(d, [2, 16])
             self.assertEqual(
                 sorted(os.listdir(d)),
-                ["robustness.csv", "robustness.json", "robustness_curves.png", "robustness_panel_eps16.png"],
+                ["robustness.csv", "robustness.json", "robustness_curves.png", "robustness_panel_targeted_ifgsm_eps16.png"],
             )
             rows = read_csv(os.path.join(d, "robustness.csv"))
             self.assertEqual(list(rows[0]), ["attack", "eps", "dice", "jaccard", "n_images"])
@@ -80,7 +80,7 @@ class TestRobustnessHandlers(unittest.TestCase):
                 records = json.load(f)
             self.assertEqual([r["eps"] for r in records], [0.0, 2.0, 16.0])
             self.assertAlmostEqual(records[2]["dice"], float(rows[2]["dice"]))
-            for png in ("robustness_curves.png", "robustness_panel_eps16.png"):
+            for png in ("robustness_curves.png", "robustness_panel_targeted_ifgsm_eps16.png"):
                 with open(os.path.join(d, png), "rb") as f:
                     self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
 
