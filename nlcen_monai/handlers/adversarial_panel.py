@@ -46,6 +46,9 @@ class AdversarialPanelWriter:
         filename: the PNG file name; default ``robustness_panel_<attack>_eps<eps>.png`` so that the
             panels of several attacks in one output folder do not overwrite each other.
         title: the figure title (default: the attack's name).
+        reverse_indexing: the images are in the (x, y) order of MONAI's readers (the default for
+            PNG, JPEG, NIfTI and JSRT ``.IMG``), so the panel swaps the spatial axes back and shows
+            them upright; ``False`` for data already in (row, column) order.
     """
 
     def __init__(
@@ -55,12 +58,14 @@ class AdversarialPanelWriter:
         num_images: int = 1,
         filename: str | None = None,
         title: str | None = None,
+        reverse_indexing: bool = True,
     ) -> None:
         self.output_dir = Path(output_dir)
         self.eps = float(eps)
         self.num_images = int(num_images)
         self.filename = filename
         self.title = title
+        self.reverse_indexing = reverse_indexing
         self._images: torch.Tensor | None = None
         self._label: torch.Tensor | None = None
 
@@ -90,4 +95,5 @@ class AdversarialPanelWriter:
             self.output_dir / (self.filename or f"robustness_panel_{engine.attack_name}_eps{self.eps:g}.png"),
             eps=self.eps,
             title=self.title or engine.attack_name,
+            reverse_indexing=self.reverse_indexing,
         )

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from .plots import plot_adversarial_panel, plot_robustness_curves, save_figure
+from .plots import adversarial_panel_figure, plot_adversarial_panel, plot_robustness_curves, save_figure
 from .table import (
     COLUMNS,
     atomic_write_text,
@@ -26,6 +26,7 @@ from .table import (
 
 __all__ = [
     "COLUMNS",
+    "adversarial_panel_figure",
     "atomic_write_text",
     "done_epsilons",
     "eps_key",

@@ -31,7 +31,7 @@ from matplotlib.figure import Figure
 
 from .table import read_robustness_csv
 
-__all__ = ["save_figure", "plot_robustness_curves", "plot_adversarial_panel"]
+__all__ = ["save_figure", "plot_robustness_curves", "plot_adversarial_panel", "adversarial_panel_figure"]
 
 Source = Union[str, os.PathLike, Sequence[Mapping[str, Any]]]
 
@@ -113,16 +113,22 @@ def _np(x: Any) -> np.ndarray:
     return x.detach().float().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x, dtype=np.float32)
 
 
-def _show_image(ax: Any, img: np.ndarray) -> None:
-    """Show a (C, H, W) [0, 255] image: grey for 1 channel, RGB for 3."""
+def _rows_first(x: np.ndarray, reverse_indexing: bool) -> np.ndarray:
+    """Swap the last two axes of a MONAI-ordered (..., x, y) array so that rows come first, as ``imshow`` expects."""
+    return np.swapaxes(x, -1, -2) if reverse_indexing else x
+
+
+def _show_image(ax: Any, img: np.ndarray, reverse_indexing: bool) -> None:
+    """Show a (C, S1, S2) [0, 255] image: grey for 1 channel, RGB for 3."""
+    img = _rows_first(img, reverse_indexing)
     if img.shape[0] == 3:
         ax.imshow(np.clip(img.transpose(1, 2, 0) / 255.0, 0, 1))
     else:
         ax.imshow(img[0], cmap="gray", vmin=0, vmax=255)
 
 
-def _mask(x: np.ndarray) -> np.ndarray:
-    return x[0] if x.ndim == 3 else x
+def _mask(x: np.ndarray, reverse_indexing: bool) -> np.ndarray:
+    return _rows_first(x[0] if x.ndim == 3 else x, reverse_indexing)
 
 
 def plot_adversarial_panel(
@@ -134,19 +140,41 @@ def plot_adversarial_panel(
     output_path: str | os.PathLike,
     eps: float,
     title: str | None = None,
+    reverse_indexing: bool = True,
 ) -> Path:
     """One row per image: image, perturbation, adversarial image, clean and attacked predictions, ground truth.
 
     Args:
-        images: clean images (N, C, H, W) in [0, 255].
+        images: clean images (N, C, S1, S2) in [0, 255].
         adversarial: adversarial images (N, C, H, W).
-        clean_pred: class indices (N, H, W) or (N, 1, H, W) predicted on the clean images.
+        clean_pred: class indices (N, S1, S2) or (N, 1, S1, S2) predicted on the clean images.
         adv_pred: class indices predicted on the adversarial images.
         label: ground-truth class indices.
         output_path: the PNG file.
         eps: the intensity (for the titles and the perturbation's colour range).
         title: figure title.
+        reverse_indexing: the arrays are in the (x, y) order of MONAI's readers (``PILReader``,
+            ``ITKReader`` and ``JSRTImageReader`` with ``reverse_indexing=True``, NIfTI), so the two
+            spatial axes are swapped back for display and a radiograph is shown upright. ``False``
+            for arrays already in (row, column) order.
     """
+    return save_figure(
+        adversarial_panel_figure(images, adversarial, clean_pred, adv_pred, label, eps, title, reverse_indexing),
+        output_path,
+    )
+
+
+def adversarial_panel_figure(
+    images: Any,
+    adversarial: Any,
+    clean_pred: Any,
+    adv_pred: Any,
+    label: Any,
+    eps: float,
+    title: str | None = None,
+    reverse_indexing: bool = True,
+) -> Figure:
+    """The figure :func:`plot_adversarial_panel` saves (same arguments, less ``output_path``)."""
     images, adversarial = _np(images), _np(adversarial)
     clean_pred, adv_pred, label = _np(clean_pred), _np(adv_pred), _np(label)
     n = images.shape[0]
@@ -156,11 +184,11 @@ def plot_adversarial_panel(
     vmax = max(float(eps), 1e-6)
     for i in range(n):
         delta = (adversarial[i] - images[i]).mean(axis=0)
-        _show_image(axes[i, 0], images[i])
-        axes[i, 1].imshow(delta, cmap="seismic", vmin=-vmax, vmax=vmax)
-        _show_image(axes[i, 2], adversarial[i])
+        _show_image(axes[i, 0], images[i], reverse_indexing)
+        axes[i, 1].imshow(_rows_first(delta, reverse_indexing), cmap="seismic", vmin=-vmax, vmax=vmax)
+        _show_image(axes[i, 2], adversarial[i], reverse_indexing)
         for j, m in zip((3, 4, 5), (clean_pred[i], adv_pred[i], label[i])):
-            axes[i, j].imshow(_mask(m), cmap="gray", vmin=0, vmax=max(1.0, float(np.max(m))))
+            axes[i, j].imshow(_mask(m, reverse_indexing), cmap="gray", vmin=0, vmax=max(1.0, float(np.max(m))))
     for j, name in enumerate(cols):
         axes[0, j].set_title(name, fontsize=8)
     for ax in axes.ravel():
@@ -168,4 +196,4 @@ def plot_adversarial_panel(
         ax.set_yticks([])
     if title:
         fig.suptitle(title)
-    return save_figure(fig, output_path)
+    return fig

@@ -9,7 +9,7 @@ import unittest
 import torch
 from parameterized import parameterized
 
-from nlcen_monai.visualize import plot_adversarial_panel, plot_robustness_curves, write_robustness_table
+from nlcen_monai.visualize import adversarial_panel_figure, plot_adversarial_panel, plot_robustness_curves, write_robustness_table
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -46,6 +46,20 @@ class TestPlots(unittest.TestCase):
             with open(out, "rb") as f:
                 self.assertEqual(f.read(8), PNG)
             self.assertEqual(os.listdir(d), ["p.png"])
+
+    @parameterized.expand([(True,), (False,)])
+    def test_panel_orientation(self, reverse_indexing):
+        """(x, y)-ordered arrays from MONAI's readers are shown rows first; (row, column) ones as they are."""
+        images = torch.arange(24 * 40, dtype=torch.float32).reshape(1, 1, 24, 40) / (24 * 40) * 255
+        masks = (images > 128).long()[:, 0]
+        fig = adversarial_panel_figure(images, images + 1, masks, 1 - masks, masks, eps=1, reverse_indexing=reverse_indexing)
+        axes = fig.axes
+        expected_image = images[0, 0].T if reverse_indexing else images[0, 0]
+        expected_mask = masks[0].T if reverse_indexing else masks[0]
+        torch.testing.assert_close(torch.as_tensor(axes[0].get_images()[0].get_array()), expected_image)
+        torch.testing.assert_close(torch.as_tensor(axes[1].get_images()[0].get_array()), torch.ones(expected_image.shape))
+        for ax, mask in zip(axes[3:6], (expected_mask, 1 - expected_mask, expected_mask)):
+            torch.testing.assert_close(torch.as_tensor(ax.get_images()[0].get_array()).long(), mask)
 
 
 if __name__ == "__main__":
