@@ -2,7 +2,7 @@
 # Reproduce the paper's JSRT experiment on the real radiographs (SCR split: 124 training, 123 test):
 # NLCEN-ResNet-18 and UNet, each with and without NLCE, trained with the nlcen_jsrt bundle,
 # evaluated clean and under the paper's targeted I-FGSM at all 18 intensities, then PGD and SegPGD
-# (random start, 2 restarts) at eps = 8 and 32 against the same models. Everything goes through
+# (2 random starts per image, the worst kept) at eps = 8 and 32 against the same models. Everything goes through
 # `python -m nlcen_monai.compare`, so each step resumes: a finished model is not retrained with
 # --skip-train, and intensities already in a robustness.csv are not recomputed.
 #
@@ -10,7 +10,7 @@
 #                                     [--skip-train] [--models "nlcen nlcen_wo_nlce unet unet_nlce"]
 #                                     [--test-every K] [--restarts N]
 #   --test-every K   attack every K-th test case only (clean DIC/JSC always use all 123)
-#   --restarts N     PGD/SegPGD restarts (default 2)
+#   --restarts N     PGD/SegPGD random starts per image (default 2)
 #   --quick     64 x 64, 12 training and 6 test cases, 2 epochs, 3 intensities (a smoke run, < 15 min)
 #   default     256 x 256, 100 epochs (hours on a CPU; use --size 128 --epochs 30 on a 2-core machine)
 # The last step prints the markdown table (clean and every intensity, DIC/JSC per model and attack)
