@@ -113,22 +113,16 @@ def _np(x: Any) -> np.ndarray:
     return x.detach().float().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x, dtype=np.float32)
 
 
-def _rows_first(x: np.ndarray, reverse_indexing: bool) -> np.ndarray:
-    """Swap the last two axes of a MONAI-ordered (..., x, y) array so that rows come first, as ``imshow`` expects."""
-    return np.swapaxes(x, -1, -2) if reverse_indexing else x
-
-
-def _show_image(ax: Any, img: np.ndarray, reverse_indexing: bool) -> None:
-    """Show a (C, S1, S2) [0, 255] image: grey for 1 channel, RGB for 3."""
-    img = _rows_first(img, reverse_indexing)
+def _show_image(ax: Any, img: np.ndarray) -> None:
+    """Show a (C, H, W) [0, 255] image: grey for 1 channel, RGB for 3."""
     if img.shape[0] == 3:
         ax.imshow(np.clip(img.transpose(1, 2, 0) / 255.0, 0, 1))
     else:
         ax.imshow(img[0], cmap="gray", vmin=0, vmax=255)
 
 
-def _mask(x: np.ndarray, reverse_indexing: bool) -> np.ndarray:
-    return _rows_first(x[0] if x.ndim == 3 else x, reverse_indexing)
+def _mask(x: np.ndarray) -> np.ndarray:
+    return x[0] if x.ndim == 3 else x
 
 
 def plot_adversarial_panel(
@@ -146,7 +140,7 @@ def plot_adversarial_panel(
 
     Args:
         images: clean images (N, C, S1, S2) in [0, 255].
-        adversarial: adversarial images (N, C, H, W).
+        adversarial: adversarial images (N, C, S1, S2).
         clean_pred: class indices (N, S1, S2) or (N, 1, S1, S2) predicted on the clean images.
         adv_pred: class indices predicted on the adversarial images.
         label: ground-truth class indices.
@@ -175,8 +169,10 @@ def adversarial_panel_figure(
     reverse_indexing: bool = True,
 ) -> Figure:
     """The figure :func:`plot_adversarial_panel` saves (same arguments, less ``output_path``)."""
-    images, adversarial = _np(images), _np(adversarial)
-    clean_pred, adv_pred, label = _np(clean_pred), _np(adv_pred), _np(label)
+    arrays = [_np(a) for a in (images, adversarial, clean_pred, adv_pred, label)]
+    if reverse_indexing:  # MONAI's (..., x, y) -> (..., rows, columns), as imshow expects
+        arrays = [np.swapaxes(a, -1, -2) for a in arrays]
+    images, adversarial, clean_pred, adv_pred, label = arrays
     n = images.shape[0]
     cols = ("image", f"perturbation (±{eps:g})", f"adversarial ε={eps:g}", "prediction (clean)", "prediction (attacked)", "ground truth")
     fig = Figure(figsize=(2.2 * len(cols), 2.3 * n + 0.4))
@@ -184,11 +180,11 @@ def adversarial_panel_figure(
     vmax = max(float(eps), 1e-6)
     for i in range(n):
         delta = (adversarial[i] - images[i]).mean(axis=0)
-        _show_image(axes[i, 0], images[i], reverse_indexing)
-        axes[i, 1].imshow(_rows_first(delta, reverse_indexing), cmap="seismic", vmin=-vmax, vmax=vmax)
-        _show_image(axes[i, 2], adversarial[i], reverse_indexing)
+        _show_image(axes[i, 0], images[i])
+        axes[i, 1].imshow(delta, cmap="seismic", vmin=-vmax, vmax=vmax)
+        _show_image(axes[i, 2], adversarial[i])
         for j, m in zip((3, 4, 5), (clean_pred[i], adv_pred[i], label[i])):
-            axes[i, j].imshow(_mask(m, reverse_indexing), cmap="gray", vmin=0, vmax=max(1.0, float(np.max(m))))
+            axes[i, j].imshow(_mask(m), cmap="gray", vmin=0, vmax=max(1.0, float(np.max(m))))
     for j, name in enumerate(cols):
         axes[0, j].set_title(name, fontsize=8)
     for ax in axes.ravel():
