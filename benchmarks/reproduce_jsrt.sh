@@ -64,8 +64,9 @@ PYEOF
 else
   PAPER_EPS=(0.5 1 2 4 6 8 10 12 14 16 18 20 22 24 26 28 30 32)
 fi
+DATA=$(cd "$DATA" && pwd)
 STRONG_SET=("attack_kwargs={\"restarts\": $RESTARTS, \"seed\": 0}")
-SET=(dataset_dir="$(cd "$DATA" && pwd)" image_size=$SIZE epochs=$EPOCHS num_workers=0 "train#handlers#4#_disabled_=true")
+SET=(dataset_dir="$DATA" image_size=$SIZE epochs=$EPOCHS num_workers=0 "train#handlers#4#_disabled_=true")
 ATTACK_SET=("${SET[@]}")
 [ "$TEST_EVERY" = 1 ] || ATTACK_SET+=("test_list=\$nlcen_monai.workflows.load_datalist(@dataset_dir, 'test')[::$TEST_EVERY]")
 
@@ -79,7 +80,7 @@ echo "== clean DIC/JSC on the whole test set"
 for m in $MODELS; do
   [ -f "$OUT/$m/models/model.pt" ] || continue
   $PY -m monai.bundle run --config_file "['bundles/nlcen_jsrt/configs/train.json','bundles/nlcen_jsrt/configs/evaluate.json','${CONFIG[$m]}']" \
-    --dataset_dir "$(cd "$DATA" && pwd)" --image_size "$SIZE" --num_workers 0 \
+    --dataset_dir "$DATA" --image_size "$SIZE" --num_workers 0 \
     --ckpt_dir "$OUT/$m/models" --output_dir "$OUT/$m/eval_clean" > "$OUT/$m/eval_clean.log" 2>&1
   echo "$m: $(tr '\n' ' ' < "$OUT/$m/eval_clean/metrics.csv")"
 done
