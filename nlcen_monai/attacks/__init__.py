@@ -1,27 +1,29 @@
-# Copyright (c) nlcen-monai contributors
-# Licensed under the Apache License, Version 2.0 (the "License");
-# you may not use this file except in compliance with the License.
-# You may obtain a copy of the License at
-#     http://www.apache.org/licenses/LICENSE-2.0
-# Unless required by applicable law or agreed to in writing, software
-# distributed under the License is distributed on an "AS IS" BASIS,
-# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-# See the License for the specific language governing permissions and
-# limitations under the License.
-"""Adversarial attacks in the [0, 255] pixel domain: the paper's targeted I-FGSM, its sweep, and stronger ones."""
+"""Adversarial attacks in the [0, 255] pixel domain on any MONAI segmentation network (2-D or 3-D).
+
+Attack objects (what configs build and evaluators call as ``attack(model, images, label, eps)``):
+the paper's :class:`TargetedIFGSM` (with its exact shared-prefix :func:`sweep`), :class:`IFGSM`,
+:class:`PGD`, :class:`SegPGD`, the black-box :class:`TransferAttack`; the functions of the same
+names are the algorithms.
+"""
 
 from __future__ import annotations
 
-from .factory import ATTACKS, Attack, TransferAttack, get_attack, transfer
-from .ifgsm import ifgsm, iterative_fgsm, targeted_ifgsm
-from .pgd import pgd, projected_gradient_descent
-from .segpgd import segpgd, segpgd_loss
+from .base import SegmentationAttack
+from .factory import ATTACKS, get_attack
+from .ifgsm import IFGSM, TargetedIFGSM, ifgsm, iterative_fgsm, targeted_ifgsm
+from .pgd import PGD, pgd, projected_gradient_descent
+from .segpgd import SegPGD, segpgd, segpgd_loss
 from .sweep import sweep, sweep_plan
+from .transfer import TransferAttack
 from .utils import attack_mode, inverse_target, num_steps
 
 __all__ = [
     "ATTACKS",
-    "Attack",
+    "IFGSM",
+    "PGD",
+    "SegPGD",
+    "SegmentationAttack",
+    "TargetedIFGSM",
     "TransferAttack",
     "attack_mode",
     "get_attack",
@@ -36,5 +38,4 @@ __all__ = [
     "sweep",
     "sweep_plan",
     "targeted_ifgsm",
-    "transfer",
 ]

@@ -10,6 +10,9 @@
 # limitations under the License.
 """Iterative FGSM in the [0, 255] pixel domain: the paper's targeted attack (Eq. 6) and the untargeted one.
 
+The functions are the algorithm; :class:`TargetedIFGSM` and :class:`IFGSM` are the attack objects
+that configs build and evaluators call (``attack(model, images, label, eps)``).
+
 Kurakin et al. (2016): ``x_{t+1} = clip_{x, eps}(x_t -/+ alpha * sign(grad_x CE(f(x_t), y)))``,
 also clipped to [0, 255]; ``num_steps(eps, alpha)`` iterations by default. Written by hand
 because no MONAI/Ignite attack exists and torchattacks' BIM floors the step count, works in
@@ -18,13 +21,17 @@ because no MONAI/Ignite attack exists and torchattacks' BIM floors the step coun
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import torch
 import torch.nn as nn
 from monai.utils import convert_to_tensor
 
+from .base import SegmentationAttack
+from .sweep import sweep
 from .utils import as_index_target, attack_mode, cross_entropy_sum, eps_bounds, input_gradient, num_steps, signed_step
 
-__all__ = ["targeted_ifgsm", "ifgsm", "iterative_fgsm"]
+__all__ = ["targeted_ifgsm", "ifgsm", "iterative_fgsm", "TargetedIFGSM", "IFGSM"]
 
 
 def iterative_fgsm(
@@ -105,3 +112,76 @@ def ifgsm(
         steps: number of iterations; default ``num_steps(eps, alpha)``.
     """
     return iterative_fgsm(model, images, target, eps, alpha=alpha, steps=steps, targeted=False)
+
+
+class TargetedIFGSM(SegmentationAttack):
+    """The paper's targeted I-FGSM as an attack object; its :meth:`sweep` is the exact shared-prefix sweep.
+
+    Args:
+        alpha: step size in grey levels (the paper: 1).
+        steps: iterations; default ``num_steps(eps, alpha)`` (the paper's schedule, which the sweep
+            reproduces exactly; with a fixed count the sweep falls back to one run per intensity).
+        targeted: True (default) descends the CE to ``target_fn(label)``; False is untargeted I-FGSM.
+        target_fn: see :class:`~nlcen_monai.attacks.SegmentationAttack`.
+        name: the table name; default ``"targeted_ifgsm"`` (``"ifgsm"`` when untargeted).
+    """
+
+    name = "targeted_ifgsm"
+    default_targeted = True
+
+    def __init__(
+        self,
+        alpha: float = 1.0,
+        steps: int | None = None,
+        targeted: bool | None = None,
+        target_fn: Callable[[torch.Tensor], torch.Tensor] | None = None,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(targeted=targeted, target_fn=target_fn, name=name)
+        if name is None and not self.targeted:
+            self.name = "ifgsm"
+        self.alpha = float(alpha)
+        self.steps = None if steps is None else int(steps)
+        # the trunk/fork sweep reproduces the default step count only
+        self.sweepable = self.steps is None
+
+    def perturb(self, model: nn.Module, images: torch.Tensor, y: torch.Tensor, eps: float) -> torch.Tensor:
+        return iterative_fgsm(model, images, y, eps, alpha=self.alpha, steps=self.steps, targeted=self.targeted)
+
+    def sweep(
+        self,
+        model: nn.Module,
+        images: torch.Tensor,
+        label: torch.Tensor,
+        epsilons: Sequence[float],
+        max_batch: int | None = None,
+    ) -> dict[float, torch.Tensor]:
+        """Every intensity at once with the shared-prefix sweep (``nlcen_monai.attacks.sweep``) when exact."""
+        if not self.sweepable:
+            return super().sweep(model, images, label, epsilons, max_batch)
+        positive = [float(e) for e in epsilons if float(e) > 0]
+        x0 = convert_to_tensor(images, track_meta=False).detach()
+        swept = sweep(
+            model, x0, self.target_for(label), positive, alpha=self.alpha, max_batch=max_batch, targeted=self.targeted
+        )
+        return {float(e): swept[float(e)] if float(e) > 0 else x0.clone() for e in epsilons}
+
+    def cost(self, eps: float) -> float:
+        """``steps`` or ``num_steps(eps, alpha)`` forward-backward passes per image."""
+        return float(num_steps(float(eps), self.alpha) if self.steps is None else self.steps)
+
+
+class IFGSM(TargetedIFGSM):
+    """Untargeted I-FGSM (the basic iterative method): ascend the CE to the true labels.
+
+    Args:
+        alpha: step size in grey levels.
+        steps: iterations; default ``num_steps(eps, alpha)``.
+        name: the table name; default ``"ifgsm"``.
+    """
+
+    name = "ifgsm"
+    default_targeted = False
+
+    def __init__(self, alpha: float = 1.0, steps: int | None = None, name: str | None = None) -> None:
+        super().__init__(alpha=alpha, steps=steps, targeted=False, name=name)

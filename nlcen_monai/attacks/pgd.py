@@ -25,6 +25,7 @@ import torch
 import torch.nn as nn
 from monai.utils import convert_to_tensor
 
+from .base import SegmentationAttack
 from .utils import (
     PIXEL_MAX,
     PIXEL_MIN,
@@ -38,7 +39,7 @@ from .utils import (
     signed_step,
 )
 
-__all__ = ["pgd", "projected_gradient_descent"]
+__all__ = ["pgd", "projected_gradient_descent", "PGD"]
 
 
 def _random_start(x0: torch.Tensor, eps: float, seed: int | None, restart: int) -> torch.Tensor:
@@ -143,3 +144,59 @@ def pgd(
         targeted=targeted,
         seed=seed,
     )
+
+
+class PGD(SegmentationAttack):
+    """PGD (:func:`pgd`) as an attack object: ``PGD(alpha=..., steps=..., restarts=...)(model, images, label, eps)``.
+
+    Args:
+        alpha: step size in grey levels.
+        steps: iterations per restart; default ``num_steps(eps, alpha)``.
+        restarts: random restarts; per image the most successful one is kept.
+        random_start: start from a uniform random point of the eps-ball.
+        seed: seed of the random starts; None uses the global RNG.
+        targeted: descend towards ``target_fn(label)`` instead of ascending away from the truth.
+        target_fn: see :class:`~nlcen_monai.attacks.SegmentationAttack`.
+        name: the table name; default ``"pgd"``.
+    """
+
+    name = "pgd"
+    strength_attributes = ("steps", "restarts")
+    _function = staticmethod(pgd)
+
+    def __init__(
+        self,
+        alpha: float = 1.0,
+        steps: int | None = None,
+        restarts: int = 1,
+        random_start: bool = True,
+        seed: int | None = None,
+        targeted: bool | None = None,
+        target_fn: Callable[[torch.Tensor], torch.Tensor] | None = None,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(targeted=targeted, target_fn=target_fn, name=name)
+        self.alpha = float(alpha)
+        self.steps = None if steps is None else int(steps)
+        self.restarts = int(restarts)
+        self.random_start = bool(random_start)
+        self.seed = seed
+
+    def perturb(self, model: nn.Module, images: torch.Tensor, y: torch.Tensor, eps: float) -> torch.Tensor:
+        return self._function(
+            model,
+            images,
+            y,
+            eps,
+            alpha=self.alpha,
+            steps=self.steps,
+            restarts=self.restarts,
+            random_start=self.random_start,
+            targeted=self.targeted,
+            seed=self.seed,
+        )
+
+    def cost(self, eps: float) -> float:
+        """``restarts x (steps + 1)`` passes per image (the extra forward pass scores each restart)."""
+        steps = num_steps(float(eps), self.alpha) if self.steps is None else self.steps
+        return float(self.restarts * (steps + 1))

@@ -25,9 +25,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .pgd import projected_gradient_descent
+from .pgd import PGD, projected_gradient_descent
 
-__all__ = ["segpgd", "segpgd_loss"]
+__all__ = ["segpgd", "segpgd_loss", "SegPGD"]
 
 
 def segpgd_loss(y: torch.Tensor, steps: int, targeted: bool = False) -> Callable[[torch.Tensor, int], torch.Tensor]:
@@ -89,3 +89,10 @@ def segpgd(
         targeted=targeted,
         seed=seed,
     )
+
+
+class SegPGD(PGD):
+    """SegPGD (:func:`segpgd`) as an attack object; the same arguments as :class:`~nlcen_monai.attacks.PGD`."""
+
+    name = "segpgd"
+    _function = staticmethod(segpgd)
