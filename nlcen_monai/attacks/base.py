@@ -136,6 +136,10 @@ class SegmentationAttack:
         """
         raise NotImplementedError(f"{type(self).__name__} does not implement cost().")
 
+    def sweep_cost(self, epsilons: Sequence[float]) -> float:
+        """Passes per image of one :meth:`sweep` over ``epsilons``: the sum of the costs unless the sweep shares work."""
+        return float(sum(self.cost(float(e)) for e in epsilons if float(e) > 0))
+
     def strengthened(self, factor: int = 2) -> SegmentationAttack:
         """A copy of this attack with every attribute in ``strength_attributes`` multiplied by ``factor``.
 

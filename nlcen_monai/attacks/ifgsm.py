@@ -28,7 +28,7 @@ import torch.nn as nn
 from monai.utils import convert_to_tensor
 
 from .base import SegmentationAttack
-from .sweep import sweep
+from .sweep import sweep, sweep_plan
 from .utils import as_index_target, attack_mode, cross_entropy_sum, eps_bounds, input_gradient, num_steps, signed_step
 
 __all__ = ["targeted_ifgsm", "ifgsm", "iterative_fgsm", "TargetedIFGSM", "IFGSM"]
@@ -169,6 +169,13 @@ class TargetedIFGSM(SegmentationAttack):
     def cost(self, eps: float) -> float:
         """``steps`` or ``num_steps(eps, alpha)`` forward-backward passes per image."""
         return float(num_steps(float(eps), self.alpha) if self.steps is None else self.steps)
+
+    def sweep_cost(self, epsilons: Sequence[float]) -> float:
+        """The shared-prefix sweep's passes per image: the trunk to the last fork point plus every fork's tail."""
+        if not self.sweepable:
+            return super().sweep_cost(epsilons)
+        plan = sweep_plan([float(e) for e in epsilons if float(e) > 0], self.alpha)
+        return float(max((k for k, _ in plan.values()), default=0) + sum(n - k for k, n in plan.values()))
 
 
 class IFGSM(TargetedIFGSM):

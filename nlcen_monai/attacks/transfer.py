@@ -58,6 +58,9 @@ class TransferAttack(SegmentationAttack):
         """No pass of the evaluated model; the surrogate's passes are counted as the base attack's."""
         return self.attack.cost(eps)
 
+    def sweep_cost(self, epsilons: Sequence[float]) -> float:
+        return self.attack.sweep_cost(epsilons)
+
     def strengthened(self, factor: int = 2) -> TransferAttack:
         return TransferAttack(self.source_model, self.attack.strengthened(factor), name=self.name)
 

@@ -30,7 +30,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from nlcen_monai.visualize import read_robustness_csv
+from nlcen_monai.robustness import read_robustness_csv
 
 from .figures import draw_comparison_figures
 from .results import comparison_rows, write_comparison_csv

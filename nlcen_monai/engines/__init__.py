@@ -1,17 +1,16 @@
-# Copyright (c) nlcen-monai contributors
-# Licensed under the Apache License, Version 2.0 (the "License");
-# you may not use this file except in compliance with the License.
-# You may obtain a copy of the License at
-#     http://www.apache.org/licenses/LICENSE-2.0
-# Unless required by applicable law or agreed to in writing, software
-# distributed under the License is distributed on an "AS IS" BASIS,
-# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-# See the License for the specific language governing permissions and
-# limitations under the License.
 """Ignite engines of nlcen-monai: the adversarial (robustness) evaluator."""
 
 from __future__ import annotations
 
-from .adversarial_evaluator import PAPER_EPSILONS, AdversarialEvaluator
+from .adversarial_evaluator import PAPER_EPSILONS, AdversarialEvaluator, build_attack
+from .adversarial_trainer import AdversarialSupervisedTrainer, unwrap_network
+from .inferer_network import InfererNetwork
 
-__all__ = ["AdversarialEvaluator", "PAPER_EPSILONS"]
+__all__ = [
+    "AdversarialEvaluator",
+    "AdversarialSupervisedTrainer",
+    "InfererNetwork",
+    "PAPER_EPSILONS",
+    "build_attack",
+    "unwrap_network",
+]

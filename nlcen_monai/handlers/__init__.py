@@ -1,19 +1,21 @@
-# Copyright (c) nlcen-monai contributors
-# Licensed under the Apache License, Version 2.0 (the "License");
-# you may not use this file except in compliance with the License.
-# You may obtain a copy of the License at
-#     http://www.apache.org/licenses/LICENSE-2.0
-# Unless required by applicable law or agreed to in writing, software
-# distributed under the License is distributed on an "AS IS" BASIS,
-# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-# See the License for the specific language governing permissions and
-# limitations under the License.
-"""Ignite handlers of nlcen-monai: the robustness table (with resume), the curves and the qualitative panel."""
+"""Ignite handlers of nlcen-monai: per-attack metrics, the robustness tables (with resume), the log, the curves and the panel."""
 
 from __future__ import annotations
 
 from .adversarial_panel import AdversarialPanelWriter
+from .attack_metrics import AttackMeanDice, AttackMeanIoU, AttackOutput
 from .robustness_curves import RobustnessCurvesWriter
+from .robustness_log import log_robustness_metrics, metric_sort_key
 from .robustness_table import RobustnessTableWriter, robustness_rows
 
-__all__ = ["AdversarialPanelWriter", "RobustnessCurvesWriter", "RobustnessTableWriter", "robustness_rows"]
+__all__ = [
+    "AdversarialPanelWriter",
+    "AttackMeanDice",
+    "AttackMeanIoU",
+    "AttackOutput",
+    "RobustnessCurvesWriter",
+    "RobustnessTableWriter",
+    "log_robustness_metrics",
+    "metric_sort_key",
+    "robustness_rows",
+]

@@ -11,8 +11,10 @@
 """Ignite handler that draws the DIC/JSC-vs-intensity curves (paper Figures 4-5 style) when evaluation completes.
 
 A thin wrapper of ``nlcen_monai.visualize.plot_robustness_curves``: the rows are those of the
-CSV (if any) updated with the engine's new results, so the figure is complete after a resumed
-run whatever the order of the handlers; other models' CSVs can be drawn on the same figure.
+CSV (if any) updated with the engine's new results, so the figure is complete after a resumed run
+whatever the order of the handlers. Every attack is drawn (a worst-case ensemble's curve thick,
+beside each member's, the paper's attack among them), the ``check_*`` rows of the gradient-masking
+checks are not curves, and the checks' verdict is printed under the panels.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ from typing import TYPE_CHECKING
 import ignite.distributed as idist
 from ignite.engine import Events
 
+from nlcen_monai.robustness.checks import verdict
+from nlcen_monai.robustness.results import merge_rows, read_robustness_csv
 from nlcen_monai.visualize.plots import plot_robustness_curves
-from nlcen_monai.visualize.table import merge_rows, read_robustness_csv
 
 from .robustness_table import robustness_rows
 
@@ -45,7 +48,7 @@ class RobustnessCurvesWriter:
         csv_filename: the name of this model's CSV in ``output_dir`` (earlier rows to include).
         model_name: the legend label of this model ("" labels lines by attack only).
         other_models: ``{label: path to another robustness.csv}`` drawn on the same figure.
-        attacks: only these attacks (default: all).
+        attacks: only these attacks (default: all but the ``check_*`` rows).
         title: the figure title.
     """
 
@@ -75,6 +78,11 @@ class RobustnessCurvesWriter:
         if idist.get_rank() != 0:
             return
         rows = merge_rows(read_robustness_csv(self.csv_path), robustness_rows(engine))
+        rows = [r for r in rows if not str(r["attack"]).startswith("check_")]
         if not rows:
             return
-        plot_robustness_curves({self.model_name: rows, **self.other_models}, self.path, self.attacks, self.title)
+        state = getattr(engine.state, "robustness", None) or {}
+        note = state.get("verdict") or verdict(None)
+        plot_robustness_curves(
+            {self.model_name: rows, **self.other_models}, self.path, self.attacks, self.title, note=note
+        )

@@ -8,14 +8,16 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
-"""Ignite handler that writes ``robustness.csv``/``robustness.json`` and makes the intensity sweep resume.
+"""Ignite handler that writes the robustness results and makes the evaluation resume from them.
 
-At ``Events.STARTED`` it reads the CSV (rank 0, broadcast to the other ranks with Ignite's
-``idist``) and removes the intensities already recorded for the evaluator's attack from the
-evaluator's list (DESIGN section 7: the sweep resumes from the intensities already written).
-At ``Events.COMPLETED`` rank 0 merges the new rows into the table and rewrites both files
-atomically. Attach it on every rank (it must not be ``_disabled_`` on rank > 0: all ranks
-have to skip the same intensities).
+At ``Events.STARTED`` it reads ``robustness.csv`` and ``robustness_per_image.csv`` (rank 0,
+broadcast to the other ranks with Ignite's ``idist``), removes the intensities already recorded
+for the evaluator's attack from the evaluator's list and hands it the old rows (so the
+gradient-masking checks are judged on the whole table). At ``Events.COMPLETED`` rank 0 merges the
+new rows into ``robustness.csv``, ``robustness_per_image.csv`` and ``robustness.json`` (with the
+checks, the verdict, the attack settings and the passes) through ``nlcen_monai.robustness``.
+Attach it on every rank (it must not be ``_disabled_`` on rank > 0: all ranks have to skip the
+same intensities).
 """
 
 from __future__ import annotations
@@ -29,7 +31,13 @@ from typing import TYPE_CHECKING
 import ignite.distributed as idist
 from ignite.engine import Events
 
-from nlcen_monai.visualize.table import done_epsilons, write_robustness_table
+from nlcen_monai.robustness.results import (
+    done_epsilons,
+    read_per_image_csv,
+    read_robustness_csv,
+    write_per_image_csv,
+    write_robustness_table,
+)
 
 if TYPE_CHECKING:
     from nlcen_monai.engines import AdversarialEvaluator
@@ -38,19 +46,18 @@ __all__ = ["RobustnessTableWriter", "robustness_rows"]
 
 
 def robustness_rows(engine: AdversarialEvaluator) -> list[dict]:
-    """The table rows of the intensities evaluated in the engine's last run (``engine.state.robustness``)."""
-    state = getattr(engine.state, "robustness", None) or {}
-    attack = state.get("attack", getattr(engine, "attack_name", ""))
-    return [{"attack": attack, "eps": eps, **values} for eps, values in state.get("results", {}).items()]
+    """The table rows computed in the engine's last run (``engine.state.robustness["rows"]``)."""
+    return list((getattr(engine.state, "robustness", None) or {}).get("rows", []))
 
 
 class RobustnessTableWriter:
-    """Write the per-intensity DIC/JSC table of an ``AdversarialEvaluator`` and resume from it.
+    """Write ``robustness.csv``, ``robustness_per_image.csv`` and ``robustness.json``, and resume from them.
 
     Args:
         output_dir: the folder of the files.
-        csv_filename: the CSV file name (columns ``attack, eps, dice, jaccard, n_images``).
-        json_filename: the JSON file name (the same rows as a list); None for no JSON.
+        csv_filename: the table (columns ``attack, eps, dice, jaccard, n_images``).
+        json_filename: the JSON report (rows, checks, verdict, settings, passes); None for none.
+        per_image_filename: the per-image table (``case_id, attack, eps, dice, jaccard, source``); None for none.
         resume: skip the intensities already in the CSV for the evaluator's attack name.
     """
 
@@ -59,11 +66,13 @@ class RobustnessTableWriter:
         output_dir: str | os.PathLike = "./eval",
         csv_filename: str = "robustness.csv",
         json_filename: str | None = "robustness.json",
+        per_image_filename: str | None = "robustness_per_image.csv",
         resume: bool = True,
     ) -> None:
         self.output_dir = Path(output_dir)
         self.csv_path = self.output_dir / csv_filename
         self.json_path = None if json_filename is None else self.output_dir / json_filename
+        self.per_image_path = None if per_image_filename is None else self.output_dir / per_image_filename
         self.resume = resume
         self.logger = logging.getLogger(__name__)
 
@@ -75,15 +84,23 @@ class RobustnessTableWriter:
 
     def skip_done(self, engine: AdversarialEvaluator) -> None:
         """Remove from the evaluator the intensities already recorded in the CSV for its attack."""
-        done = done_epsilons(self.csv_path, engine.attack_name) if idist.get_rank() == 0 else []
+        old = {"done": [], "rows": [], "per_image": []}
+        if idist.get_rank() == 0:
+            old["done"] = done_epsilons(self.csv_path, engine.attack_name)
+            old["rows"] = read_robustness_csv(self.csv_path)
+            old["per_image"] = read_per_image_csv(self.per_image_path) if self.per_image_path else []
         if idist.get_world_size() > 1:
-            done = json.loads(idist.broadcast(json.dumps(done), src=0))
-        left = engine.skip_epsilons(done)
-        if done:
-            self.logger.info(f"{self.csv_path}: {engine.attack_name} already done at eps {done}; computing {left}.")
+            old = json.loads(idist.broadcast(json.dumps(old), src=0))
+        left = engine.skip_epsilons(old["done"], rows=old["rows"], per_image=old["per_image"])
+        if old["done"]:
+            self.logger.info(f"{self.csv_path}: {engine.attack_name} already done at eps {old['done']}; computing {left}.")
 
     def __call__(self, engine: AdversarialEvaluator) -> None:
-        """Merge the engine's results into the CSV/JSON (rank 0 only)."""
+        """Merge the engine's results into the files (rank 0 only)."""
         if idist.get_rank() != 0:
             return
-        write_robustness_table(robustness_rows(engine), self.csv_path, self.json_path)
+        state = getattr(engine.state, "robustness", None) or {}
+        if self.per_image_path is not None:
+            write_per_image_csv(state.get("per_image", []), self.per_image_path)
+        extra = {k: state[k] for k in ("attack", "checks", "verdict", "settings", "passes") if k in state}
+        write_robustness_table(state.get("rows", []), self.csv_path, self.json_path, extra=extra)

@@ -11,7 +11,8 @@
 """Robustness figures: DIC/JSC-vs-intensity curves (paper Figures 4, 5, 7, 8) and a qualitative panel (Figure 6).
 
 Uses matplotlib's object-oriented API with the Agg canvas (no pyplot, no global backend
-change), so it runs headless; figures are saved atomically (temporary file + ``os.replace``).
+change), so it runs headless; figures are saved with the package's atomic writer
+(:func:`nlcen_monai.data.atomic.atomic_write`: temporary file + ``os.replace``, mode 0644 under umask 022).
 The curve function takes one or many ``robustness.csv`` files, so a comparison runner can draw
 several models (and attacks) on one figure.
 """
@@ -19,7 +20,6 @@ several models (and attacks) on one figure.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Union
@@ -29,7 +29,8 @@ import torch
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .table import read_robustness_csv
+from nlcen_monai.data.atomic import atomic_write
+from nlcen_monai.robustness.results import read_robustness_csv
 
 __all__ = ["save_figure", "plot_robustness_curves", "plot_adversarial_panel", "adversarial_panel_figure"]
 
@@ -37,26 +38,15 @@ Source = Union[str, os.PathLike, Sequence[Mapping[str, Any]]]
 
 
 def save_figure(fig: Figure, path: str | os.PathLike, dpi: int = 120) -> Path:
-    """Save ``fig`` as PNG at ``path`` atomically (temporary file in the same folder, then ``os.replace``).
+    """Save ``fig`` as PNG at ``path`` atomically, readable like any file ``open()`` writes.
 
     Args:
         fig: a matplotlib figure.
         path: the destination file (its folder is created).
         dpi: resolution.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     FigureCanvasAgg(fig)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".png")
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=dpi, format="png", bbox_inches="tight")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-    return path
+    return atomic_write(path, lambda f: fig.savefig(f, dpi=dpi, format="png", bbox_inches="tight"))
 
 
 def _load(source: Source) -> list[Mapping[str, Any]]:
@@ -72,6 +62,8 @@ def plot_robustness_curves(
     output_path: str | os.PathLike,
     attacks: Sequence[str] | None = None,
     title: str | None = None,
+    note: str | None = None,
+    emphasize: Sequence[str] = ("worst_case",),
 ) -> Path:
     """Two panels, DIC and JSC against the intensity, one line per (model, attack).
 
@@ -81,6 +73,8 @@ def plot_robustness_curves(
         output_path: the PNG file.
         attacks: only these attacks (default: all found).
         title: figure title.
+        note: a line printed under the panels (e.g. the gradient-masking verdict).
+        emphasize: attacks drawn with a thick line (the worst case over an ensemble).
     """
     if not isinstance(sources, Mapping):
         sources = {Path(p).parent.name or Path(p).stem: p for p in sources}
@@ -94,8 +88,9 @@ def plot_robustness_curves(
             pts = sorted((float(r["eps"]), float(r["dice"]), float(r["jaccard"])) for r in rows if r["attack"] == attack)
             eps, dice, jac = zip(*pts)
             name = label if len(names) == 1 and len(tables) > 1 else f"{label} ({attack})" if label else attack
-            axes[0].plot(eps, dice, marker="o", markersize=3, label=name)
-            axes[1].plot(eps, jac, marker="o", markersize=3, label=name)
+            style = {"linewidth": 3.0, "color": "black"} if attack in emphasize and len(tables) == 1 else {}
+            axes[0].plot(eps, dice, marker="o", markersize=3, label=name, **style)
+            axes[1].plot(eps, jac, marker="o", markersize=3, label=name, **style)
             n_lines += 1
     if n_lines == 0:
         raise ValueError(f"no rows to plot in {list(sources)} for attacks {attacks}.")
@@ -106,6 +101,8 @@ def plot_robustness_curves(
         ax.legend(fontsize=8)
     if title:
         fig.suptitle(title)
+    if note:
+        fig.text(0.5, -0.02, note, ha="center", va="top", fontsize=9)
     return save_figure(fig, output_path)
 
 

@@ -1,4 +1,4 @@
-"""Tests for the adversarial evaluator: per-intensity DIC/JSC, resume hooks and bundle-config construction."""
+"""Tests for the adversarial evaluator: per-attack metric handlers, worst case, inferers, 3-D, checks, configs."""
 
 from __future__ import annotations
 
@@ -8,12 +8,15 @@ import torch
 import torch.nn as nn
 from monai.bundle import ConfigParser
 from monai.data import DataLoader, Dataset
+from monai.inferers import SlidingWindowInferer
 from monai.metrics import DiceMetric, MeanIoU
+from monai.networks.nets import UNet
 from monai.networks.utils import one_hot
 from parameterized import parameterized
 
-from nlcen_monai.attacks import get_attack
-from nlcen_monai.engines import PAPER_EPSILONS, AdversarialEvaluator
+from nlcen_monai.attacks import PGD, SegPGD, TargetedIFGSM, TransferAttack, get_attack
+from nlcen_monai.engines import PAPER_EPSILONS, AdversarialEvaluator, InfererNetwork
+from nlcen_monai.robustness import GradientMaskingChecks
 
 
 def threshold_net() -> nn.Module:
@@ -25,6 +28,17 @@ def threshold_net() -> nn.Module:
         net.weight[0] = -1 / 90
         net.bias.copy_(torch.tensor([128 / 10, -128 / 10]))
     return net
+
+
+class RoundedInput(nn.Module):
+    """A deliberately gradient-masked network: its input is rounded first, so every input gradient is zero."""
+
+    def __init__(self, net: nn.Module) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        return self.net(torch.round(x))
 
 
 def blobs(n: int = 4, size: int = 32) -> list[dict]:
@@ -42,8 +56,17 @@ def loader(n: int = 4) -> DataLoader:
     return DataLoader(Dataset(blobs(n)), batch_size=2)
 
 
+def rows_of(evaluator):
+    return {(r["attack"], r["eps"]): r for r in evaluator.state.robustness["rows"]}
+
+
 # (attack, attack_kwargs)
-ATTACK_CASES = [("targeted_ifgsm", {}), ("ifgsm", {}), ("pgd", {"seed": 0, "restarts": 2}), ("segpgd", {"seed": 0})]
+ATTACK_CASES = [
+    ("targeted_ifgsm", {}),
+    ("ifgsm", {}),
+    ("pgd", {"seed": 0, "restarts": 2, "alpha": 2, "steps": 10}),
+    ("segpgd", {"seed": 0, "alpha": 2, "steps": 10}),
+]
 
 
 class TestAdversarialEvaluator(unittest.TestCase):
@@ -54,16 +77,17 @@ class TestAdversarialEvaluator(unittest.TestCase):
         evaluator = AdversarialEvaluator("cpu", loader(), net, epsilons=[16, 2], attack=attack, attack_kwargs=kwargs)
         evaluator.run()
         self.assertTrue(net.training)  # the caller's mode comes back
-        state = evaluator.state.robustness
-        self.assertEqual(state["attack"], attack)
-        self.assertEqual(sorted(state["results"]), [0.0, 2.0, 16.0])
-        clean, strong = state["results"][0.0], state["results"][16.0]
+        rows = rows_of(evaluator)
+        self.assertEqual(sorted(rows), [(attack, 0.0), (attack, 2.0), (attack, 16.0)])
+        clean, strong = rows[(attack, 0.0)], rows[(attack, 16.0)]
         self.assertEqual(clean["n_images"], 4)
         self.assertGreater(clean["dice"], 0.95)
         self.assertLess(strong["dice"], clean["dice"] - 0.2)
         self.assertLess(strong["jaccard"], strong["dice"] + 1e-6)
         self.assertAlmostEqual(evaluator.state.metrics["dice_eps16"], strong["dice"])
         self.assertAlmostEqual(evaluator.state.metrics["jaccard_eps0"], clean["jaccard"])
+        per_image = [r for r in evaluator.state.robustness["per_image"] if r["eps"] == 16.0]
+        self.assertAlmostEqual(sum(r["dice"] for r in per_image) / 4, strong["dice"], places=6)
 
     def test_matches_monai_metrics(self):
         net = threshold_net().eval()
@@ -80,15 +104,16 @@ class TestAdversarialEvaluator(unittest.TestCase):
             ref = one_hot(labels, 2)
             dice = DiceMetric(include_background=False)(pred, ref).mean().item()
             iou = MeanIoU(include_background=False)(pred, ref).mean().item()
-            self.assertAlmostEqual(evaluator.state.robustness["results"][eps]["dice"], dice, places=6)
-            self.assertAlmostEqual(evaluator.state.robustness["results"][eps]["jaccard"], iou, places=6)
+            row = rows_of(evaluator)[("targeted_ifgsm", eps)]
+            self.assertAlmostEqual(row["dice"], dice, places=6)
+            self.assertAlmostEqual(row["jaccard"], iou, places=6)
 
     def test_epsilons_and_skip(self):
         evaluator = AdversarialEvaluator("cpu", loader(), threshold_net(), epsilons=[4, 0.5, 4.0, 0])
         self.assertEqual(evaluator.epsilons, [0.0, 0.5, 4.0])
         self.assertEqual(evaluator.skip_epsilons([0.5000000001, 0]), [4.0])
         evaluator.run()
-        self.assertEqual(list(evaluator.state.robustness["results"]), [4.0])
+        self.assertEqual([r["eps"] for r in evaluator.state.robustness["rows"]], [4.0])
         no_clean = AdversarialEvaluator("cpu", loader(), threshold_net(), epsilons=[1], include_clean=False)
         self.assertEqual(no_clean.epsilons, [1.0])
         self.assertEqual(len(AdversarialEvaluator("cpu", loader(), threshold_net()).epsilons), len(PAPER_EPSILONS) + 1)
@@ -96,23 +121,101 @@ class TestAdversarialEvaluator(unittest.TestCase):
     def test_bad_arguments(self):
         with self.assertRaises(ValueError):
             AdversarialEvaluator("cpu", loader(), threshold_net(), epsilons=[-1])
-        with self.assertRaises(ValueError):
+        with self.assertRaisesRegex(ValueError, "unknown attack"):
             AdversarialEvaluator("cpu", loader(), threshold_net(), attack="nope")
+        with self.assertRaisesRegex(ValueError, "key_metric"):
+            AdversarialEvaluator("cpu", loader(), threshold_net(), epsilons=[2], key_metric="dice_eps3")
+        with self.assertRaisesRegex(ValueError, "attack_kwargs"):
+            AdversarialEvaluator("cpu", loader(), threshold_net(), attack=PGD(), attack_kwargs={"steps": 2})
 
-    def test_transfer_attack(self):
-        target_net = threshold_net()
-        source = threshold_net()
-        evaluator = AdversarialEvaluator(
-            "cpu", loader(), target_net, epsilons=[16], attack="transfer", attack_kwargs={"source_model": source}
+    def test_transfer_from_identical_surrogate_equals_white_box(self):
+        target_net, source = threshold_net(), threshold_net()
+        transfer = AdversarialEvaluator(
+            "cpu", loader(), target_net, epsilons=[16], attack=TransferAttack(source, TargetedIFGSM())
         )
-        evaluator.run()
-        self.assertEqual(evaluator.attack_name, "transfer_targeted_ifgsm")
-        # identical surrogate: the transfer attack is as strong as the white-box one
+        transfer.run()
+        self.assertEqual(transfer.attack_name, "transfer_targeted_ifgsm")
         white = AdversarialEvaluator("cpu", loader(), target_net, epsilons=[16])
         white.run()
-        self.assertEqual(evaluator.state.robustness["results"], white.state.robustness["results"])
+        self.assertEqual(
+            [(r["dice"], r["jaccard"]) for r in transfer.state.robustness["rows"]],
+            [(r["dice"], r["jaccard"]) for r in white.state.robustness["rows"]],
+        )
 
-    def test_bundle_config(self):
+    def test_worst_case_rows_and_key_metric(self):
+        members = [TargetedIFGSM(), PGD(alpha=2, steps=6, seed=0), SegPGD(alpha=2, steps=6, seed=0)]
+        evaluator = AdversarialEvaluator(
+            "cpu", loader(), threshold_net(), epsilons=[4, 12], attack=members, key_metric="dice_eps12"
+        )
+        evaluator.run()
+        rows = rows_of(evaluator)
+        self.assertEqual(evaluator.attack_name, "worst_case")
+        for eps in (4.0, 12.0):
+            for m in members:
+                self.assertLessEqual(rows[("worst_case", eps)]["dice"], rows[(m.name, eps)]["dice"] + 1e-7)
+        self.assertEqual(evaluator.state.key_metric_name, "dice_eps12")
+        self.assertAlmostEqual(evaluator.state.best_metric, rows[("worst_case", 12.0)]["dice"])
+        # per image: the worst case is at most every member that attacked the image
+        per_image = evaluator.state.robustness["per_image"]
+        worst = {(r["case_id"], r["eps"]): r["dice"] for r in per_image if r["attack"] == "worst_case"}
+        for r in per_image:
+            if r["attack"] in {m.name for m in members}:
+                self.assertLessEqual(worst[(r["case_id"], r["eps"])], r["dice"] + 1e-7)
+        self.assertEqual(len({r["case_id"] for r in per_image}), 4)
+        self.assertIn("members", evaluator.state.robustness["settings"]["attack"])
+
+    def test_sliding_window_inferer_is_attacked_through(self):
+        net = threshold_net()
+        inferer = SlidingWindowInferer(roi_size=(16, 16), sw_batch_size=2, overlap=0.25)
+        evaluator = AdversarialEvaluator(
+            "cpu", loader(), net, epsilons=[16], attack=PGD(alpha=2, steps=10, seed=0), inferer=inferer
+        )
+        evaluator.run()
+        rows = rows_of(evaluator)
+        self.assertLess(rows[("pgd", 16.0)]["dice"], rows[("pgd", 0.0)]["dice"] - 0.3)
+        # the same attack on the network-behind-the-inferer, by hand
+        items = blobs()
+        images, labels = torch.stack([d["image"] for d in items]), torch.stack([d["label"] for d in items])
+        model = InfererNetwork(net, inferer)
+        adv = torch.cat([PGD(alpha=2, steps=10, seed=0)(model, images[i : i + 2], labels[i : i + 2], 16) for i in (0, 2)])
+        pred = one_hot(model(adv).argmax(1, keepdim=True), 2)
+        dice = DiceMetric(include_background=False)(pred, one_hot(labels, 2)).mean().item()
+        self.assertAlmostEqual(rows[("pgd", 16.0)]["dice"], dice, places=5)
+
+    def test_worst_case_on_3d_unet(self):
+        torch.manual_seed(0)
+        net = UNet(spatial_dims=3, in_channels=1, out_channels=2, channels=(4, 8), strides=(2,), num_res_units=0)
+        g = torch.Generator().manual_seed(1)
+        items = [
+            {"image": torch.rand(1, 16, 16, 16, generator=g) * 255, "label": (torch.rand(1, 16, 16, 16, generator=g) > 0.5).float()}
+            for _ in range(2)
+        ]
+        evaluator = AdversarialEvaluator(
+            "cpu", DataLoader(Dataset(items), batch_size=2), net, epsilons=[2, 8],
+            attack=[TargetedIFGSM(), PGD(alpha=2, steps=2, seed=0)], checks=GradientMaskingChecks(),
+        )
+        evaluator.run()
+        rows = rows_of(evaluator)
+        self.assertEqual(rows[("worst_case", 8.0)]["n_images"], 2)
+        self.assertIn(("check_unbounded", 255.0), rows)
+
+    def test_masked_network_fails_black_box_check(self):
+        """Rounding the input hides every gradient: white-box attacks stall, transfer does not (check d)."""
+        members = [TargetedIFGSM(), PGD(alpha=2, steps=8, seed=0)]
+
+        def checks():
+            return GradientMaskingChecks(black_box=[TransferAttack(threshold_net(), PGD(alpha=2, steps=8, seed=1), name="transfer")])
+
+        verdicts = {}
+        for name, net in (("plain", threshold_net()), ("masked", RoundedInput(threshold_net()))):
+            evaluator = AdversarialEvaluator("cpu", loader(), net, epsilons=[2, 8, 16], attack=members, checks=checks())
+            evaluator.run()
+            verdicts[name] = evaluator.state.robustness["checks"]
+        self.assertTrue(all(c["passed"] for c in verdicts["plain"].values()), verdicts["plain"])
+        self.assertFalse(verdicts["masked"]["black_box"]["passed"], verdicts["masked"])
+        self.assertGreater(verdicts["masked"]["black_box"]["max_drop"], 0.05)
+
+    def test_bundle_config_builds_attack_objects(self):
         config = {
             "network": {"_target_": "torch.nn.Conv2d", "in_channels": 1, "out_channels": 2, "kernel_size": 3, "padding": 1},
             "evaluator": {
@@ -121,14 +224,11 @@ class TestAdversarialEvaluator(unittest.TestCase):
                 "val_data_loader": "$@loader",
                 "network": "@network",
                 "epsilons": [1, 2],
-                "attack": "pgd",
-                "attack_kwargs": {"restarts": 1, "seed": 0},
-                "postprocessing": {
-                    "_target_": "AsDiscreted",
-                    "keys": ["pred", "label"],
-                    "argmax": [True, False],
-                    "to_onehot": 2,
-                },
+                "attack": [
+                    {"_target_": "nlcen_monai.attacks.TargetedIFGSM"},
+                    {"_target_": "nlcen_monai.attacks.PGD", "steps": 3, "alpha": 1, "seed": 0},
+                ],
+                "checks": {"_target_": "nlcen_monai.robustness.GradientMaskingChecks"},
             },
         }
         parser = ConfigParser(config)
@@ -136,7 +236,8 @@ class TestAdversarialEvaluator(unittest.TestCase):
         evaluator = parser.get_parsed_content("evaluator")
         self.assertIsInstance(evaluator, AdversarialEvaluator)
         evaluator.run()
-        self.assertEqual(sorted(evaluator.state.robustness["results"]), [0.0, 1.0, 2.0])
+        attacks = {r["attack"] for r in evaluator.state.robustness["rows"]}
+        self.assertEqual(attacks, {"worst_case", "targeted_ifgsm", "pgd", "check_unbounded", "check_more_iterations"})
 
 
 if __name__ == "__main__":

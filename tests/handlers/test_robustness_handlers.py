@@ -14,8 +14,10 @@ import torch.nn as nn
 from monai.data import DataLoader, Dataset
 from parameterized import parameterized
 
+from nlcen_monai.attacks import PGD, TargetedIFGSM
 from nlcen_monai.engines import AdversarialEvaluator
-from nlcen_monai.handlers import AdversarialPanelWriter, RobustnessCurvesWriter, RobustnessTableWriter
+from nlcen_monai.handlers import AdversarialPanelWriter, RobustnessCurvesWriter, RobustnessTableWriter, log_robustness_metrics
+from nlcen_monai.robustness import GradientMaskingChecks
 
 
 class CountingThresholdNet(nn.Module):
@@ -69,7 +71,13 @@ class TestRobustnessHandlers(unittest.TestCase):
             evaluate(d, [2, 16])
             self.assertEqual(
                 sorted(os.listdir(d)),
-                ["robustness.csv", "robustness.json", "robustness_curves.png", "robustness_panel_targeted_ifgsm_eps16.png"],
+                [
+                    "robustness.csv",
+                    "robustness.json",
+                    "robustness_curves.png",
+                    "robustness_panel_targeted_ifgsm_eps16.png",
+                    "robustness_per_image.csv",
+                ],
             )
             rows = read_csv(os.path.join(d, "robustness.csv"))
             self.assertEqual(list(rows[0]), ["attack", "eps", "dice", "jaccard", "n_images"])
@@ -77,9 +85,16 @@ class TestRobustnessHandlers(unittest.TestCase):
             self.assertTrue(all(r["n_images"] == "4" and r["attack"] == "targeted_ifgsm" for r in rows))
             self.assertGreater(float(rows[0]["dice"]), float(rows[2]["dice"]))
             with open(os.path.join(d, "robustness.json")) as f:
-                records = json.load(f)
-            self.assertEqual([r["eps"] for r in records], [0.0, 2.0, 16.0])
-            self.assertAlmostEqual(records[2]["dice"], float(rows[2]["dice"]))
+                report = json.load(f)
+            self.assertEqual([r["eps"] for r in report["rows"]], [0.0, 2.0, 16.0])
+            self.assertAlmostEqual(report["rows"][2]["dice"], float(rows[2]["dice"]))
+            self.assertIn("not run", report["verdict"])
+            self.assertEqual(report["passes"]["run"], 4 * (16 + 1 + 4))  # per image: 16 trunk steps, fork tails 1 and 4
+            per_image = read_csv(os.path.join(d, "robustness_per_image.csv"))
+            self.assertEqual(list(per_image[0]), ["case_id", "attack", "eps", "dice", "jaccard", "source"])
+            self.assertEqual(len(per_image), 3 * 4)
+            mean16 = sum(float(r["dice"]) for r in per_image if r["eps"] == "16") / 4
+            self.assertAlmostEqual(mean16, float(rows[2]["dice"]), places=6)
             for png in ("robustness_curves.png", "robustness_panel_targeted_ifgsm_eps16.png"):
                 with open(os.path.join(d, png), "rb") as f:
                     self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
@@ -88,24 +103,46 @@ class TestRobustnessHandlers(unittest.TestCase):
         with tempfile.TemporaryDirectory() as d:
             first, _ = evaluate(d, [2, 4], panel=False)
             old = read_csv(os.path.join(d, "robustness.csv"))
+            old_per_image = read_csv(os.path.join(d, "robustness_per_image.csv"))
             second, net = evaluate(d, [2, 4, 8], panel=False)
             self.assertEqual(second.epsilons, [8.0])
-            self.assertEqual(list(second.state.robustness["results"]), [8.0])
+            self.assertEqual([r["eps"] for r in second.state.robustness["rows"]], [8.0])
             self.assertEqual(net.grad_images, 4 * 10)  # 4 images x num_steps(8): nothing recomputed
             rows = read_csv(os.path.join(d, "robustness.csv"))
             self.assertEqual([r["eps"] for r in rows], ["0", "2", "4", "8"])
             self.assertEqual(rows[:3], old)
-            # everything done: no attack at all, table unchanged
+            per_image = read_csv(os.path.join(d, "robustness_per_image.csv"))
+            self.assertEqual(len(per_image), len(old_per_image) + 4)
+            self.assertTrue(all(r in per_image for r in old_per_image))
+            # everything done: no attack at all, tables unchanged
             third, net = evaluate(d, [4, 8], panel=False)
             self.assertEqual(third.epsilons, [])
             self.assertEqual(net.grad_images, 0)
             self.assertEqual(read_csv(os.path.join(d, "robustness.csv")), rows)
+            self.assertEqual(read_csv(os.path.join(d, "robustness_per_image.csv")), per_image)
             # another attack name is a separate sweep in the same table
             evaluate(d, [4], attack="ifgsm", panel=False)
             rows = read_csv(os.path.join(d, "robustness.csv"))
             self.assertEqual([(r["attack"], r["eps"]) for r in rows][:2], [("ifgsm", "0"), ("ifgsm", "4")])
             self.assertEqual(len(rows), 6)
             self.assertFalse([f for f in os.listdir(d) if f.endswith(".tmp") or f.startswith(".")])
+
+    def test_checks_in_report_and_resumed_judging(self):
+        with tempfile.TemporaryDirectory() as d:
+            members = [TargetedIFGSM(), PGD(alpha=2, steps=6, seed=0)]
+            evaluate(d, [2, 8, 16], attack=members, panel=False, checks=GradientMaskingChecks())
+            with open(os.path.join(d, "robustness.json")) as f:
+                report = json.load(f)
+            self.assertEqual(sorted(report["checks"]), ["black_box", "monotone", "more_iterations", "unbounded"])
+            self.assertIsNone(report["checks"]["black_box"]["passed"])  # no black-box attack configured
+            self.assertIn("not run (black_box)", report["verdict"])
+            self.assertEqual(report["settings"]["attack"]["name"], "worst_case")
+            attacks = {r["attack"] for r in read_csv(os.path.join(d, "robustness.csv"))}
+            self.assertEqual(attacks, {"worst_case", "targeted_ifgsm", "pgd", "check_unbounded", "check_more_iterations"})
+            # a resumed run with nothing left judges the checks on the table already written
+            again, net = evaluate(d, [2, 8, 16], attack=members, panel=False, checks=GradientMaskingChecks())
+            self.assertEqual(net.grad_images, 0)
+            self.assertEqual(again.state.robustness["checks"], report["checks"])
 
     def test_no_resume_recomputes(self):
         with tempfile.TemporaryDirectory() as d:
@@ -116,6 +153,15 @@ class TestRobustnessHandlers(unittest.TestCase):
             )
             evaluator.run()
             self.assertEqual(net.grad_images, 4 * 3)
+
+    def test_log_in_numeric_order(self):
+        evaluator = AdversarialEvaluator("cpu", loader(), CountingThresholdNet(), epsilons=[10, 2])
+        evaluator.run()
+        with self.assertLogs(evaluator.logger, level="INFO") as logs:
+            log_robustness_metrics(evaluator)
+        line = logs.output[0]
+        self.assertLess(line.index("dice@2:"), line.index("dice@10:"))
+        self.assertLess(line.index("dice@0:"), line.index("dice@2:"))
 
     @parameterized.expand([("table",), ("curves",), ("panel",)])
     def test_only_rank_zero_writes(self, which):

@@ -9,7 +9,8 @@ import unittest
 import torch
 from parameterized import parameterized
 
-from nlcen_monai.visualize import adversarial_panel_figure, plot_adversarial_panel, plot_robustness_curves, write_robustness_table
+from nlcen_monai.robustness import write_robustness_table
+from nlcen_monai.visualize import adversarial_panel_figure, plot_adversarial_panel, plot_robustness_curves
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -1,0 +1,113 @@
+"""Tests for the worst-case ensemble: per-image minimum, skipping broken images, chaining intensities, 3-D."""
+
+from __future__ import annotations
+
+import unittest
+
+import torch
+import torch.nn as nn
+from monai.networks.nets import UNet
+
+from nlcen_monai.attacks import IFGSM, PGD, SegPGD, TargetedIFGSM
+from nlcen_monai.attacks.worst_case import WorstCaseAttack, per_image_scores
+
+
+def threshold_net() -> nn.Module:
+    """Foreground where the 3x3 mean exceeds 128: exact on the blobs below, flipped by eps >= ~12."""
+    net = nn.Conv2d(1, 2, 3, padding=1)
+    with torch.no_grad():
+        net.weight.zero_()
+        net.weight[1] = 1 / 90
+        net.weight[0] = -1 / 90
+        net.bias.copy_(torch.tensor([128 / 10, -128 / 10]))
+    return net
+
+
+def blobs(n: int = 4, size: int = 32):
+    g = torch.Generator().manual_seed(0)
+    label = torch.zeros(n, 1, size, size)
+    for i in range(n):
+        label[i, :, 6 + i : 22 + i, 8:24] = 1
+    return label * 24 + 116 + torch.randint(-3, 4, (n, 1, size, size), generator=g).float(), label
+
+
+def members():
+    return [TargetedIFGSM(), PGD(alpha=2, steps=6, seed=0), SegPGD(alpha=2, steps=6, seed=1)]
+
+
+class TestWorstCase(unittest.TestCase):
+    def test_worst_is_at_most_every_member_per_image(self):
+        net, (images, label) = threshold_net(), blobs()
+        result = WorstCaseAttack(members(), skip_broken=False).run(net, images, label, [4, 12])
+        for eps in (4.0, 12.0):
+            self.assertTrue(torch.all((result.images[eps] - images).abs() <= eps + 1e-4))
+            for name, by_eps in result.members.items():
+                scores = by_eps[eps]
+                self.assertEqual(scores.index.tolist(), [0, 1, 2, 3], name)
+                self.assertTrue(torch.all(result.dice[eps] <= scores.dice + 1e-7), name)
+            # the stored scores are those of the stored images
+            pred = net(result.images[eps]).argmax(1, keepdim=True)
+            dice, jac = per_image_scores(pred, label, 2)
+            self.assertTrue(torch.allclose(dice, result.dice[eps]) and torch.allclose(jac, result.jaccard[eps]))
+            self.assertTrue(set(result.source[eps]) <= {"clean", *[m.name for m in members()]} | {
+                f"{m.name}@eps4" for m in members()})
+        self.assertLess(float(result.dice[12.0].mean()), float(result.dice[4.0].mean()))
+
+    def test_chained_intensities_never_rise(self):
+        net, (images, label) = threshold_net(), blobs()
+        result = WorstCaseAttack([PGD(alpha=2, steps=3, seed=0)], skip_broken=False).run(net, images, label, [2, 6, 12])
+        for lo, hi in ((2.0, 6.0), (6.0, 12.0)):
+            self.assertTrue(torch.all(result.dice[hi] <= result.dice[lo]))
+        inherited = [s for s in result.source[12.0] if "@eps" in s]
+        self.assertTrue(all(s.startswith("pgd@eps") for s in inherited))
+
+    def test_skipping_broken_images_counts_saved_passes(self):
+        net, (images, label) = threshold_net(), blobs()
+        cheap, dear = IFGSM(steps=20, alpha=2), PGD(alpha=2, steps=30, seed=0)
+        result = WorstCaseAttack([dear, cheap], broken_dice=0.2).run(net, images, label, [16, 24])
+        self.assertEqual(result.members["ifgsm"][16.0].index.tolist(), [0, 1, 2, 3])  # cheapest first: everything
+        broken = int((result.members["ifgsm"][16.0].dice <= 0.2).sum())
+        self.assertGreater(broken, 0)
+        pgd_at_16 = result.members["pgd"].get(16.0)
+        self.assertEqual(0 if pgd_at_16 is None else len(pgd_at_16.index), 4 - broken)
+        self.assertNotIn(24.0, result.members["pgd"])  # broken at 16: broken at 24, nobody attacks again
+        total = sum(a.cost(e) * 4 for a in (cheap, dear) for e in (16.0, 24.0))
+        self.assertEqual(result.passes_run + result.passes_saved, total)
+        self.assertGreater(result.passes_saved, 0)
+        self.assertTrue(torch.all(result.dice[24.0] <= 0.2))
+
+    def test_initial_candidates(self):
+        net, (images, label) = threshold_net(), blobs()
+        first = WorstCaseAttack(members()).run(net, images, label, [8])
+        again = WorstCaseAttack([PGD(alpha=2, steps=2, seed=5)]).run(net, images, label, [8], initial=first.images[8.0])
+        self.assertTrue(torch.all(again.dice[8.0] <= first.dice[8.0]))
+        self.assertTrue(set(again.source[8.0]) <= {"initial", "pgd"})
+        with self.assertRaisesRegex(ValueError, "ball"):
+            WorstCaseAttack(members()).run(net, images, label, [1], initial=first.images[8.0])
+
+    def test_strengthened_and_names(self):
+        ensemble = WorstCaseAttack(members())
+        stronger = ensemble.strengthened(2)
+        self.assertEqual([(a.steps, a.restarts) for a in stronger.attacks[1:]], [(12, 2), (12, 2)])
+        self.assertEqual([(a.steps, a.restarts) for a in ensemble.attacks[1:]], [(6, 1), (6, 1)])
+        self.assertEqual(ensemble.cost(8), sum(a.cost(8) for a in members()))
+        with self.assertRaisesRegex(ValueError, "distinct names"):
+            WorstCaseAttack([PGD(), PGD()])
+        with self.assertRaisesRegex(ValueError, "at least one"):
+            WorstCaseAttack([])
+
+    def test_three_dimensional_unet(self):
+        torch.manual_seed(0)
+        net = UNet(spatial_dims=3, in_channels=1, out_channels=2, channels=(4, 8), strides=(2,), num_res_units=0).eval()
+        images = torch.rand(2, 1, 16, 16, 16) * 255
+        label = (torch.rand(2, 1, 16, 16, 16) > 0.5).float()
+        result = WorstCaseAttack([TargetedIFGSM(), PGD(steps=2, alpha=2, seed=0)]).run(net, images, label, [2, 4])
+        for eps in (2.0, 4.0):
+            self.assertEqual(result.images[eps].shape, images.shape)
+            self.assertEqual(result.pred[eps].shape, (2, 1, 16, 16, 16))
+            self.assertTrue(torch.all((result.images[eps] - images).abs() <= eps + 1e-4))
+            self.assertTrue(torch.all((result.images[eps] >= 0) & (result.images[eps] <= 255)))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,102 @@
+"""Tests for the robustness results on disk: CSV/JSON round trip, merge, per-image table, modes and clear errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import tempfile
+import unittest
+
+from nlcen_monai.robustness import (
+    done_epsilons,
+    merge_rows,
+    metric_name,
+    read_per_image_csv,
+    read_robustness_csv,
+    read_robustness_json,
+    write_per_image_csv,
+    write_robustness_table,
+)
+
+ROWS = [
+    {"attack": "pgd", "eps": 2.0, "dice": 0.5, "jaccard": 0.4, "n_images": 3},
+    {"attack": "targeted_ifgsm", "eps": 0.5, "dice": 0.9, "jaccard": 0.8, "n_images": 3},
+]
+PER_IMAGE = [
+    {"case_id": "JPCLN002", "attack": "worst_case", "eps": 8.0, "dice": 0.2, "jaccard": 0.1, "source": "apgd_ce"},
+    {"case_id": "JPCLN002", "attack": "apgd_ce", "eps": 8.0, "dice": 0.2, "jaccard": 0.1, "source": ""},
+]
+
+
+class TestResults(unittest.TestCase):
+    def test_round_trip_and_merge(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "sub", "robustness.csv")
+            json_path = os.path.join(d, "sub", "robustness.json")
+            write_robustness_table(ROWS, path, json_path, extra={"verdict": "v1", "checks": {"a": 1}})
+            self.assertEqual(read_robustness_csv(path), ROWS)
+            new = {"attack": "pgd", "eps": 2.0000000001, "dice": 0.1, "jaccard": 0.05, "n_images": 3}
+            merged = write_robustness_table([new], path, json_path, extra=lambda rows: {"verdict": f"{len(rows)} rows"})
+            self.assertEqual(len(merged), 2)
+            self.assertEqual(read_robustness_csv(path)[0]["dice"], 0.1)
+            self.assertEqual(done_epsilons(path, "targeted_ifgsm"), [0.5])
+            self.assertEqual(done_epsilons(os.path.join(d, "missing.csv"), "pgd"), [])
+            content = read_robustness_json(json_path)
+            self.assertEqual(content["rows"][0]["dice"], 0.1)
+            self.assertEqual(content["verdict"], "2 rows")  # the callable sees the merged table
+            self.assertEqual(content["checks"], {"a": 1})  # keys not replaced are kept
+            self.assertEqual(sorted(os.listdir(os.path.join(d, "sub"))), ["robustness.csv", "robustness.json"])
+
+    def test_files_readable_by_the_team(self):
+        with tempfile.TemporaryDirectory() as d:
+            old = os.umask(0o022)
+            try:
+                write_robustness_table(ROWS, os.path.join(d, "r.csv"), os.path.join(d, "r.json"))
+                write_per_image_csv(PER_IMAGE, os.path.join(d, "p.csv"))
+            finally:
+                os.umask(old)
+            for name in ("r.csv", "r.json", "p.csv"):
+                self.assertEqual(stat.S_IMODE(os.stat(os.path.join(d, name)).st_mode), 0o644, name)
+
+    def test_per_image_merge(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "robustness_per_image.csv")
+            write_per_image_csv(PER_IMAGE, path)
+            again = dict(PER_IMAGE[1], dice=0.0, jaccard=0.0)
+            other = dict(PER_IMAGE[1], case_id="JPCLN004", source=None)
+            rows = write_per_image_csv([again, other], path)
+            self.assertEqual(len(rows), 3)
+            read = read_per_image_csv(path)
+            self.assertEqual(read, rows)
+            self.assertEqual([r["dice"] for r in read if r["attack"] == "apgd_ce"], [0.0, 0.2])
+            self.assertEqual(read[-1]["source"], "apgd_ce")
+
+    def test_metric_names(self):
+        self.assertEqual(metric_name("dice", 8), "dice_eps8")
+        self.assertEqual(metric_name("jaccard", 0.5, "apgd_ce"), "jaccard_apgd_ce_eps0.5")
+
+    def test_merge_sorted(self):
+        merged = merge_rows(ROWS[::-1], [])
+        self.assertEqual([r["attack"] for r in merged], ["pgd", "targeted_ifgsm"])
+
+    def test_bad_files_name_the_file(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "robustness.csv")
+            with open(path, "w") as f:
+                f.write("attack,eps,dice\npgd,1,0.5\n")
+            with self.assertRaisesRegex(ValueError, "robustness.csv"):
+                read_robustness_csv(path)
+            with open(path, "w") as f:
+                f.write("attack,eps,dice,jaccard,n_images\npgd,one,0.5,0.4,2\n")
+            with self.assertRaisesRegex(ValueError, "robustness.csv"):
+                read_robustness_csv(path)
+            json_path = os.path.join(d, "robustness.json")
+            with open(json_path, "w") as f:
+                json.dump([{"attack": "pgd"}], f)
+            with self.assertRaisesRegex(ValueError, "robustness.json"):
+                read_robustness_json(json_path)
+
+
+if __name__ == "__main__":
+    unittest.main()
