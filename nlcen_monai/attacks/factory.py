@@ -10,6 +10,10 @@
 # limitations under the License.
 """Attack objects by name: ``get_attack("pgd", steps=50)`` is ``PGD(steps=50)``.
 
+APGD has one name per loss of DESIGN section 4.3 (``"apgd_ce"``, ``"apgd_masked_ce"``,
+``"apgd_targeted_ce"``, ``"apgd_js"``) so that a list of names on the command line covers them;
+``"apgd"`` takes the loss as an argument (``get_attack("apgd", loss="js", targeted=True)``).
+
 Bundle configs build attacks with ``_target_`` (``{"_target_": "nlcen_monai.attacks.PGD", ...}``);
 the names are a short form for the command line (``--attack pgd``) and for the comparison runner.
 """
@@ -18,10 +22,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from .apgd import APGD, APGDJS, APGDMaskedCE, APGDTargetedCE
 from .base import SegmentationAttack
+from .cospgd import CosPGD
 from .ifgsm import IFGSM, TargetedIFGSM
 from .pgd import PGD
 from .segpgd import SegPGD
+from .square import Square
 from .transfer import TransferAttack
 
 __all__ = ["ATTACKS", "get_attack"]
@@ -32,6 +39,13 @@ ATTACKS: dict[str, type[SegmentationAttack]] = {
     "ifgsm": IFGSM,
     "pgd": PGD,
     "segpgd": SegPGD,
+    "cospgd": CosPGD,
+    "apgd": APGD,
+    "apgd_ce": APGD,
+    "apgd_masked_ce": APGDMaskedCE,
+    "apgd_targeted_ce": APGDTargetedCE,
+    "apgd_js": APGDJS,
+    "square": Square,
     "transfer": TransferAttack,
 }
 

@@ -15,6 +15,12 @@ point of the eps-ball (or the clean image with ``random_start=False``) and runs 
 gradient steps projected on the ball and on [0, 255]; per image, the restart whose
 prediction is most successful is kept: the lowest Dice against the true labels (untargeted)
 or the highest Dice against the target (targeted).
+
+The budget (:func:`pgd_budget`): by default ``steps = 50`` of ``alpha = 2.5 eps / steps``, Madry
+et al.'s rule, which lets the iterates travel 2.5 eps in all, enough to cross the ball from a
+random start and still move along its boundary, at any intensity (the paper's one grey level per
+step makes a large ball take as many steps as it has grey levels). ``steps=None`` gives the
+paper's budget instead: ``alpha = 1`` grey level and ``num_steps(eps)`` steps (DESIGN section 4.1).
 """
 
 from __future__ import annotations
@@ -27,29 +33,46 @@ from monai.utils import convert_to_tensor
 
 from .base import SegmentationAttack
 from .utils import (
-    PIXEL_MAX,
-    PIXEL_MIN,
+    MostSuccessful,
     as_index_target,
     attack_mode,
     cross_entropy_sum,
     eps_bounds,
     input_gradient,
+    logits_of,
     num_steps,
-    per_image_dice,
     signed_step,
+    uniform_start,
 )
 
-__all__ = ["pgd", "projected_gradient_descent", "PGD"]
+__all__ = ["pgd", "pgd_budget", "projected_gradient_descent", "PGD", "DEFAULT_STEPS", "MADRY_STEP_FACTOR"]
+
+#: the default number of PGD steps per restart
+DEFAULT_STEPS = 50
+#: the default step is ``MADRY_STEP_FACTOR * eps / steps`` (Madry et al. 2018)
+MADRY_STEP_FACTOR = 2.5
 
 
-def _random_start(x0: torch.Tensor, eps: float, seed: int | None, restart: int) -> torch.Tensor:
-    """``x0 + U(-eps, eps)`` clipped to [0, 255]; drawn on the CPU from ``seed + restart`` when seeded."""
-    if seed is None:
-        noise = torch.rand(x0.shape, dtype=x0.dtype, device=x0.device)
-    else:
-        gen = torch.Generator().manual_seed(int(seed) + restart)
-        noise = torch.rand(x0.shape, dtype=x0.dtype, generator=gen).to(x0.device)
-    return torch.clamp(x0 + (2 * noise - 1) * eps, PIXEL_MIN, PIXEL_MAX)
+def pgd_budget(eps: float, alpha: float | None, steps: int | None) -> tuple[float, int]:
+    """The step size and step count ``(alpha, steps)`` that PGD-style attacks run at intensity ``eps``.
+
+    Args:
+        eps: the L-inf budget in grey levels.
+        alpha: the step size in grey levels; None takes ``2.5 eps / steps`` for a fixed step count,
+            or the paper's 1 grey level when ``steps`` is None.
+        steps: the number of steps; None takes the paper's ``num_steps(eps, alpha)``.
+    """
+    if steps is None:
+        alpha = 1.0 if alpha is None else float(alpha)
+        return alpha, num_steps(eps, alpha)
+    steps = int(steps)
+    if steps < 0:
+        raise ValueError(f"steps must be >= 0, got {steps}.")
+    if alpha is None:
+        alpha = MADRY_STEP_FACTOR * eps / max(steps, 1)
+    elif alpha <= 0:
+        raise ValueError(f"alpha must be > 0, got {alpha}.")
+    return float(alpha), steps
 
 
 def projected_gradient_descent(
@@ -58,23 +81,23 @@ def projected_gradient_descent(
     target: torch.Tensor,
     eps: float,
     loss_factory: Callable[[torch.Tensor, int], Callable[[torch.Tensor, int], torch.Tensor]],
-    alpha: float = 1.0,
-    steps: int | None = None,
+    alpha: float | None = None,
+    steps: int | None = DEFAULT_STEPS,
     restarts: int = 1,
     random_start: bool = True,
     targeted: bool = False,
     seed: int | None = None,
 ) -> torch.Tensor:
-    """The PGD loop shared by ``pgd`` and ``segpgd``, with the loss chosen by ``loss_factory``.
+    """The PGD loop shared by ``pgd``, ``segpgd`` and ``cospgd``, with the loss chosen by ``loss_factory``.
 
     Args:
         model: maps [0, 255] images to logits; run in eval mode, its state restored afterwards.
-        images: clean images (B, C, H, W) in [0, 255].
-        target: (B, H, W) or (B, 1, H, W) labels: the target when ``targeted``, else the truth.
+        images: clean images (B, C, *spatial) in [0, 255].
+        target: (B, *spatial) or (B, 1, *spatial) labels: the target when ``targeted``, else the truth.
         eps: L-inf budget in grey levels.
         loss_factory: ``loss_factory(y, steps)`` returns ``loss_fn(logits, step)`` (a per-image sum).
-        alpha: step size in grey levels.
-        steps: iterations per restart; default ``num_steps(eps, alpha)``.
+        alpha: step size in grey levels; see :func:`pgd_budget`.
+        steps: iterations per restart; see :func:`pgd_budget`.
         restarts: number of restarts (>= 1).
         random_start: start from a uniform random point of the eps-ball.
         targeted: descend the loss towards ``target`` instead of ascending it.
@@ -84,25 +107,18 @@ def projected_gradient_descent(
         raise ValueError(f"restarts must be >= 1, got {restarts}.")
     x0 = convert_to_tensor(images, track_meta=False).detach()
     y = as_index_target(target, x0)
-    n = num_steps(eps, alpha) if steps is None else int(steps)
+    alpha, n = pgd_budget(eps, alpha, steps)
     loss_fn = loss_factory(y, n)
     bounds = eps_bounds(x0, eps)
-    best, best_score = x0.clone(), None
+    best = MostSuccessful(y, targeted)
     with attack_mode(model):
         for r in range(restarts):
-            x = _random_start(x0, eps, seed, r) if random_start and eps > 0 else x0.clone()
+            x = uniform_start(x0, eps, seed, r) if random_start and eps > 0 else x0.clone()
             for t in range(n):
                 x = signed_step(x, input_gradient(model, x, loss_fn, t), alpha, descend=targeted, bounds=bounds)
             with torch.no_grad():
-                dice = per_image_dice(convert_to_tensor(model(x), track_meta=False), y)
-            score = dice if targeted else -dice  # higher is a more successful attack
-            if best_score is None:
-                best, best_score = x, score
-            else:
-                better = score > best_score
-                best = torch.where(better.view(-1, *([1] * (x.dim() - 1))), x, best)
-                best_score = torch.maximum(score, best_score)
-    return best
+                best.update(x, logits_of(model, x))
+    return best.images
 
 
 def pgd(
@@ -110,8 +126,8 @@ def pgd(
     images: torch.Tensor,
     target: torch.Tensor,
     eps: float,
-    alpha: float = 1.0,
-    steps: int | None = None,
+    alpha: float | None = None,
+    steps: int | None = DEFAULT_STEPS,
     restarts: int = 1,
     random_start: bool = True,
     targeted: bool = False,
@@ -121,43 +137,40 @@ def pgd(
 
     Args:
         model: maps [0, 255] images to logits; run in eval mode, its state restored afterwards.
-        images: clean images (B, C, H, W) in [0, 255].
-        target: (B, H, W) or (B, 1, H, W) labels: the truth (untargeted) or the target (targeted).
+        images: clean images (B, C, *spatial) in [0, 255].
+        target: (B, *spatial) or (B, 1, *spatial) labels: the truth (untargeted) or the target (targeted).
         eps: L-inf budget in grey levels.
-        alpha: step size in grey levels (default 1, the paper's I-FGSM budget).
-        steps: iterations per restart; default ``num_steps(eps, alpha)``.
+        alpha: step size in grey levels; default ``2.5 eps / steps`` (1 with ``steps=None``).
+        steps: iterations per restart; default 50; None is the paper's ``num_steps(eps, alpha)``.
         restarts: number of restarts; per image the most successful one is kept.
         random_start: start from a uniform random point of the eps-ball.
         targeted: descend the loss towards ``target`` instead of ascending it.
         seed: seed of the random starts; None uses the global RNG.
     """
+    def loss_factory(y: torch.Tensor, n: int) -> Callable[[torch.Tensor, int], torch.Tensor]:
+        return cross_entropy_sum(y)
+
     return projected_gradient_descent(
-        model,
-        images,
-        target,
-        eps,
-        loss_factory=lambda y, n: cross_entropy_sum(y),
-        alpha=alpha,
-        steps=steps,
-        restarts=restarts,
-        random_start=random_start,
-        targeted=targeted,
-        seed=seed,
+        model, images, target, eps, loss_factory, alpha, steps, restarts, random_start, targeted, seed
     )
 
 
 class PGD(SegmentationAttack):
-    """PGD (:func:`pgd`) as an attack object: ``PGD(alpha=..., steps=..., restarts=...)(model, images, label, eps)``.
+    """PGD (:func:`pgd`) as an attack object: ``PGD(steps=..., restarts=...)(model, images, label, eps)``.
+
+    ``PGD()`` is the strong budget (50 steps of ``2.5 eps / 50``); ``PGD(steps=None)`` the paper's
+    (steps of 1 grey level, ``num_steps(eps)`` of them).
 
     Args:
-        alpha: step size in grey levels.
-        steps: iterations per restart; default ``num_steps(eps, alpha)``.
+        alpha: step size in grey levels; default ``2.5 eps / steps`` (1 with ``steps=None``).
+        steps: iterations per restart; default 50; None is the paper's ``num_steps(eps, alpha)``.
         restarts: random restarts; per image the most successful one is kept.
         random_start: start from a uniform random point of the eps-ball.
         seed: seed of the random starts; None uses the global RNG.
         targeted: descend towards ``target_fn(label)`` instead of ascending away from the truth.
         target_fn: see :class:`~nlcen_monai.attacks.SegmentationAttack`.
-        name: the table name; default ``"pgd"``.
+        name: the table name; default the class's name (``"pgd"``), with ``"_targeted"`` appended
+            when targeted.
     """
 
     name = "pgd"
@@ -166,8 +179,8 @@ class PGD(SegmentationAttack):
 
     def __init__(
         self,
-        alpha: float = 1.0,
-        steps: int | None = None,
+        alpha: float | None = None,
+        steps: int | None = DEFAULT_STEPS,
         restarts: int = 1,
         random_start: bool = True,
         seed: int | None = None,
@@ -176,7 +189,9 @@ class PGD(SegmentationAttack):
         name: str | None = None,
     ) -> None:
         super().__init__(targeted=targeted, target_fn=target_fn, name=name)
-        self.alpha = float(alpha)
+        if name is None and self.targeted:
+            self.name = f"{self.name}_targeted"
+        self.alpha = None if alpha is None else float(alpha)
         self.steps = None if steps is None else int(steps)
         self.restarts = int(restarts)
         self.random_start = bool(random_start)
@@ -197,6 +212,7 @@ class PGD(SegmentationAttack):
         )
 
     def cost(self, eps: float) -> float:
-        """``restarts x (steps + 1)`` passes per image (the extra forward pass scores each restart)."""
-        steps = num_steps(float(eps), self.alpha) if self.steps is None else self.steps
+        """``restarts x (steps + 1)`` passes per image: ``steps`` forward-backward passes per restart and
+        one forward-only pass that scores the restart (counted as a whole pass)."""
+        _, steps = pgd_budget(float(eps), self.alpha, self.steps)
         return float(self.restarts * (steps + 1))

@@ -25,7 +25,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .pgd import PGD, projected_gradient_descent
+from .pgd import DEFAULT_STEPS, PGD, projected_gradient_descent
+from .seg_losses import resisting_pixels
 
 __all__ = ["segpgd", "segpgd_loss", "SegPGD"]
 
@@ -34,7 +35,7 @@ def segpgd_loss(y: torch.Tensor, steps: int, targeted: bool = False) -> Callable
     """The SegPGD loss ``loss_fn(logits, t)`` for 0-based step ``t`` (``lambda = t / (2 * steps)``).
 
     Args:
-        y: (B, H, W) class indices: the truth (untargeted) or the target (targeted).
+        y: (B, *spatial) class indices: the truth (untargeted) or the target (targeted).
         steps: the total number of steps ``T``.
         targeted: whether pixels predicted as ``y`` count as fooled (True) or as correct (False).
     """
@@ -42,8 +43,7 @@ def segpgd_loss(y: torch.Tensor, steps: int, targeted: bool = False) -> Callable
     def _loss(logits: torch.Tensor, t: int) -> torch.Tensor:
         lam = t / (2.0 * max(steps, 1))
         ce = F.cross_entropy(logits, y, reduction="none")
-        match = logits.detach().argmax(1) == y
-        fooled = match if targeted else ~match
+        fooled = ~resisting_pixels(logits, y, targeted)
         weights = torch.where(fooled, torch.full_like(ce, lam), torch.full_like(ce, 1.0 - lam))
         return (weights * ce).sum()
 
@@ -55,8 +55,8 @@ def segpgd(
     images: torch.Tensor,
     target: torch.Tensor,
     eps: float,
-    alpha: float = 1.0,
-    steps: int | None = None,
+    alpha: float | None = None,
+    steps: int | None = DEFAULT_STEPS,
     restarts: int = 1,
     random_start: bool = True,
     targeted: bool = False,
@@ -64,30 +64,14 @@ def segpgd(
 ) -> torch.Tensor:
     """SegPGD with random start and restarts.
 
-    Args:
-        model: maps [0, 255] images to logits; run in eval mode, its state restored afterwards.
-        images: clean images (B, C, H, W) in [0, 255].
-        target: (B, H, W) or (B, 1, H, W) labels: the truth (untargeted) or the target (targeted).
-        eps: L-inf budget in grey levels.
-        alpha: step size in grey levels.
-        steps: iterations per restart ``T``; default ``num_steps(eps, alpha)``.
-        restarts: number of restarts; per image the most successful one is kept.
-        random_start: start from a uniform random point of the eps-ball.
-        targeted: descend towards ``target`` instead of ascending away from the truth.
-        seed: seed of the random starts; None uses the global RNG.
+    Args: those of :func:`~nlcen_monai.attacks.pgd`; ``steps`` is also the ``T`` of the schedule, and
+    ``targeted`` counts the pixels predicted as ``target`` as fooled.
     """
+    def loss_factory(y: torch.Tensor, n: int) -> Callable[[torch.Tensor, int], torch.Tensor]:
+        return segpgd_loss(y, n, targeted=targeted)
+
     return projected_gradient_descent(
-        model,
-        images,
-        target,
-        eps,
-        loss_factory=lambda y, n: segpgd_loss(y, n, targeted=targeted),
-        alpha=alpha,
-        steps=steps,
-        restarts=restarts,
-        random_start=random_start,
-        targeted=targeted,
-        seed=seed,
+        model, images, target, eps, loss_factory, alpha, steps, restarts, random_start, targeted, seed
     )
 
 

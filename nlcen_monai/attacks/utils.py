@@ -37,8 +37,14 @@ __all__ = [
     "input_gradient",
     "signed_step",
     "eps_bounds",
+    "project",
     "cross_entropy_sum",
     "per_image_dice",
+    "logits_of",
+    "objective_and_gradient",
+    "generator",
+    "uniform_start",
+    "MostSuccessful",
 ]
 
 PIXEL_MIN = 0.0
@@ -80,16 +86,16 @@ def inverse_target(label: torch.Tensor) -> torch.Tensor:
 
 
 def as_index_target(target: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
-    """Class-index labels (B, H, W) as ``torch.long`` from (B, H, W) or (B, 1, H, W) labels.
+    """Class-index labels (B, *spatial) as ``torch.long`` from (B, *spatial) or (B, 1, *spatial) labels.
 
     Args:
         target: the labels, class indices stored in any dtype.
-        images: the (B, C, H, W) images the labels belong to (for the shape check).
+        images: the (B, C, *spatial) images the labels belong to (for the shape check).
     """
     target = convert_to_tensor(target, track_meta=False)
     if target.dim() == images.dim():
         if target.shape[1] != 1:
-            raise ValueError(f"target must be (B, H, W) or (B, 1, H, W) class indices, got shape {tuple(target.shape)}.")
+            raise ValueError(f"target must be (B, *spatial) or (B, 1, *spatial) class indices, got shape {tuple(target.shape)}.")
         target = target[:, 0]
     if target.shape[0] != images.shape[0] or target.shape[1:] != images.shape[2:]:
         raise ValueError(f"target shape {tuple(target.shape)} does not match images {tuple(images.shape)}.")
@@ -122,28 +128,63 @@ def attack_mode(model: nn.Module) -> Iterator[nn.Module]:
             p.requires_grad_(flag)
 
 
+def logits_of(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """``model(x)`` as a plain logits tensor (B, num_classes, *spatial), with a clear error for other outputs.
+
+    Args:
+        model: the network under attack.
+        x: the images it is run on.
+    """
+    logits = model(x)
+    if not isinstance(logits, torch.Tensor):
+        raise TypeError(
+            f"the model must return a logits tensor in eval mode, got {type(logits).__name__} "
+            "(for deep-supervision networks return only the final output in eval mode)."
+        )
+    return convert_to_tensor(logits, track_meta=False)
+
+
 def input_gradient(
     model: nn.Module, x: torch.Tensor, loss_fn: Callable[[torch.Tensor, int], torch.Tensor], step: int = 0
 ) -> torch.Tensor:
     """The gradient of ``loss_fn(model(x), step)`` with respect to the images ``x`` only.
 
     Args:
-        model: maps (B, C, H, W) images to (B, num_classes, H, W) logits.
+        model: maps (B, C, *spatial) images to (B, num_classes, *spatial) logits.
         x: the current adversarial images.
         loss_fn: maps the logits and the step index (0-based) to a scalar loss.
         step: the index of the current step, handed to ``loss_fn`` (SegPGD's schedule needs it).
     """
     x = x.detach().requires_grad_(True)
     with torch.enable_grad():
-        logits = model(x)
-        if not isinstance(logits, torch.Tensor):
-            raise TypeError(
-                f"the model must return a logits tensor in eval mode, got {type(logits).__name__} "
-                "(for deep-supervision networks return only the final output in eval mode)."
-            )
-        loss = loss_fn(convert_to_tensor(logits, track_meta=False), step)
+        loss = loss_fn(logits_of(model, x), step)
     (grad,) = torch.autograd.grad(loss, x)
     return grad
+
+
+def objective_and_gradient(
+    model: nn.Module, x: torch.Tensor, objective: Callable[[torch.Tensor], torch.Tensor], backward: bool = True
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """One pass at ``x``: the logits, the per-image ``objective(logits)`` (B,) and its gradient w.r.t. ``x``.
+
+    The gradient of the summed objective is taken, so each image's gradient is its own objective's.
+
+    Args:
+        model: maps (B, C, *spatial) images to (B, num_classes, *spatial) logits.
+        x: the current adversarial images.
+        objective: maps the logits to one value per image.
+        backward: False makes a forward-only pass (no graph, gradient None), e.g. at the last iterate.
+    """
+    if not backward:
+        with torch.no_grad():
+            logits = logits_of(model, x)
+            return logits, objective(logits), None
+    x = x.detach().requires_grad_(True)
+    with torch.enable_grad():
+        logits = logits_of(model, x)
+        values = objective(logits)
+    (grad,) = torch.autograd.grad(values.sum(), x)
+    return logits.detach(), values.detach(), grad
 
 
 def eps_bounds(x0: torch.Tensor, eps: float | torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -181,6 +222,19 @@ def signed_step(
     """
     step = alpha * torch.sign(grad)
     x = x - step if descend else x + step
+    return project(x, bounds)
+
+
+def project(x: torch.Tensor, bounds: tuple[torch.Tensor, torch.Tensor] | None) -> torch.Tensor:
+    """``x`` clipped to the eps-ball ``bounds`` (``eps_bounds(x0, eps)``, skipped when None), then to [0, 255].
+
+    Args:
+        x: the images to project.
+        bounds: the ball's lower and upper bounds, or None for the [0, 255] clip only.
+
+    Returns:
+        the projected images, detached.
+    """
     if bounds is not None:
         x = torch.clamp(x, min=bounds[0], max=bounds[1])
     return torch.clamp(x, PIXEL_MIN, PIXEL_MAX).detach()
@@ -193,7 +247,7 @@ def cross_entropy_sum(target: torch.Tensor) -> Callable[[torch.Tensor, int], tor
     the batch up to a positive factor of one, so batched and per-image runs take the same signs.
 
     Args:
-        target: (B, H, W) class indices.
+        target: (B, *spatial) class indices.
     """
 
     def _loss(logits: torch.Tensor, step: int) -> torch.Tensor:
@@ -205,15 +259,77 @@ def cross_entropy_sum(target: torch.Tensor) -> Callable[[torch.Tensor, int], tor
 def per_image_dice(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Per-image Dice of the argmax prediction against ``target``, foreground classes averaged.
 
-    Used to pick the most successful restart of PGD. Images whose target has no foreground get
-    Dice 1 if the prediction is empty too, else 0 (MONAI's ``ignore_empty=False``).
+    Used to pick each image's most successful point (:class:`MostSuccessful`). Images whose target
+    has no foreground get Dice 1 if the prediction is empty too, else 0 (MONAI's ``ignore_empty=False``).
 
     Args:
-        logits: (B, num_classes, H, W).
-        target: (B, H, W) class indices.
+        logits: (B, num_classes, *spatial).
+        target: (B, *spatial) class indices.
     """
     num_classes = logits.shape[1]
     pred = one_hot(logits.argmax(1, keepdim=True), num_classes)
     ref = one_hot(target.unsqueeze(1), num_classes)
     dice = compute_dice(pred, ref, include_background=num_classes == 1, ignore_empty=False)
     return dice.mean(dim=1)
+
+
+def generator(seed: int | None) -> torch.Generator | None:
+    """A CPU ``torch.Generator`` seeded with ``seed`` (None: no generator, i.e. the global RNG).
+
+    Attacks draw their random numbers on the CPU from it and move them to the images' device, so
+    the same seed gives the same attack on any device.
+
+    Args:
+        seed: the seed, or None.
+    """
+    return None if seed is None else torch.Generator().manual_seed(int(seed))
+
+
+def uniform_start(x0: torch.Tensor, eps: float, seed: int | None = None, restart: int = 0) -> torch.Tensor:
+    """A uniform random point of the eps-ball, ``x0 + U(-eps, eps)``, clipped to [0, 255].
+
+    Args:
+        x0: the clean images.
+        eps: the budget in grey levels.
+        seed: restart ``r`` draws from ``generator(seed + r)``; None uses the global RNG on ``x0``'s device.
+        restart: the index of the restart.
+    """
+    gen = generator(None if seed is None else int(seed) + restart)
+    if gen is None:
+        noise = torch.rand(x0.shape, dtype=x0.dtype, device=x0.device)
+    else:
+        noise = torch.rand(x0.shape, dtype=x0.dtype, generator=gen).to(x0.device)
+    return torch.clamp(x0 + (2 * noise - 1) * eps, PIXEL_MIN, PIXEL_MAX)
+
+
+class MostSuccessful:
+    """Per image, the most successful adversarial images seen so far, scored by :func:`per_image_dice`.
+
+    Most successful means the lowest Dice against the truth (untargeted) or the highest Dice against
+    the target (targeted). Attacks call :meth:`update` with every point whose logits they compute
+    anyway (PGD's restarts, APGD's iterates, Square's queries), so keeping the best point costs no pass.
+    On a tie the earlier point is kept.
+
+    Args:
+        y: (B, *spatial) class indices: the target when ``targeted``, else the truth.
+        targeted: whether a higher Dice to ``y`` is more successful.
+    """
+
+    def __init__(self, y: torch.Tensor, targeted: bool) -> None:
+        self.y = y
+        self.targeted = bool(targeted)
+        self.images: torch.Tensor | None = None
+        #: higher is more successful: the Dice to the target, or minus the Dice to the truth
+        self.score: torch.Tensor | None = None
+
+    def update(self, x: torch.Tensor, logits: torch.Tensor) -> None:
+        """Keep each image of ``x`` (with model output ``logits``) that beats the best one so far."""
+        with torch.no_grad():
+            dice = per_image_dice(logits.detach(), self.y)
+        score = dice if self.targeted else -dice
+        if self.images is None or self.score is None:
+            self.images, self.score = x.detach().clone(), score
+            return
+        better = score > self.score
+        self.images = torch.where(better.view(-1, *([1] * (x.dim() - 1))), x.detach(), self.images)
+        self.score = torch.where(better, score, self.score)

@@ -8,7 +8,7 @@ import torch
 import torch.nn as nn
 from parameterized import parameterized
 
-from nlcen_monai.attacks import ATTACKS, Attack, get_attack, inverse_target, pgd, sweep, targeted_ifgsm
+from nlcen_monai.attacks import ATTACKS, SegmentationAttack, get_attack, inverse_target, pgd, sweep, targeted_ifgsm
 
 
 def tiny_net() -> nn.Module:
@@ -27,9 +27,13 @@ CASES = [
     ("targeted_ifgsm", {}, True, True),
     ("ifgsm", {}, False, True),
     ("targeted_ifgsm", {"steps": 3}, True, False),
-    ("pgd", {"seed": 0}, False, False),
-    ("pgd", {"seed": 0, "targeted": True}, True, False),
-    ("segpgd", {"seed": 0, "restarts": 2}, False, False),
+    ("pgd", {"seed": 0, "steps": 3}, False, False),
+    ("pgd", {"seed": 0, "targeted": True, "steps": None}, True, False),
+    ("segpgd", {"seed": 0, "restarts": 2, "steps": 3}, False, False),
+    ("cospgd", {"seed": 0, "steps": 3}, False, False),
+    ("apgd", {"seed": 0, "iterations": 3, "loss": "js"}, False, False),
+    ("apgd_targeted_ce", {"seed": 0, "iterations": 3}, True, False),
+    ("square", {"seed": 0, "queries": 5}, False, False),
 ]
 
 
@@ -37,7 +41,7 @@ class TestFactory(unittest.TestCase):
     @parameterized.expand(CASES)
     def test_get_attack(self, name, kwargs, targeted, sweepable):
         attack = get_attack(name, **kwargs)
-        self.assertIsInstance(attack, Attack)
+        self.assertIsInstance(attack, SegmentationAttack)
         self.assertEqual(attack.targeted, targeted)
         self.assertEqual(attack.sweepable, sweepable)
         net = tiny_net()
@@ -51,8 +55,8 @@ class TestFactory(unittest.TestCase):
         images, label = data()
         adv = get_attack("targeted_ifgsm")(net, images, label, 4)
         self.assertTrue(torch.equal(adv, targeted_ifgsm(net, images, inverse_target(label), 4)))
-        adv = get_attack("pgd", seed=1)(net, images, label, 4)
-        self.assertTrue(torch.equal(adv, pgd(net, images, label, 4, seed=1)))
+        adv = get_attack("pgd", seed=1, steps=4)(net, images, label, 4)
+        self.assertTrue(torch.equal(adv, pgd(net, images, label, 4, seed=1, steps=4)))
         custom = get_attack("targeted_ifgsm", target_fn=torch.zeros_like)
         self.assertTrue(torch.equal(custom(net, images, label, 2), targeted_ifgsm(net, images, 0 * label, 2)))
 
@@ -66,7 +70,9 @@ class TestFactory(unittest.TestCase):
     def test_unknown_name(self):
         with self.assertRaisesRegex(ValueError, "unknown attack 'fgsm'"):
             get_attack("fgsm")
-        self.assertEqual(sorted(ATTACKS), ["ifgsm", "pgd", "segpgd", "targeted_ifgsm"])
+        expected = ["apgd", "apgd_ce", "apgd_js", "apgd_masked_ce", "apgd_targeted_ce", "cospgd", "ifgsm", "pgd"]
+        expected += ["segpgd", "square", "targeted_ifgsm", "transfer"]
+        self.assertEqual(sorted(ATTACKS), expected)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,270 @@
+# Copyright (c) nlcen-monai contributors
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#     http://www.apache.org/licenses/LICENSE-2.0
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""APGD (Croce & Hein 2020, Algorithm 1) for segmentation, with the SEA losses (Croce et al. 2023).
+
+The L-inf Auto-PGD in the [0, 255] pixel domain, per image, written from the paper:
+
+- step size ``eta = 2 eps`` at first; ``z = P(x_k + eta sign(grad f(x_k)))`` and
+  ``x_{k+1} = P(x_k + 0.75 (z - x_k) + 0.25 (x_k - x_{k-1}))`` (no momentum at the first step),
+  ``P`` the projection on the eps-ball and [0, 255];
+- checkpoints ``w_j = ceil(p_j N)`` with ``p_0 = 0``, ``p_1 = 0.22``,
+  ``p_{j+1} = p_j + max(p_j - p_{j-1} - 0.03, 0.06)`` (:func:`apgd_checkpoints`); at each one the
+  step size of an image is halved and its iterate restarts from its highest-loss point so far when
+  (1) its loss rose in fewer than ``rho = 0.75`` of the steps since the last checkpoint, or (2) neither
+  its step size nor its highest loss changed since the last checkpoint (the paper's strict ``<`` in
+  (1), and (2) checked at the first checkpoint too, where AutoAttack's code skips it);
+- ``f`` is one of the per-image losses of :mod:`~nlcen_monai.attacks.seg_losses`, ascended
+  (untargeted, towards wrong pixels) or descended (targeted, towards the target labels):
+  ``"ce"`` the pixel-wise cross-entropy, ``"masked_ce"`` the CE of the pixels not yet won (SEA),
+  ``"js"`` the Jensen-Shannon divergence between the softmax and the one-hot labels (SEA);
+  ``loss="ce", targeted=True`` is the targeted CE towards the target labels (the inverted mask).
+
+As in SEA, the point returned is not the highest-loss one but, per image, the most successful of all
+iterates of all restarts: the lowest Dice against the truth (untargeted) or the highest Dice against
+the target (targeted). Restart ``r`` starts from a uniform random point of the ball drawn from
+``seed + r`` (the clean image with ``random_start=False``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import torch
+import torch.nn as nn
+from monai.utils import convert_to_tensor
+
+from .base import SegmentationAttack
+from .seg_losses import js_divergence, masked_cross_entropy, pixel_cross_entropy
+from .utils import (
+    MostSuccessful,
+    as_index_target,
+    attack_mode,
+    eps_bounds,
+    objective_and_gradient,
+    project,
+    uniform_start,
+)
+
+__all__ = ["apgd", "apgd_checkpoints", "APGD_LOSSES", "APGD", "APGDMaskedCE", "APGDTargetedCE", "APGDJS"]
+
+#: loss name -> ``loss(logits, y, targeted)``, one value per image (see :mod:`~nlcen_monai.attacks.seg_losses`)
+APGD_LOSSES: dict[str, Callable[[torch.Tensor, torch.Tensor, bool], torch.Tensor]] = {
+    "ce": lambda logits, y, targeted: pixel_cross_entropy(logits, y),
+    "masked_ce": masked_cross_entropy,
+    "js": lambda logits, y, targeted: js_divergence(logits, y),
+}
+
+#: weight of the new step against the previous one (the paper's alpha)
+MOMENTUM = 0.75
+
+
+def apgd_checkpoints(iterations: int) -> list[int]:
+    """The iterations ``w_j = ceil(p_j N)`` at which APGD may halve its step size, those in ``(0, N)``.
+
+    ``p_0 = 0``, ``p_1 = 0.22``, ``p_{j+1} = p_j + max(p_j - p_{j-1} - 0.03, 0.06)``: 22, 41, 57, 70, 80,
+    87, 93, 99 for ``N = 100``. A checkpoint at ``N`` itself would only move the last iterate, so it is
+    left out.
+
+    Args:
+        iterations: the number of iterations ``N``.
+    """
+    p = [0.0, 0.22]
+    while p[-1] < 1:
+        p.append(round(p[-1] + max(p[-1] - p[-2] - 0.03, 0.06), 10))
+    # the rounding keeps float noise (0.22 * 100 = 22.000000000000004) from adding one iteration
+    checkpoints = {math.ceil(round(pj * iterations, 6)) for pj in p}
+    return sorted(w for w in checkpoints if 0 < w < iterations)
+
+
+def _apgd_run(
+    model: nn.Module,
+    x0: torch.Tensor,
+    x_start: torch.Tensor,
+    eps: float,
+    objective: Callable[[torch.Tensor], torch.Tensor],
+    iterations: int,
+    rho: float,
+    best: MostSuccessful,
+) -> None:
+    """One APGD run from ``x_start``, maximising ``objective``; every iterate is offered to ``best``."""
+    bounds = eps_bounds(x0, eps)
+    checkpoints = set(apgd_checkpoints(iterations))
+    view = (-1,) + (1,) * (x0.dim() - 1)
+
+    x = x_start
+    logits, f, grad = objective_and_gradient(model, x, objective, backward=iterations > 0)
+    best.update(x, logits)
+    x_prev, f_prev = x, f
+    x_max, f_max, g_max = x, f, grad
+    eta = torch.full_like(f, 2.0 * eps)
+    increases = torch.zeros_like(f)
+    last_checkpoint, eta_at_last, f_max_at_last = 0, eta.clone(), f_max.clone()
+    for k in range(1, iterations + 1):
+        a = 1.0 if k == 1 else MOMENTUM
+        z = project(x + eta.view(view) * torch.sign(grad), bounds)
+        x, x_prev = project(x + a * (z - x) + (1 - a) * (x - x_prev), bounds), x
+        logits, f, grad = objective_and_gradient(model, x, objective, backward=k < iterations)
+        best.update(x, logits)
+
+        increases += (f > f_prev).to(f.dtype)
+        f_prev = f
+        improved = f > f_max
+        x_max = torch.where(improved.view(view), x, x_max)
+        if grad is not None:
+            g_max = torch.where(improved.view(view), grad, g_max)
+        f_max = torch.where(improved, f, f_max)
+
+        if k in checkpoints:
+            too_few_increases = increases < rho * (k - last_checkpoint)
+            stalled = (eta == eta_at_last) & (f_max == f_max_at_last)
+            halve = too_few_increases | stalled
+            eta_at_last, f_max_at_last = eta.clone(), f_max.clone()
+            eta = torch.where(halve, eta / 2, eta)
+            x = torch.where(halve.view(view), x_max, x)
+            grad = torch.where(halve.view(view), g_max, grad)
+            f_prev = torch.where(halve, f_max, f_prev)
+            increases.zero_()
+            last_checkpoint = k
+
+
+def apgd(
+    model: nn.Module,
+    images: torch.Tensor,
+    target: torch.Tensor,
+    eps: float,
+    loss: str = "ce",
+    iterations: int = 100,
+    restarts: int = 1,
+    random_start: bool = True,
+    targeted: bool = False,
+    rho: float = 0.75,
+    seed: int | None = None,
+) -> torch.Tensor:
+    """APGD on a segmentation loss; per image the most successful iterate of all restarts is returned.
+
+    Args:
+        model: maps [0, 255] images to logits; run in eval mode, its state restored afterwards.
+        images: clean images (B, C, *spatial) in [0, 255].
+        target: (B, *spatial) or (B, 1, *spatial) labels: the truth (untargeted) or the target (targeted).
+        eps: L-inf budget in grey levels.
+        loss: a key of ``APGD_LOSSES``: ``"ce"``, ``"masked_ce"`` or ``"js"``.
+        iterations: iterations per restart ``N`` (Croce & Hein: 100).
+        restarts: runs, each from its own random start.
+        random_start: start from a uniform random point of the eps-ball (else from the clean images).
+        targeted: descend the loss towards ``target`` instead of ascending it away from the truth.
+        rho: the fraction of loss increases below which a checkpoint halves the step size.
+        seed: seed of the random starts (restart ``r`` uses ``seed + r``); None uses the global RNG.
+    """
+    if loss not in APGD_LOSSES:
+        raise ValueError(f"unknown APGD loss '{loss}', expected one of {sorted(APGD_LOSSES)}.")
+    if restarts < 1:
+        raise ValueError(f"restarts must be >= 1, got {restarts}.")
+    if iterations < 0:
+        raise ValueError(f"iterations must be >= 0, got {iterations}.")
+    x0 = convert_to_tensor(images, track_meta=False).detach()
+    y = as_index_target(target, x0)
+    loss_fn, sign = APGD_LOSSES[loss], -1.0 if targeted else 1.0
+
+    def objective(logits: torch.Tensor) -> torch.Tensor:
+        return sign * loss_fn(logits, y, targeted)
+
+    best = MostSuccessful(y, targeted)
+    with attack_mode(model):
+        for r in range(int(restarts)):
+            start = uniform_start(x0, eps, seed, r) if random_start and eps > 0 else x0.clone()
+            _apgd_run(model, x0, start, eps, objective, int(iterations), rho, best)
+    return best.images
+
+
+class APGD(SegmentationAttack):
+    """APGD (:func:`apgd`) as an attack object: ``APGD(loss="masked_ce", iterations=100)(model, images, label, eps)``.
+
+    Defaults: Croce & Hein's 100 iterations and 1 restart (from a random start); ``strengthened(2)``
+    doubles both.
+
+    Args:
+        loss: ``"ce"``, ``"masked_ce"`` or ``"js"``; default the class's ``default_loss``.
+        iterations: iterations per restart.
+        restarts: runs from independent random starts; per image the most successful point is kept.
+        random_start: start from a uniform random point of the eps-ball.
+        rho: see :func:`apgd`.
+        seed: seed of the random starts; None uses the global RNG.
+        targeted: descend towards ``target_fn(label)`` instead of ascending away from the truth.
+        target_fn: see :class:`~nlcen_monai.attacks.SegmentationAttack`.
+        name: the table name; default ``"apgd_<loss>"``, ``"apgd_targeted_<loss>"`` when targeted.
+    """
+
+    name = "apgd"
+    default_loss = "ce"
+    strength_attributes = ("iterations", "restarts")
+
+    def __init__(
+        self,
+        loss: str | None = None,
+        iterations: int = 100,
+        restarts: int = 1,
+        random_start: bool = True,
+        rho: float = 0.75,
+        seed: int | None = None,
+        targeted: bool | None = None,
+        target_fn: Callable[[torch.Tensor], torch.Tensor] | None = None,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(targeted=targeted, target_fn=target_fn, name=name)
+        self.loss = self.default_loss if loss is None else str(loss)
+        if self.loss not in APGD_LOSSES:
+            raise ValueError(f"unknown APGD loss '{self.loss}', expected one of {sorted(APGD_LOSSES)}.")
+        if name is None:
+            self.name = f"apgd_{'targeted_' if self.targeted else ''}{self.loss}"
+        self.iterations = int(iterations)
+        self.restarts = int(restarts)
+        self.random_start = bool(random_start)
+        self.rho = float(rho)
+        self.seed = seed
+
+    def perturb(self, model: nn.Module, images: torch.Tensor, y: torch.Tensor, eps: float) -> torch.Tensor:
+        return apgd(
+            model,
+            images,
+            y,
+            eps,
+            loss=self.loss,
+            iterations=self.iterations,
+            restarts=self.restarts,
+            random_start=self.random_start,
+            targeted=self.targeted,
+            rho=self.rho,
+            seed=self.seed,
+        )
+
+    def cost(self, eps: float) -> float:
+        """``restarts x (iterations + 1)`` passes per image: per restart ``iterations`` forward-backward
+        passes and one forward-only pass at the last iterate (counted as a whole pass)."""
+        return float(self.restarts * (self.iterations + 1))
+
+
+class APGDMaskedCE(APGD):
+    """APGD on the masked cross-entropy of the pixels still classified correctly (SEA); see :class:`APGD`."""
+
+    default_loss = "masked_ce"
+
+
+class APGDTargetedCE(APGD):
+    """APGD descending the cross-entropy to the target labels (the inverted mask by default); see :class:`APGD`."""
+
+    default_targeted = True
+
+
+class APGDJS(APGD):
+    """APGD on the Jensen-Shannon divergence between the softmax and the one-hot labels (SEA); see :class:`APGD`."""
+
+    default_loss = "js"

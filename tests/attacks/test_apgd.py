@@ -1,0 +1,92 @@
+"""Tests for APGD: the checkpoints of Croce & Hein 2020, its strength against PGD at the same budget, each loss's direction."""
+
+from __future__ import annotations
+
+import sys
+import unittest
+from pathlib import Path
+
+import torch
+from parameterized import parameterized
+
+from nlcen_monai.attacks import APGD, apgd, apgd_checkpoints, get_attack, inverse_target, pgd
+from nlcen_monai.attacks.utils import per_image_dice
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from attack_checks import CountingNet, blobs, data, tiny_net, trained_blob_net  # noqa: E402
+
+# (iterations, checkpoints w_j = ceil(p_j N) in (0, N))
+CHECKPOINT_CASES = [
+    (100, [22, 41, 57, 70, 80, 87, 93, 99]),
+    (20, [5, 9, 12, 14, 16, 18, 19]),
+    (5, [2, 3, 4]),
+    (1, []),
+    (0, []),
+]
+# (loss, targeted)
+LOSS_CASES = [("ce", False), ("masked_ce", False), ("js", False), ("ce", True), ("masked_ce", True), ("js", True)]
+
+
+def mean_dice(model, images, y) -> float:
+    with torch.no_grad():
+        return per_image_dice(model(images), y).mean().item()
+
+
+class TestAPGD(unittest.TestCase):
+    @parameterized.expand(CHECKPOINT_CASES)
+    def test_checkpoints(self, iterations, expected):
+        self.assertEqual(apgd_checkpoints(iterations), expected)
+
+    @parameterized.expand([(24.0,), (32.0,)])
+    def test_at_least_as_strong_as_pgd(self, eps):
+        """20 APGD iterations leave a mean Dice no higher than 20 PGD steps (2.5 eps / 20) on a trained model."""
+        model = trained_blob_net()
+        images, y = blobs(8, seed=1)
+        self.assertGreater(mean_dice(model, images, y), 0.95)
+        strong = mean_dice(model, apgd(model, images, y, eps, iterations=20, seed=0), y)
+        weak = mean_dice(model, pgd(model, images, y, eps, steps=20, seed=0), y)
+        self.assertLessEqual(strong, weak)
+        self.assertLess(strong, 0.9)
+
+    @parameterized.expand(LOSS_CASES)
+    def test_each_loss_moves_the_right_way(self, loss, targeted):
+        model = trained_blob_net()
+        images, truth = blobs(4, seed=2)
+        y = inverse_target(truth) if targeted else truth
+        adv = apgd(model, images, y, 32.0, loss=loss, iterations=10, targeted=targeted, seed=0)
+        before, after = mean_dice(model, images, y), mean_dice(model, adv, y)
+        if targeted:
+            self.assertGreater(after, before + 0.05)
+        else:
+            self.assertLess(after, before - 0.05)
+
+    def test_most_successful_iterate_is_returned(self):
+        """No restart and no iterate is lost: two restarts are at least as good as each one alone, per image."""
+        model = trained_blob_net()
+        images, y = blobs(4, seed=3)
+        dice = [
+            per_image_dice(model(apgd(model, images, y, 24.0, iterations=5, seed=s)), y).detach() for s in (0, 1)
+        ]
+        both = per_image_dice(model(apgd(model, images, y, 24.0, iterations=5, restarts=2, seed=0)), y).detach()
+        self.assertTrue(torch.all(both <= torch.minimum(dice[0], dice[1]) + 1e-6))
+
+    def test_passes(self):
+        """``iterations`` gradient passes and one forward-only pass per restart."""
+        model = CountingNet(tiny_net())
+        images, label = data()
+        APGD(iterations=7, restarts=3, seed=0)(model, images, label, 4.0)
+        self.assertEqual((model.calls, model.grad_calls), (24, 21))
+
+    def test_names_and_defaults(self):
+        self.assertEqual(get_attack("apgd").name, "apgd_ce")
+        self.assertEqual(get_attack("apgd_targeted_ce").name, "apgd_targeted_ce")
+        self.assertEqual(get_attack("apgd", loss="js", targeted=True).name, "apgd_targeted_js")
+        attack = get_attack("apgd_masked_ce")
+        self.assertEqual((attack.loss, attack.iterations, attack.restarts, attack.targeted), ("masked_ce", 100, 1, False))
+        self.assertEqual(attack.cost(8.0), 101.0)
+        with self.assertRaisesRegex(ValueError, "unknown APGD loss 'dlr'"):
+            APGD(loss="dlr")
+
+
+if __name__ == "__main__":
+    unittest.main()
