@@ -100,14 +100,21 @@ class _Normalise(nn.Module):
 
 @functools.lru_cache(maxsize=1)
 def _trained_state() -> dict:
-    torch.manual_seed(0)
-    net = _blob_net()
-    images, label = blobs(48)
-    opt = torch.optim.Adam(net.parameters(), 1e-2)
-    for _ in range(120):
-        opt.zero_grad()
-        F.cross_entropy(net(images), label).backward()
-        opt.step()
+    # one thread: these convolutions are too small to gain from more, and on a shared machine
+    # more threads make the few seconds of training a minute
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        torch.manual_seed(0)
+        net = _blob_net()
+        images, label = blobs(48)
+        opt = torch.optim.Adam(net.parameters(), 1e-2)
+        for _ in range(120):
+            opt.zero_grad()
+            F.cross_entropy(net(images), label).backward()
+            opt.step()
+    finally:
+        torch.set_num_threads(threads)
     return {k: v.clone() for k, v in net.state_dict().items()}
 
 
