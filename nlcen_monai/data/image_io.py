@@ -23,19 +23,22 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from nlcen_monai.data.validation import BadInputError, check_binary_mask, check_finite
+from nlcen_monai.data.validation import BadInputError, check_finite, check_not_constant, threshold_mask
 
-__all__ = ["RASTER_SUFFIXES", "read_image_2d", "read_mask_2d", "to_uint8"]
+__all__ = ["RASTER_SUFFIXES", "read_image_2d", "read_mask_values", "read_mask_2d", "to_uint8"]
 
 RASTER_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff")
 """File suffixes read with PIL; any other suffix is read with ITK."""
 
 _GREY_MODES = {"1", "L", "I", "I;16", "I;16B", "I;16L", "F"}
+_ALPHA_MODES = {"LA", "La", "RGBA", "RGBa", "PA"}
 
 
-def _read_pil(path: Path) -> np.ndarray:
+def _read_pil(path: Path, keep_alpha: bool = False) -> np.ndarray:
     with Image.open(path) as im:
         im.load()  # decode now: a truncated file fails here, inside the error handling
+        if keep_alpha and (im.mode in _ALPHA_MODES or (im.mode == "P" and "transparency" in im.info)):
+            return np.asarray(im.convert("RGBA"))
         if im.mode in ("LA", "La"):
             im = im.convert("L")
         elif im.mode == "P":
@@ -66,11 +69,13 @@ def _read_nibabel(path: Path) -> np.ndarray:
     return np.swapaxes(array, 0, 1) if array.ndim >= 2 else array  # (x, y) -> rows first, as ITK gives
 
 
-def read_image_2d(path: os.PathLike | str) -> np.ndarray:
+def read_image_2d(path: os.PathLike | str, keep_alpha: bool = False) -> np.ndarray:
     """Read a 2-D image as (rows, columns) or (rows, columns, channels).
 
     Args:
         path: an image file.
+        keep_alpha: return (rows, columns, 4) RGBA for a file with an alpha channel; by default the
+            alpha channel is dropped.
 
     Raises:
         BadInputError: the file is missing, unreadable, not 2-D, or holds NaN.
@@ -81,7 +86,7 @@ def read_image_2d(path: os.PathLike | str) -> np.ndarray:
     try:
         name = path.name.lower()
         if name.endswith(RASTER_SUFFIXES):
-            array = _read_pil(path)
+            array = _read_pil(path, keep_alpha)
         elif name.endswith((".nii", ".nii.gz")):
             array = _read_nibabel(path)  # not ITK: its NIfTI reader turns NaN into 0, hiding bad data
         else:
@@ -92,27 +97,62 @@ def read_image_2d(path: os.PathLike | str) -> np.ndarray:
         raise BadInputError(f"{path}: expected a 2-D grey or RGB image, got an array of shape {array.shape}.")
     if array.ndim == 3 and array.shape[-1] == 1:
         array = array[..., 0]
-    elif array.ndim == 3 and array.shape[-1] == 4:
+    elif array.ndim == 3 and array.shape[-1] == 4 and not keep_alpha:
         array = array[..., :3]  # drop alpha
     check_finite(array, path)
     return array
 
 
-def read_mask_2d(path: os.PathLike | str) -> np.ndarray:
-    """Read a binary mask ({0, 1} or {0, 255}) as a boolean (rows, columns) array.
+def _is_constant(array: np.ndarray) -> bool:
+    """Whether every pixel of a (H, W) or (H, W, C) array equals the first one."""
+    return bool((array == array.reshape(-1, *array.shape[2:])[0]).all())
+
+
+def read_mask_values(path: os.PathLike | str) -> np.ndarray:
+    """Read the channel of a mask file that holds the label, as stored (not yet binarised).
+
+    A grey file gives its only channel; a colour file whose channels are equal gives one of them. With an
+    alpha channel: when the colour channels are constant (e.g. black everywhere) and the alpha varies,
+    the label is the alpha channel; when both vary they must be equal (white on transparent) and
+    otherwise the file is rejected, since either could be the label.
 
     Args:
-        path: a mask file; a colour file is accepted when its channels are equal.
+        path: a mask file.
 
     Raises:
-        BadInputError: the file is missing, unreadable, coloured or not binary.
+        BadInputError: the file is missing, unreadable, coloured, or holds two different labels.
     """
-    mask = read_image_2d(path)
-    if mask.ndim == 3:
-        if not (mask == mask[..., :1]).all():
-            raise BadInputError(f"{path}: a mask must be grey, found distinct colour channels.")
-        mask = mask[..., 0]
-    return check_binary_mask(mask, path)
+    array = read_image_2d(path, keep_alpha=True)
+    if array.ndim == 2:
+        return array
+    colour, alpha = array[..., :3], array[..., 3] if array.shape[-1] == 4 else None
+    grey = colour[..., 0]
+    if alpha is not None and not _is_constant(alpha):
+        if _is_constant(colour):
+            return alpha
+        if not np.array_equal(np.broadcast_to(alpha[..., None], colour.shape), colour):
+            raise BadInputError(
+                f"{path}: both the colour channels and the alpha channel vary and differ, so the label "
+                "could be in either; save the mask as a single grey channel."
+            )
+        return grey
+    if not (colour == grey[..., None]).all():
+        raise BadInputError(f"{path}: a mask must be grey, found distinct colour channels.")
+    return grey
+
+
+def read_mask_2d(path: os.PathLike | str, threshold: float | None = None) -> np.ndarray:
+    """Read a mask as a boolean (rows, columns) array.
+
+    Args:
+        path: a mask file (see :func:`read_mask_values` for colour and alpha channels).
+        threshold: ``None``: the mask must be binary (0/1, 0/255, 0/max of its dtype, bool); else
+            foreground = stored value > ``threshold``.
+
+    Raises:
+        BadInputError: the file is missing, unreadable, coloured or, without a threshold, not binary.
+    """
+    return threshold_mask(read_mask_values(path), path, threshold)[0]
 
 
 def to_uint8(image: np.ndarray, path: os.PathLike | str) -> np.ndarray:
@@ -134,6 +174,5 @@ def to_uint8(image: np.ndarray, path: os.PathLike | str) -> np.ndarray:
     lo, hi = float(values.min()), float(values.max())
     if lo >= 0 and hi <= 255 and np.array_equal(values, np.round(values)):
         return values.astype(np.uint8)
-    if hi == lo:
-        raise BadInputError(f"{path}: constant image (every pixel is {lo:g}).")
+    check_not_constant(values, path)
     return np.rint((values - lo) * (255.0 / (hi - lo))).astype(np.uint8)

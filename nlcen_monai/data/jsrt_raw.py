@@ -29,7 +29,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from nlcen_monai.data.validation import BadInputError
+from nlcen_monai.data.validation import BadInputError, check_not_constant
 
 __all__ = ["JSRT_SHAPE", "JSRT_MAX_VALUE", "JSRT_INVERT", "read_jsrt_raw", "jsrt_to_grey", "lungs_are_dark"]
 
@@ -55,8 +55,8 @@ def read_jsrt_raw(path: os.PathLike | str, shape: Sequence[int] = JSRT_SHAPE) ->
         shape: rows and columns stored in the file (2048 x 2048 for JSRT; smaller for tests).
 
     Raises:
-        BadInputError: the file is missing, truncated, too long for ``shape``, or holds samples
-            above 4095 (not 12-bit big-endian data, e.g. a little-endian file).
+        BadInputError: the file is missing, truncated, too long for ``shape``, holds samples
+            above 4095 (not 12-bit big-endian data, e.g. a little-endian file) or one value only.
     """
     path = Path(path)
     rows, cols = (int(s) for s in shape)
@@ -85,6 +85,7 @@ def read_jsrt_raw(path: os.PathLike | str, shape: Sequence[int] = JSRT_SHAPE) ->
             f"{path}: sample value {top} exceeds {JSRT_MAX_VALUE}: not 12-bit big-endian data "
             "(little-endian or a different format?)."
         )
+    check_not_constant(raw, path)
     return raw.astype(np.uint16)
 
 

@@ -21,18 +21,59 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["BadInputError", "check_binary_mask", "check_pair_shapes", "check_finite"]
+__all__ = [
+    "BadInputError",
+    "binary_levels",
+    "check_binary_mask",
+    "threshold_mask",
+    "check_mask_not_trivial",
+    "check_not_constant",
+    "check_pair_shapes",
+    "check_finite",
+]
+
+THRESHOLD_HINT = "give --mask-threshold T to binarise it (foreground = value > T)"
+"""What the converters' users can do about a non-binary mask; ends every non-binary message."""
 
 
 class BadInputError(ValueError):
     """A file that cannot be used as it is; the message names the file and what is wrong."""
 
 
+def _values(mask: np.ndarray) -> np.ndarray:
+    """The distinct values of ``mask``, sorted."""
+    if mask.dtype in (np.uint8, bool):  # the common case, ~10x faster than np.unique
+        return np.flatnonzero(np.bincount(mask.ravel().view(np.uint8), minlength=2)).astype(mask.dtype)
+    return np.unique(mask)
+
+
+def _shown(values: np.ndarray) -> str:
+    return ", ".join(f"{v:g}" for v in values[:8].astype(np.float64)) + (", ..." if len(values) > 8 else "")
+
+
+def binary_levels(dtype: np.dtype) -> tuple[set[int], ...]:
+    """The value pairs accepted as a binary mask of ``dtype``: {0, 1}, {0, 255}, {0, 65535} and {0, max of the dtype}.
+
+    So 0/1, 0/255 (8-bit), 0/65535 (16-bit, also when a reader widens it to 32 bits) and ``bool``
+    masks are binary.
+
+    Args:
+        dtype: the mask's dtype.
+    """
+    levels = [{0, 1}, {0, 255}]
+    if np.issubdtype(dtype, np.integer):
+        top = int(np.iinfo(dtype).max)
+        levels += [{0, 65535}] if top > 65535 else []
+        levels += [{0, top}] if top > 255 else []
+    return tuple(levels)
+
+
 def check_binary_mask(mask: np.ndarray, path: os.PathLike | str) -> np.ndarray:
     """Return ``mask`` as a boolean array, or raise if it is not a binary mask.
 
-    A binary mask holds values in {0, 1} or in {0, 255} (any dtype); an image with a single
-    colour (all 0, all 1 or all 255) also counts as binary.
+    A binary mask holds two levels, 0 and one of 1, 255 or the largest value of its dtype (see
+    :func:`binary_levels`); an image with a single one of these values also counts as binary (the
+    converters reject an empty or full mask separately, :func:`check_mask_not_trivial`).
 
     Args:
         mask: a 2-D mask array.
@@ -40,18 +81,70 @@ def check_binary_mask(mask: np.ndarray, path: os.PathLike | str) -> np.ndarray:
     """
     if mask.ndim != 2:
         raise BadInputError(f"{path}: a mask must be a single-channel 2-D image, got shape {mask.shape}.")
-    if mask.dtype in (np.uint8, bool):  # the common case, ~10x faster than np.unique
-        values = np.flatnonzero(np.bincount(mask.ravel().view(np.uint8), minlength=2))
-    else:
-        values = np.unique(mask)
+    values = _values(mask)
     if np.isnan(values.astype(np.float64)).any():
         raise BadInputError(f"{path}: mask contains NaN.")
-    if set(values.tolist()) <= {0, 1}:
-        return mask.astype(bool)
-    if set(values.tolist()) <= {0, 255}:
-        return mask == 255
-    shown = ", ".join(f"{v:g}" for v in values[:8].astype(np.float64)) + (", ..." if len(values) > 8 else "")
-    raise BadInputError(f"{path}: mask is not binary (expected values in {{0, 1}} or {{0, 255}}, found {shown}).")
+    found = set(values.tolist())
+    for levels in binary_levels(mask.dtype):
+        if found <= levels:
+            return mask == max(levels)
+    expected = " or ".join("{" + ", ".join(str(v) for v in sorted(lv)) + "}" for lv in binary_levels(mask.dtype))
+    raise BadInputError(f"{path}: mask is not binary (expected values in {expected}, found {_shown(values)}); {THRESHOLD_HINT}.")
+
+
+def threshold_mask(mask: np.ndarray, path: os.PathLike | str, threshold: float | None) -> tuple[np.ndarray, int]:
+    """Binarise ``mask``: strictly (:func:`check_binary_mask`) or as ``mask > threshold``.
+
+    The threshold is compared with the values stored in the file (0..255 for an 8-bit mask,
+    0..65535 for a 16-bit one, the alpha values for a mask held in an alpha channel).
+
+    Args:
+        mask: a 2-D mask array.
+        path: the file it was read from, for the error messages.
+        threshold: ``None`` for a strict binary check, else the largest background value.
+
+    Returns:
+        the boolean mask and the number of pixels the threshold had to assign: those strictly between
+        the mask's lowest and highest value (the soft edge); 0 without a threshold.
+    """
+    if threshold is None:
+        return check_binary_mask(mask, path), 0
+    if mask.ndim != 2:
+        raise BadInputError(f"{path}: a mask must be a single-channel 2-D image, got shape {mask.shape}.")
+    check_finite(mask, path)
+    values = mask if mask.dtype != bool else mask.view(np.uint8)
+    lo, hi = values.min(), values.max()
+    changed = int(np.count_nonzero((values > lo) & (values < hi)))
+    return values > threshold, changed
+
+
+def check_mask_not_trivial(mask: np.ndarray, path: os.PathLike | str, how: str = "") -> None:
+    """Raise if a boolean mask is empty or covers the whole image: nothing to segment, or a broken file.
+
+    Args:
+        mask: a boolean mask.
+        path: the file it was read from, for the error message.
+        how: appended to the message, e.g. how the mask was binarised.
+    """
+    if not mask.any():
+        raise BadInputError(f"{path}: mask is empty (no foreground pixel{how}).")
+    if mask.all():
+        raise BadInputError(f"{path}: mask covers the whole image (no background pixel{how}).")
+
+
+def check_not_constant(image: np.ndarray, path: os.PathLike | str) -> None:
+    """Raise if every pixel of ``image`` has the same value (a blank or broken export).
+
+    Args:
+        image: (H, W) or (H, W, C) pixels.
+        path: the file it was read from, for the error message.
+    """
+    flat = np.asarray(image).reshape(-1, image.shape[-1]) if image.ndim == 3 else np.asarray(image).reshape(-1, 1)
+    if not flat.size or (flat[:: max(1, len(flat) // 1024)] != flat[0]).any():  # a sample settles almost every image
+        return
+    if (flat == flat[0]).all():
+        value = ", ".join(f"{v:g}" for v in flat[0].astype(np.float64))
+        raise BadInputError(f"{path}: constant image (every pixel is {value}).")
 
 
 def check_pair_shapes(
