@@ -11,20 +11,30 @@
 # limitations under the License.
 """Convert the ISBI 2016 skin-lesion set (ISIC challenge, Part 1) into a MONAI datalist.
 
-Input layout under ``--isbi-dir`` (any subset works; the complete set is 900 training and 379
-test pairs)::
+Input layout under ``--isbi-dir`` (the complete set is 900 training and 379 test pairs; a split whose
+two folders are both absent is skipped, so the training or the test half alone works)::
 
     ISBI2016_ISIC_Part1_Training_Data/ISIC_<id>.jpg
     ISBI2016_ISIC_Part1_Training_GroundTruth/ISIC_<id>_Segmentation.png   (0/255)
     ISBI2016_ISIC_Part1_Test_Data/ISIC_<id>.jpg
     ISBI2016_ISIC_Part1_Test_GroundTruth/ISIC_<id>_Segmentation.png
 
+Folder names, suffixes and ``_Segmentation`` are matched in any case (``ISIC_<id>.JPG``, ``.jpeg``,
+and the ISIC 2017 spelling ``_segmentation.png`` are found); other files (e.g. ISIC's
+``_superpixels.png``) are ignored. Images of any size and aspect ratio are resized to ``--size`` x
+``--size`` (stretched, as in the paper); grey JPEGs are made RGB and named in the summary.
+
 Output: ``images/ISIC_<id>.png`` (RGB, 0..255), ``masks/ISIC_<id>.png`` (0/1) and ``datalist.json``
 with the challenge's own training/test split.
+
+Masks must be binary (0/255, 0/1, 0/65535, boolean) unless ``--mask-threshold T`` is given; empty or full masks and
+constant images are rejected. Bad cases are reported by file name, the others are converted, and the
+exit status is 1.
 
 Example (from the repository root)::
 
     python data_prep/isbi2016.py --isbi-dir ISBI2016/ --out data/isbi2016
+    python data_prep/isbi2016.py --isbi-dir ../shared/data/isic2017_val150 --out /tmp/isic128 --size 128
 """
 
 from __future__ import annotations
@@ -33,53 +43,90 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
-
-from nlcen_monai.data.conversion import Case, ConversionResult, add_output_arguments, run_conversion
+from nlcen_monai.data.conversion import Case, ConversionResult, add_mask_arguments, add_output_arguments, fail, run_conversion
 from nlcen_monai.data.dataset_writer import DatasetWriter
-from nlcen_monai.data.image_io import read_image_2d, read_mask_2d, to_uint8
-from nlcen_monai.data.validation import check_pair_shapes
+from nlcen_monai.data.file_index import find_subfolder, index_folder
+from nlcen_monai.data.pair_reader import PairReader
 
-__all__ = ["SPLIT_FOLDERS", "list_isbi_cases", "main"]
+__all__ = ["SPLIT_FOLDERS", "expected_folders", "list_isbi_cases", "main"]
 
 SPLIT_FOLDERS = {"training": "Training", "test": "Test"}
+KINDS = ("Data", "GroundTruth")
+IMAGE_SUFFIXES = (".jpg", ".jpeg")
 MASK_SUFFIX = "_Segmentation"
 
 
-def load_rgb_pair(image_path: Path, mask_path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Read an image as uint8 RGB (a grey image is repeated over 3 channels) and its binary mask.
+def expected_folders(split: str) -> dict[str, str]:
+    """The two folder names of a split, by kind (``"Data"``, ``"GroundTruth"``).
 
     Args:
-        image_path: the image file.
-        mask_path: its mask file (0/255 or 0/1).
+        split: ``"training"`` or ``"test"``.
     """
-    image = to_uint8(read_image_2d(image_path), image_path)
-    if image.ndim == 2:
-        image = np.repeat(image[..., None], 3, axis=-1)
-    mask = read_mask_2d(mask_path)
-    check_pair_shapes(image.shape, mask.shape, image_path, mask_path)
-    return image, mask
+    return {kind: f"ISBI2016_ISIC_Part1_{SPLIT_FOLDERS[split]}_{kind}" for kind in KINDS}
 
 
-def list_isbi_cases(isbi_dir: Path) -> tuple[list[Case], list[str]]:
-    """Cases found under ``isbi_dir`` and the pairing problems (missing or extra masks).
+def _layout(isbi_dir: Path) -> str:
+    """Which folders were expected under ``isbi_dir`` and which were found, for a message."""
+    expected = [name for split in SPLIT_FOLDERS for name in expected_folders(split).values()]
+    found = sorted(p.name for p in isbi_dir.iterdir() if p.is_dir())
+    return f"expected the folders {', '.join(expected)} under {isbi_dir}; found {', '.join(found) or 'no folder'}."
+
+
+def _list_split(split: str, data_dir: Path, truth_dir: Path, reader: PairReader) -> tuple[list[Case], list[str]]:
+    """Cases of one split whose two folders exist, and its pairing problems."""
+    images, problems = index_folder(data_dir, IMAGE_SUFFIXES)
+    mask_files, clashes = index_folder(truth_dir, (".png",))
+    problems += clashes
+    masks = {n[: -len(MASK_SUFFIX)]: p for n, p in mask_files.items() if n.lower().endswith(MASK_SUFFIX.lower())}
+    problems += [
+        f"{p}: not a mask name (expected <image name>{MASK_SUFFIX}.png)."
+        for n, p in mask_files.items()
+        if not n.lower().endswith(MASK_SUFFIX.lower())
+    ]
+    problems += [
+        f"{masks[n]}: mask without an image (expected {data_dir / (n + '.jpg')})." for n in sorted(masks.keys() - images.keys())
+    ]
+    cases = []
+    for name, image_path in images.items():
+        if name not in masks:
+            problems.append(f"{image_path}: no mask (expected {truth_dir / (name + MASK_SUFFIX + '.png')}).")
+            continue
+        cases.append(Case(name, split, lambda i=image_path, m=masks[name]: reader.pair(i, m)))
+    return cases, problems
+
+
+def list_isbi_cases(isbi_dir: Path, reader: PairReader | None = None) -> tuple[list[Case], list[str]]:
+    """Cases found under ``isbi_dir`` and the pairing problems (missing folders, missing or extra masks).
+
+    A split with one of its two folders missing (e.g. a misnamed ``..._Training_Data``) is one
+    problem naming the missing folder, not one per file of the other folder.
 
     Args:
         isbi_dir: the folder holding the ``ISBI2016_ISIC_Part1_*`` folders.
+        reader: reads the pairs (default: RGB images, binary masks).
     """
+    reader = reader or PairReader(3, channels_reason="ISBI images are RGB")
     cases: list[Case] = []
     problems: list[str] = []
-    for split, folder in SPLIT_FOLDERS.items():
-        data_dir = isbi_dir / f"ISBI2016_ISIC_Part1_{folder}_Data"
-        truth_dir = isbi_dir / f"ISBI2016_ISIC_Part1_{folder}_GroundTruth"
-        images = {p.stem: p for p in sorted(data_dir.glob("ISIC_*.jpg"))}
-        masks = {p.stem[: -len(MASK_SUFFIX)]: p for p in sorted(truth_dir.glob(f"ISIC_*{MASK_SUFFIX}.png"))}
-        problems += [f"{masks[n]}: mask without an image (expected {data_dir / (n + '.jpg')})." for n in sorted(masks.keys() - images.keys())]
-        for name, image_path in images.items():
-            if name not in masks:
-                problems.append(f"{image_path}: no mask (expected {truth_dir / (name + MASK_SUFFIX + '.png')}).")
-                continue
-            cases.append(Case(name, split, lambda i=image_path, m=masks[name]: load_rgb_pair(i, m)))
+    splits_found = 0
+    for split in SPLIT_FOLDERS:
+        names = expected_folders(split)
+        data_dir, truth_dir = (find_subfolder(isbi_dir, names[kind]) for kind in KINDS)
+        if data_dir is None and truth_dir is None:
+            continue
+        splits_found += 1
+        if data_dir is None or truth_dir is None:
+            missing, present = (names["Data"], truth_dir) if data_dir is None else (names["GroundTruth"], data_dir)
+            problems.append(
+                f"{isbi_dir / missing}: folder not found, so the {split} files in {present} were not converted; "
+                + _layout(isbi_dir)
+            )
+            continue
+        split_cases, split_problems = _list_split(split, data_dir, truth_dir, reader)
+        cases += split_cases
+        problems += split_problems
+    if splits_found == 0:
+        problems.append(f"{isbi_dir}: no ISBI 2016 folder found; " + _layout(isbi_dir))
     return cases, problems
 
 
@@ -89,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python data_prep/isbi2016.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--isbi-dir", type=Path, required=True, help="folder holding the ISBI2016_ISIC_Part1_* folders")
+    add_mask_arguments(parser)
     add_output_arguments(parser)
     return parser
 
@@ -96,10 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
 def convert(args: argparse.Namespace) -> ConversionResult:
     """Run the conversion described by parsed command-line ``args``."""
     if not args.isbi_dir.is_dir():
-        message = f"{args.isbi_dir}: folder not found."
-        print(f"error: {message}", file=sys.stderr)
-        return ConversionResult(problems=[message])
-    cases, problems = list_isbi_cases(args.isbi_dir)
+        return fail(f"{args.isbi_dir}: folder not found.")
+    reader = PairReader(3, args.mask_threshold, channels_reason="ISBI images are RGB")
+    cases, problems = list_isbi_cases(args.isbi_dir, reader)
     writer = DatasetWriter(
         args.out,
         size=args.size,
@@ -107,7 +154,7 @@ def convert(args: argparse.Namespace) -> ConversionResult:
         description=f"ISBI 2016 (ISIC) Part 1 lesion segmentation from {args.isbi_dir}; challenge split.",
         labels={"0": "background", "1": "lesion"},
     )
-    return run_conversion(cases, writer, problems)
+    return run_conversion(cases, writer, problems, source=str(args.isbi_dir), reader=reader)
 
 
 def main(argv: list[str] | None = None) -> int:

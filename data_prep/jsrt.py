@@ -20,7 +20,12 @@ Two input layouts:
 
 Lung = left OR right. Split (SCR folds): odd case numbers (the 3 digits of JPCLN001 / JPCNN001)
 for training (124 cases), even for test (123). Display polarity is checked on every case against
-its mask (lungs must be darker than the rest) and inverted when it is not.
+its mask (lungs must be darker than the rest) and inverted when it is not. Suffixes are matched in
+any case (``.png``/``.PNG``, ``.gif``/``.GIF``, ``.IMG``/``.img``).
+
+Images must be grey (an RGB file with three equal channels is accepted and named in the summary).
+Masks must be binary unless ``--mask-threshold T`` is given; empty or full masks and constant images
+are rejected. Bad cases are reported by file name, the others are converted, and the exit status is 1.
 
 Example (from the repository root)::
 
@@ -37,10 +42,11 @@ from pathlib import Path
 
 import numpy as np
 
-from nlcen_monai.data.conversion import Case, ConversionResult, add_output_arguments, run_conversion
+from nlcen_monai.data.conversion import Case, ConversionResult, add_mask_arguments, add_output_arguments, fail, run_conversion
 from nlcen_monai.data.dataset_writer import DatasetWriter
-from nlcen_monai.data.image_io import read_image_2d, read_mask_2d, to_uint8
+from nlcen_monai.data.file_index import index_folder
 from nlcen_monai.data.jsrt_raw import JSRT_INVERT, JSRT_SHAPE, jsrt_to_grey, lungs_are_dark, read_jsrt_raw
+from nlcen_monai.data.pair_reader import PairReader
 from nlcen_monai.data.validation import BadInputError, check_pair_shapes
 
 __all__ = ["jsrt_split", "list_png_cases", "list_raw_cases", "main"]
@@ -62,11 +68,6 @@ def jsrt_split(case: str) -> str:
     return "training" if int(match.group(2)) % 2 == 1 else "test"
 
 
-def _check_mask_not_trivial(mask: np.ndarray, path: Path) -> None:
-    if not mask.any() or mask.all():
-        raise BadInputError(f"{path}: lung mask is {'empty' if not mask.any() else 'the whole image'}.")
-
-
 def _dark_lungs(grey: np.ndarray, mask: np.ndarray, inverted: np.ndarray, name: str, notes: list[str]) -> np.ndarray:
     """``grey`` if its lungs are dark, else ``inverted`` (noted); the mask may be on a coarser grid."""
     if lungs_are_dark(grey, mask):
@@ -75,16 +76,27 @@ def _dark_lungs(grey: np.ndarray, mask: np.ndarray, inverted: np.ndarray, name: 
     return inverted
 
 
-def list_png_cases(png_dir: Path, notes: list[str]) -> tuple[list[Case], list[str]]:
+def grey_reader(mask_threshold: float | None = None) -> PairReader:
+    """The reader of both layouts: grey images (RGB only with equal channels), masks as ``--mask-threshold`` says.
+
+    Args:
+        mask_threshold: ``None`` for binary masks, else foreground = value > ``mask_threshold``.
+    """
+    return PairReader(1, mask_threshold, channels_reason="radiographs are grey", colour_to_grey=False)
+
+
+def list_png_cases(png_dir: Path, notes: list[str], reader: PairReader | None = None) -> tuple[list[Case], list[str]]:
     """Cases of the PNG layout (``images/<case>.png`` + ``masks/<case>.png``) and pairing problems.
 
     Args:
         png_dir: the folder holding ``images/`` and ``masks/``.
         notes: receives the names of cases whose polarity had to be inverted.
+        reader: reads the pairs (default :func:`grey_reader`).
     """
-    images = {p.stem: p for p in sorted((png_dir / "images").glob("*.png"))}
-    masks = {p.stem: p for p in sorted((png_dir / "masks").glob("*.png"))}
-    problems = [f"{masks[n]}: mask without an image (expected {png_dir / 'images' / (n + '.png')})." for n in masks.keys() - images.keys()]
+    reader = reader or grey_reader()
+    images, problems = index_folder(png_dir / "images", (".png",))
+    masks, clashes = index_folder(png_dir / "masks", (".png",))
+    problems += clashes + [f"{masks[n]}: mask without an image (expected {png_dir / 'images' / (n + '.png')})." for n in masks.keys() - images.keys()]
     cases = []
     for name, image_path in images.items():
         if name not in masks:
@@ -97,15 +109,7 @@ def list_png_cases(png_dir: Path, notes: list[str]) -> tuple[list[Case], list[st
             continue
 
         def load(image_path=image_path, mask_path=masks[name], name=name):
-            image = read_image_2d(image_path)
-            if image.ndim == 3:
-                if not (image == image[..., :1]).all():
-                    raise BadInputError(f"{image_path}: expected a grey radiograph, found colour channels.")
-                image = image[..., 0]
-            image = to_uint8(image, image_path)
-            mask = read_mask_2d(mask_path)
-            check_pair_shapes(image.shape, mask.shape, image_path, mask_path)
-            _check_mask_not_trivial(mask, mask_path)
+            image, mask = reader.pair(image_path, mask_path)
             return _dark_lungs(image, mask, 255 - image, name, notes), mask
 
         cases.append(Case(name, split, load))
@@ -113,7 +117,7 @@ def list_png_cases(png_dir: Path, notes: list[str]) -> tuple[list[Case], list[st
 
 
 def list_raw_cases(
-    jsrt_dir: Path, scr_dir: Path, shape: tuple[int, int], notes: list[str]
+    jsrt_dir: Path, scr_dir: Path, shape: tuple[int, int], notes: list[str], reader: PairReader | None = None
 ) -> tuple[list[Case], list[str]]:
     """Cases of the original layout (``<case>.IMG`` + SCR ``.gif`` masks) and pairing problems.
 
@@ -122,14 +126,18 @@ def list_raw_cases(
         scr_dir: SCR folder holding ``fold1|fold2/masks/{left lung,right lung}/<case>.gif``.
         shape: rows and columns of each ``.IMG`` file.
         notes: receives the names of cases whose mask contradicts the JSRT polarity convention.
+        reader: reads the masks (default :func:`grey_reader`).
     """
-    images = {p.stem: p for p in sorted(jsrt_dir.iterdir()) if p.suffix.lower() == ".img"} if jsrt_dir.is_dir() else {}
+    reader = reader or grey_reader()
+    images, problems = index_folder(jsrt_dir, (".img",))
     masks: dict[str, dict[str, list[Path]]] = {}
     for fold in FOLDS:
         for lung in LUNGS:
-            for p in sorted((scr_dir / fold / "masks" / lung).glob("*.gif")):
-                masks.setdefault(p.stem, {}).setdefault(lung, []).append(p)
-    problems = [
+            found_masks, clashes = index_folder(scr_dir / fold / "masks" / lung, (".gif",))
+            problems += clashes
+            for stem, p in found_masks.items():
+                masks.setdefault(stem, {}).setdefault(lung, []).append(p)
+    problems += [
         f"{paths[0]}: mask without an image (no {n}.IMG in {jsrt_dir})."
         for n, by_lung in masks.items()
         if n not in images
@@ -153,11 +161,10 @@ def list_raw_cases(
 
         def load(image_path=image_path, left=found[LUNGS[0]][0], right=found[LUNGS[1]][0], name=name):
             raw = read_jsrt_raw(image_path, shape)
-            left_mask, right_mask = read_mask_2d(left), read_mask_2d(right)
+            left_mask, right_mask = reader.mask(left), reader.mask(right)
             check_pair_shapes(left_mask.shape, right_mask.shape, left, right)
             mask = left_mask | right_mask
             check_pair_shapes(raw.shape, mask.shape, image_path, left, allow_integer_scale=True)
-            _check_mask_not_trivial(mask, left)
             grey = jsrt_to_grey(raw, JSRT_INVERT)
             return _dark_lungs(grey, mask, jsrt_to_grey(raw, not JSRT_INVERT), name, notes), mask
 
@@ -184,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="rows [columns] of each .IMG file (JSRT: 2048 2048; smaller only for test fixtures)",
     )
+    add_mask_arguments(parser)
     add_output_arguments(parser)
     return parser
 
@@ -191,19 +199,22 @@ def build_parser() -> argparse.ArgumentParser:
 def convert(args: argparse.Namespace) -> ConversionResult:
     """Run the conversion described by parsed command-line ``args``."""
     notes: list[str] = []
+    reader = grey_reader(args.mask_threshold)
     if args.png_dir is not None:
         if not (args.png_dir / "images").is_dir():
-            return _fail(f"{args.png_dir / 'images'}: folder not found (expected the PNG layout images/, masks/).")
-        cases, problems = list_png_cases(args.png_dir, notes)
+            return fail(f"{args.png_dir / 'images'}: folder not found (expected the PNG layout images/, masks/).")
+        cases, problems = list_png_cases(args.png_dir, notes, reader)
         source = f"PNG copy {args.png_dir}"
+        folders = f"{args.png_dir / 'images'} and {args.png_dir / 'masks'}"
     else:
         if args.scr_dir is None:
-            return _fail("--jsrt-dir needs --scr-dir (the SCR masks).")
+            return fail("--jsrt-dir needs --scr-dir (the SCR masks).")
         if not args.jsrt_dir.is_dir():
-            return _fail(f"{args.jsrt_dir}: folder not found.")
+            return fail(f"{args.jsrt_dir}: folder not found.")
         shape = tuple(args.img_size) if len(args.img_size) == 2 else (args.img_size[0],) * 2
-        cases, problems = list_raw_cases(args.jsrt_dir, args.scr_dir, shape, notes)
+        cases, problems = list_raw_cases(args.jsrt_dir, args.scr_dir, shape, notes, reader)
         source = f"JSRT raw {args.jsrt_dir} + SCR {args.scr_dir}"
+        folders = f"{args.jsrt_dir} and {args.scr_dir}"
     writer = DatasetWriter(
         args.out,
         size=args.size,
@@ -211,15 +222,10 @@ def convert(args: argparse.Namespace) -> ConversionResult:
         description=f"JSRT chest radiographs with SCR lung masks from {source}; SCR split (odd = training).",
         labels={"0": "background", "1": "lung"},
     )
-    result = run_conversion(cases, writer, problems, extra={"polarity_inverted": notes})
+    result = run_conversion(cases, writer, problems, extra={"polarity_inverted": notes}, source=folders, reader=reader)
     if notes:
         print(f"polarity: {len(notes)} case(s) had bright lungs and were inverted: {', '.join(sorted(notes))}")
     return result
-
-
-def _fail(message: str) -> ConversionResult:
-    print(f"error: {message}", file=sys.stderr)
-    return ConversionResult(problems=[message])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,8 +12,10 @@
 
 A converter lists its cases (name, split and a loader that reads and checks the source files),
 plus any problems found while pairing files (e.g. a mask without an image). :func:`run_conversion`
-writes the good cases and the datalist, prints a summary of the bad ones and returns the exit
-status (0 only when nothing was wrong).
+checks the output folder once, writes the good cases and the datalist, removes what an earlier run
+left in the output folder that the new datalist does not list, prints a summary, the changes its
+:class:`~nlcen_monai.data.pair_reader.PairReader` made and the bad cases, and returns the exit status
+(0 only when nothing was wrong).
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nlcen_monai.data.dataset_writer import DATALIST_NAME, DatasetWriter
+from nlcen_monai.data.pair_reader import PairReader
 from nlcen_monai.data.validation import BadInputError
 
-__all__ = ["Case", "ConversionResult", "run_conversion", "parse_size", "add_output_arguments"]
+__all__ = ["Case", "ConversionResult", "run_conversion", "fail", "parse_size", "add_output_arguments", "add_mask_arguments"]
 
 
 @dataclass
@@ -50,11 +53,13 @@ class Case:
 
 @dataclass
 class ConversionResult:
-    """What :func:`run_conversion` did: the datalist written (if any), counts and problems."""
+    """What :func:`run_conversion` did: the datalist written (if any), counts, problems and notes."""
 
     datalist: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -69,11 +74,16 @@ def run_conversion(
     problems: Sequence[str] = (),
     extra: dict | None = None,
     verbose: bool = True,
+    source: str = "the input",
+    reader: PairReader | None = None,
 ) -> ConversionResult:
     """Convert ``cases`` with ``writer``, collecting bad ones, then write the datalist.
 
-    The datalist lists the good cases even when some were bad (the exit status says so); it is not
-    written at all when there is no good case.
+    The output folder is checked first (:meth:`~nlcen_monai.data.dataset_writer.DatasetWriter.check_out_dir`):
+    if it cannot be used, that is the only problem reported and nothing is written. The datalist lists the
+    good cases even when some were bad (the exit status says so); it is not written at all when there
+    is no good case. After it is written, files of ``images/`` and ``masks/`` that it does not list are
+    deleted (outputs of an earlier run).
 
     Args:
         cases: the cases to convert.
@@ -81,9 +91,17 @@ def run_conversion(
         problems: problems already found while listing the cases (each names its file).
         extra: additional top-level datalist keys.
         verbose: print progress and the summary.
+        source: the input folder(s), named when no case is found.
+        reader: the reader the cases load with; its report and provenance go to the summary and datalist.
     """
     start = time.perf_counter()
     result = ConversionResult(problems=list(problems))
+    try:
+        writer.check_out_dir()
+        if cases:
+            writer.prepare()
+    except BadInputError as e:
+        return _finish(ConversionResult(problems=[str(e)]), start, verbose)
 
     for i, case in enumerate(cases, 1):
         try:
@@ -95,22 +113,46 @@ def run_conversion(
             result.problems.append(f"{case.name}: {type(e).__name__}: {e}")
         if verbose and (i % 50 == 0 or i == len(cases)):
             print(f"  {i}/{len(cases)} cases processed", flush=True)
-    result.counts = {split: len(entries) for split, entries in writer.entries.items()}
+    result.counts = {split: len(entries) for split, entries in writer.entries.items()} if cases else {}
+    result.notes = reader.report() if reader is not None else []
     if not cases:
-        result.problems.append(f"{writer.out_dir}: no cases found in the input (empty folder?).")
+        result.problems.append(f"{source}: no image/mask pairs found (empty folder, or files not named as expected?).")
     elif sum(result.counts.values()) == 0:
         result.problems.append(f"{writer.out_dir}: every case failed; {DATALIST_NAME} not written.")
     else:
-        result.datalist = str(writer.write_datalist(extra))
+        provenance = reader.provenance() if reader is not None else {}
+        result.datalist = str(writer.write_datalist({**provenance, **(extra or {})}))
+        result.removed = [str(p) for p in writer.remove_unlisted()]
+    return _finish(result, start, verbose)
+
+
+def _finish(result: ConversionResult, start: float, verbose: bool) -> ConversionResult:
     result.seconds = time.perf_counter() - start
     if verbose:
         _print_summary(result)
     return result
 
 
+def fail(message: str) -> ConversionResult:
+    """Print ``error: message`` and return the result of a conversion that could not start.
+
+    Args:
+        message: what is wrong, naming the file, folder or option.
+    """
+    print(f"error: {message}", file=sys.stderr)
+    return ConversionResult(problems=[message])
+
+
 def _print_summary(result: ConversionResult) -> None:
-    counts = ", ".join(f"{n} {split}" for split, n in result.counts.items())
-    print(f"wrote {counts} in {result.seconds:.1f} s" + (f"; datalist: {result.datalist}" if result.datalist else ""))
+    if result.counts:
+        counts = ", ".join(f"{n} {split}" for split, n in result.counts.items())
+        print(f"wrote {counts} in {result.seconds:.1f} s" + (f"; datalist: {result.datalist}" if result.datalist else ""))
+    if result.removed:
+        print(f"removed {len(result.removed)} file(s) of an earlier run that the new datalist does not list:")
+        for p in result.removed:
+            print(f"  {p}")
+    for line in result.notes:
+        print(line)
     if result.problems:
         print(f"{len(result.problems)} problem(s):", file=sys.stderr)
         for p in result.problems:
@@ -132,10 +174,34 @@ def parse_size(text: str) -> int | None:
 
 def add_output_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``--out`` and ``--size`` to a converter's parser."""
-    parser.add_argument("--out", required=True, help="output folder (images/, masks/, datalist.json)")
+    parser.add_argument(
+        "--out",
+        required=True,
+        help="output folder (images/, masks/, datalist.json). A rerun into the same folder replaces the data set: "
+        "files in images/ and masks/ that the new datalist does not list (cases of the earlier run that are gone "
+        "or now fail) are deleted. A folder whose images/ or masks/ hold files but that has no datalist.json is "
+        "refused, as is a path that is an existing file",
+    )
     parser.add_argument(
         "--size",
         type=parse_size,
         default=256,
-        help="side length of the square output images (default 256), or 'original' to keep each image's size",
+        help="side length of the square output images (default 256; a non-square image is stretched to the "
+        "square, as in the paper), or 'original' to keep each image's size",
+    )
+
+
+def add_mask_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--mask-threshold`` to a converter's parser."""
+    parser.add_argument(
+        "--mask-threshold",
+        type=float,
+        default=None,
+        metavar="T",
+        help="binarise every mask as foreground = value > T, T in the mask's own stored values (e.g. 127 for "
+        "soft-edged 0..255 masks, 0 for hand-drawn masks with levels 0, 1, 2, 3); the summary names each mask "
+        "whose soft pixels (strictly between its lowest and highest value) were changed, and their total. "
+        "Without it a mask must be binary: 0/1, 0/255, 0/65535 (0/max of its type) or boolean. With or "
+        "without it, an empty or full mask is rejected. An RGBA mask whose colour is constant is read from "
+        "its alpha channel; one whose colour and alpha both vary and differ is rejected",
     )

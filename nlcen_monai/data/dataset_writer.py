@@ -18,6 +18,12 @@ Layout under the output folder::
                          "test": [...], ...}  (paths relative to the datalist's folder)
 
 Read it back with ``monai.data.load_decathlon_datalist(out / "datalist.json", data_list_key="training")``.
+
+A rerun into the same folder replaces it: :meth:`DatasetWriter.remove_unlisted` deletes the files of
+``images/`` and ``masks/`` that the new datalist does not list (cases of an earlier run that are gone
+or now fail), so that the folder holds exactly the data set its datalist describes. To make that safe,
+:meth:`DatasetWriter.check_out_dir` refuses a folder whose ``images/`` or ``masks/`` hold files but
+which has no ``datalist.json``: it was not written by a converter, and its files may be someone's data.
 """
 
 from __future__ import annotations
@@ -30,11 +36,13 @@ import numpy as np
 from PIL import Image
 
 from nlcen_monai.data.atomic import atomic_write_json, atomic_write_png
+from nlcen_monai.data.validation import BadInputError
 
-__all__ = ["SPLITS", "DATALIST_NAME", "resize_pair", "DatasetWriter"]
+__all__ = ["SPLITS", "DATALIST_NAME", "SUBFOLDERS", "resize_pair", "DatasetWriter"]
 
 SPLITS = ("training", "test")
 DATALIST_NAME = "datalist.json"
+SUBFOLDERS = ("images", "masks")
 
 
 def resize_pair(image: np.ndarray, mask: np.ndarray, size: int | None) -> tuple[np.ndarray, np.ndarray]:
@@ -92,6 +100,59 @@ class DatasetWriter:
             "labels": labels or {"0": "background", "1": "foreground"},
         }
         self.entries: dict[str, list[dict[str, str]]] = {split: [] for split in SPLITS}
+
+    def check_out_dir(self) -> None:
+        """Raise if the output folder cannot take this data set (nothing is written).
+
+        Refused: a path that is, or lies under, an existing file; ``images/`` or ``masks/`` that hold
+        files while the folder has no ``datalist.json`` (not a converter's output, see the module docstring).
+
+        Raises:
+            BadInputError: naming the output folder and what is wrong with it.
+        """
+        existing = next(p for p in (self.out_dir, *self.out_dir.parents) if p.exists() or p == p.parent)
+        if existing.exists() and not existing.is_dir():
+            where = "is" if existing == self.out_dir else f"lies under {existing}, which is"
+            raise BadInputError(f"{self.out_dir}: the output folder {where} an existing file; give --out a folder.")
+        for sub in SUBFOLDERS:
+            folder = self.out_dir / sub
+            if folder.exists() and not folder.is_dir():
+                raise BadInputError(f"{folder}: expected a folder in the output folder, found a file.")
+        foreign = [p for sub in SUBFOLDERS if (self.out_dir / sub).is_dir() for p in (self.out_dir / sub).iterdir()]
+        if foreign and not (self.out_dir / DATALIST_NAME).is_file():
+            raise BadInputError(
+                f"{self.out_dir}: images/ or masks/ already hold {len(foreign)} file(s) but there is no "
+                f"{DATALIST_NAME}, so this is not the output of a converter and a rerun would mix or delete "
+                "them; give --out a new or empty folder (or delete the folder if it is an interrupted conversion)."
+            )
+
+    def prepare(self) -> None:
+        """Create the output folder and its ``images/`` and ``masks/``.
+
+        Raises:
+            BadInputError: the folders cannot be created (permissions, a file in the way).
+        """
+        try:
+            for sub in SUBFOLDERS:
+                (self.out_dir / sub).mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise BadInputError(f"{self.out_dir}: cannot create the output folder ({e.strerror or e}).") from e
+
+    def remove_unlisted(self) -> list[Path]:
+        """Delete the files of ``images/`` and ``masks/`` that the datalist does not list; return them.
+
+        Call it after :meth:`write_datalist`: what it removes are the outputs of an earlier run (cases
+        that are gone from the input, or that failed this time) and temporary files of a killed run.
+        """
+        listed = {e[key] for entries in self.entries.values() for e in entries for key in ("image", "label")}
+        removed = []
+        for sub in SUBFOLDERS:
+            folder = self.out_dir / sub
+            for p in sorted(folder.iterdir()) if folder.is_dir() else []:
+                if f"{sub}/{p.name}" not in listed and (p.is_file() or p.is_symlink()):
+                    p.unlink()
+                    removed.append(p)
+        return removed
 
     def write_case(self, split: str, name: str, image: np.ndarray, mask: np.ndarray) -> dict[str, str]:
         """Resize and write one pair, and remember it for the datalist.

@@ -1,4 +1,4 @@
-"""Tests for data_prep/folder.py: pairing by name, formats (PNG, BMP, NIfTI), the seeded split, bad inputs."""
+"""Tests for data_prep/folder.py: pairing by name, formats (PNG, BMP, NIfTI), the seeded split, channels, soft masks, bad inputs."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import contextlib
 import io
 import json
 import sys
-import tempfile
 import unittest
 from pathlib import Path
 
@@ -14,22 +13,14 @@ import nibabel as nib
 import numpy as np
 from parameterized import parameterized
 from PIL import Image
+from scipy import ndimage
 
-from nlcen_monai.data import chest_phantom
+from nlcen_monai.data import chest_phantom, lesion_phantom
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # pytest runs with --import-mode=importlib
-from prep_utils import leftovers, load_script  # noqa: E402
+from prep_utils import TempDirTestCase, leftovers, load_script, make_folder_pairs, problem_lines, run_script  # noqa: E402
 
 folder = load_script("folder")
-
-
-def make_pairs(image_dir: Path, mask_dir: Path | None, suffix: str, n: int, ext: str = ".png") -> None:
-    image_dir.mkdir(parents=True, exist_ok=True)
-    (mask_dir or image_dir).mkdir(parents=True, exist_ok=True)
-    for i in range(n):
-        grey, mask = chest_phantom(32, i)
-        Image.fromarray(grey).save(image_dir / f"case{i}{ext}")
-        Image.fromarray(mask * 255).save((mask_dir or image_dir) / f"case{i}{suffix}.png")
 
 
 def run(argv: list[str]) -> tuple[int, str]:
@@ -39,18 +30,10 @@ def run(argv: list[str]) -> tuple[int, str]:
     return code, err.getvalue()
 
 
-class TestFolderConverter(unittest.TestCase):
-    def setUp(self):
-        self._tmp = tempfile.TemporaryDirectory()
-        self.root = Path(self._tmp.name)
-        self.out = self.root / "out"
-
-    def tearDown(self):
-        self._tmp.cleanup()
-
+class TestFolderConverter(TempDirTestCase):
     @parameterized.expand([("same_folder", False, "_mask", ".png"), ("separate", True, "", ".bmp"), ("suffix", True, "_seg", ".png")])
     def test_pairing(self, _, separate, suffix, ext):
-        make_pairs(self.root / "img", self.root / "msk" if separate else None, suffix, 5, ext)
+        make_folder_pairs(self.root / "img", self.root / "msk" if separate else None, suffix, 5, ext)
         argv = ["--image-dir", str(self.root / "img"), "--out", str(self.out), "--size", "16"]
         if separate:
             argv += ["--mask-dir", str(self.root / "msk")]
@@ -91,7 +74,7 @@ class TestFolderConverter(unittest.TestCase):
         np.testing.assert_array_equal(image > 128, mask.astype(bool))
 
     def test_seeded_split(self):
-        make_pairs(self.root / "img", None, "_mask", 10)
+        make_folder_pairs(self.root / "img", None, "_mask", 10)
         splits = []
         for seed in (0, 0, 1):
             code, _ = run(["--image-dir", str(self.root / "img"), "--out", str(self.out), "--seed", str(seed), "--test-fraction", "0.3"])
@@ -102,13 +85,13 @@ class TestFolderConverter(unittest.TestCase):
         self.assertNotEqual(splits[0], splits[2])
 
     def test_channels(self):
-        make_pairs(self.root / "img", None, "_mask", 2)
+        make_folder_pairs(self.root / "img", None, "_mask", 2)
         code, _ = run(["--image-dir", str(self.root / "img"), "--out", str(self.out), "--channels", "3", "--size", "16"])
         self.assertEqual(code, 0)
         self.assertEqual(np.asarray(Image.open(self.out / "images" / "case0.png")).shape, (16, 16, 3))
 
     def _bad(self, name: str) -> Path:
-        make_pairs(self.root / "img", None, "_mask", 4)
+        make_folder_pairs(self.root / "img", None, "_mask", 4)
         img = self.root / "img"
         if name == "missing":
             (img / "case1_mask.png").unlink()
@@ -146,12 +129,79 @@ class TestFolderConverter(unittest.TestCase):
         self.assertTrue(any(words in line and str(bad_file) in line for line in err.splitlines()), err)
         self.assertTrue((self.out / "datalist.json").is_file())  # the good cases are still written
 
-    def test_empty_folder(self):
-        (self.root / "img").mkdir()
-        code, err = run(["--image-dir", str(self.root / "img"), "--out", str(self.out)])
-        self.assertNotEqual(code, 0)
-        self.assertIn("no cases found", err)
-        self.assertFalse(self.out.exists() and any(self.out.iterdir()))
+
+
+def make_hand_drawn(folder: Path, n: int) -> int:
+    """``n`` radiographs ``cxr<i>.png`` with hand-drawn masks ``cxr<i>@.png`` (levels 0..3); return their soft pixels."""
+    folder.mkdir(parents=True)
+    soft_pixels = 0
+    for i in range(n):
+        grey, mask = chest_phantom(32, i)
+        lungs = mask.astype(bool)
+        drawn = lungs.astype(np.uint8) * 3
+        drawn[lungs & ~ndimage.binary_erosion(lungs)] = 2  # anti-aliased pen edge
+        drawn[ndimage.binary_dilation(lungs) & ~lungs] = 1
+        soft_pixels += int(np.count_nonzero((drawn == 1) | (drawn == 2)))
+        Image.fromarray(grey).save(folder / f"cxr{i}.png")
+        Image.fromarray(drawn).save(folder / f"cxr{i}@.png")
+    return soft_pixels
+
+
+def make_mixed_channels(folder: Path, grey: int, rgb: int) -> list[Path]:
+    """``grey`` grey PNGs and ``rgb`` colour JPEGs named ``.png`` (a common mix-up); return the JPEG ones."""
+    folder.mkdir(parents=True)
+    jpegs = []
+    for i in range(grey + rgb):
+        image, mask = lesion_phantom(32, i)
+        path = folder / f"case{i}.png"
+        if i < grey:
+            Image.fromarray(image).convert("L").save(path)
+        else:
+            Image.fromarray(image).save(path, format="JPEG", quality=95)
+            jpegs.append(path)
+        Image.fromarray(mask * 255).save(folder / f"case{i}_mask.png")
+    return jpegs
+
+
+class TestFolderRealWorld(TempDirTestCase):
+    def test_hand_drawn_masks_need_a_threshold(self):
+        """The issue's case: every hand-drawn mask is rejected without --mask-threshold, all convert with it."""
+        soft_pixels = make_hand_drawn(self.root / "cxr", 4)
+        argv = ["--image-dir", str(self.root / "cxr"), "--mask-suffix", "@", "--out", str(self.out), "--size", "16"]
+        code, _, stderr = run_script("folder", argv)
+        problems = problem_lines(stderr)
+        self.assertEqual(code, 1)
+        self.assertEqual(sum("mask is not binary" in p and "found 0, 1, 2, 3" in p and "--mask-threshold T" in p for p in problems), 4, problems)
+        code, stdout, stderr = run_script("folder", argv + ["--mask-threshold", "0"])
+        self.assertEqual((code, stderr), (0, ""))
+        self.assertIn(f"--mask-threshold 0: changed {soft_pixels} pixel(s) in 4 of 4 mask(s)", stdout)
+        per_file = [line for line in stdout.splitlines() if line.startswith(f"  {self.root / 'cxr'}/cxr") and "@.png: " in line]
+        self.assertEqual(len(per_file), 4, stdout)
+        self.assertEqual(sum(int(line.split(": ")[1].split(" of ")[0]) for line in per_file), soft_pixels)
+
+    @parameterized.expand([("majority_grey", 3, 1, None, 1), ("majority_rgb", 1, 3, None, 3), ("tie_rgb", 2, 2, None, 3), ("asked_rgb", 3, 1, 3, 3)])
+    def test_mixed_channels(self, _, grey, rgb, asked, expected):
+        jpegs = make_mixed_channels(self.root / "img", grey, rgb)
+        argv = ["--image-dir", str(self.root / "img"), "--out", str(self.out), "--size", "16"]
+        code, stdout, stderr = run_script("folder", argv + (["--channels", str(asked)] if asked else []))
+        self.assertEqual((code, stderr), (0, ""))
+        shapes = {np.asarray(Image.open(p)).shape for p in (self.out / "images").iterdir()}
+        self.assertEqual(shapes, {(16, 16) if expected == 1 else (16, 16, 3)})
+        odd = [p for p in sorted((self.root / "img").glob("case?.png")) if (p in jpegs) != (expected == 3)]
+        name = "grey" if expected == 1 else "RGB"
+        self.assertIn(f"channels: converted {len(odd)} image(s) to {name}", stdout)
+        for path in odd:
+            self.assertIn(f"  {path} ({'RGB -> grey' if expected == 1 else 'grey -> RGB'})", stdout.splitlines())
+        if asked is None:
+            self.assertIn(f"(the majority of the images: {grey} grey, {rgb} RGB; choose with --channels)", stdout)
+
+    def test_upper_case_suffixes(self):
+        make_folder_pairs(self.root / "img", None, "_mask", 3)
+        for p in sorted((self.root / "img").iterdir()):
+            p.rename(p.with_suffix(".PNG"))
+        code, _, stderr = run_script("folder", ["--image-dir", str(self.root / "img"), "--out", str(self.out), "--size", "16"])
+        self.assertEqual((code, stderr), (0, ""))
+        self.assertEqual(len(list((self.out / "images").iterdir())), 3)
 
 
 if __name__ == "__main__":
