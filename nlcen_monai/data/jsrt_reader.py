@@ -15,6 +15,13 @@ with the same scaling and polarity as ``data_prep/jsrt.py`` (both call
 :func:`~nlcen_monai.data.jsrt_raw.jsrt_to_grey`). Importing this module also registers the reader
 in MONAI's ``SUPPORTED_READERS`` (MONAI's documented extension point), so that
 ``LoadImaged(keys, reader="JSRTImageReader")`` resolves it by name.
+
+Errors: when the reader is given to ``LoadImage`` (by instance, class or name), MONAI tries it and then
+every other reader, catching each one's exception, and finally raises "cannot find a suitable reader
+... install the reader libraries", burying what was wrong with the file. So for a file that is this
+reader's to read (a ``.IMG`` without an Analyze ``.hdr``) :meth:`JSRTImageReader.read` does not raise:
+it returns the error, and :meth:`JSRTImageReader.get_data`, which ``LoadImage`` calls outside its
+reader loop, raises it, so the user sees e.g. "<file>: truncated JSRT raw file: ... bytes, expected ...".
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from monai.transforms.io.array import SUPPORTED_READERS
 from monai.utils import MetaKeys, ensure_tuple
 
 from nlcen_monai.data.jsrt_raw import JSRT_INVERT, JSRT_SHAPE, jsrt_to_grey, read_jsrt_raw
+from nlcen_monai.data.validation import BadInputError
 
 __all__ = ["JSRTImageReader"]
 
@@ -77,9 +85,21 @@ class JSRTImageReader(ImageReader):
         Args:
             data: file name or a list of file names.
             kwargs: unused; accepted for compatibility with ``ImageReader.read``.
+
+        Returns:
+            the image, or a list of images; for a ``.IMG`` file that cannot be used (truncated, wrong size,
+            not 12-bit, constant), a one-element list holding the error, which :meth:`get_data` raises.
+
+        Raises:
+            BadInputError: a file that is not this reader's (another suffix) cannot be read.
         """
         names = ensure_tuple(data)
-        images = [jsrt_to_grey(read_jsrt_raw(n, self.shape), self.invert) for n in names]
+        try:
+            images = [jsrt_to_grey(read_jsrt_raw(n, self.shape), self.invert) for n in names]
+        except BadInputError as e:
+            if not self.verify_suffix(names):
+                raise  # not a JSRT file: let LoadImage try its other readers
+            return [e]  # a JSRT file with a problem: get_data raises it where LoadImage does not catch it
         return images if len(names) > 1 else images[0]
 
     def get_data(self, img: np.ndarray | list[np.ndarray]) -> tuple[np.ndarray, dict]:
@@ -87,7 +107,12 @@ class JSRTImageReader(ImageReader):
 
         Args:
             img: the output of :meth:`read`.
+
+        Raises:
+            BadInputError: :meth:`read` found the file truncated, of the wrong size or not 12-bit.
         """
+        if isinstance(img, list) and len(img) == 1 and isinstance(img[0], BadInputError):
+            raise img[0]
         images = img if isinstance(img, (list, tuple)) else [img]  # not ensure_tuple: it would iterate rows
         arrays = [np.moveaxis(a, 0, 1) if self.reverse_indexing else a for a in images]
         spatial = np.asarray(arrays[0].shape)

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import numpy as np
 from monai.bundle import ConfigParser
-from monai.transforms import LoadImage, LoadImaged
+from monai.transforms import Compose, LoadImage, LoadImaged
 from parameterized import parameterized
+from PIL import Image
 
-from nlcen_monai.data import JSRTImageReader, jsrt_to_grey
+from nlcen_monai.data import BadInputError, JSRTImageReader, jsrt_to_grey
 
 SHAPE = (6, 10)  # rows, columns: non-square so that an axis swap shows
 
@@ -27,6 +28,24 @@ BUNDLE_CONFIGS = [
     ([], {"_target_": "nlcen_monai.data.JSRTImageReader", "shape": list(SHAPE)}),
     (["$from nlcen_monai.data import JSRTImageReader"], "$JSRTImageReader(shape=(6, 10))"),
 ]
+
+
+# (how the reader is given to LoadImage, how the file is broken, words of the message)
+READER_ERRORS = [
+    (reader, breaker, words)
+    for reader in ("instance", "class", "name", "dotted_name", "auto")
+    for breaker, words in (("truncated", "truncated JSRT raw file"), ("too_long", "wrong size"), ("constant", "constant image"))
+]
+
+
+def _reader(how: str):
+    return {
+        "instance": JSRTImageReader(shape=(2048, 2048)),
+        "class": JSRTImageReader,
+        "name": "JSRTImageReader",
+        "dotted_name": "nlcen_monai.data.JSRTImageReader",
+        "auto": None,
+    }[how]
 
 
 class TestJSRTImageReader(unittest.TestCase):
@@ -96,6 +115,30 @@ class TestJSRTImageReader(unittest.TestCase):
             LoadImage(reader=JSRTImageReader(shape=SHAPE))(self.path)
         self.assertIn(str(self.path), str(ctx.exception))
         self.assertIn("truncated", str(ctx.exception))
+
+    @parameterized.expand(READER_ERRORS)
+    def test_reader_error_reaches_the_user(self, how, breaker, words):
+        """Not MONAI's "cannot find a suitable reader ... install the reader libraries": the file's own problem."""
+        path = self.path.with_name("JPCLN002.IMG")
+        size = 2048 * 2048 * 2
+        if breaker == "constant":
+            np.full((2048, 2048), 1000, ">u2").tofile(path)
+        else:
+            path.write_bytes(b"\0" * (size // 2 if breaker == "truncated" else size + 2))
+        with self.assertRaises(BadInputError) as ctx:
+            LoadImage(reader=_reader(how), image_only=True)(path)
+        self.assertTrue(str(ctx.exception).startswith(f"{path}: {words}"), str(ctx.exception))
+        with self.assertRaises(RuntimeError) as ctx:  # in a Compose, MONAI names the transform and chains the error
+            Compose([LoadImaged("image", reader=_reader(how))])({"image": path})
+        self.assertIsInstance(ctx.exception.__cause__, BadInputError)
+        self.assertNotIn("suitable reader", str(ctx.exception.__cause__))
+
+    def test_other_files_still_fall_through(self):
+        """A PNG given to a LoadImage with the JSRT reader is not claimed: MONAI's PIL reader reads it."""
+        png = self.path.with_name("x.png")
+        Image.fromarray(np.arange(12, dtype=np.uint8).reshape(3, 4)).save(png)
+        image = LoadImage(reader=JSRTImageReader(shape=SHAPE), image_only=True)(png)
+        self.assertEqual(tuple(image.shape), (4, 3))
 
     def test_bad_shape(self):
         with self.assertRaises(ValueError):
