@@ -23,10 +23,19 @@ so a deterministic model gives identical results in float32 too. The script also
 fraction of identical pixels and the largest difference, and exits with status 1 if any
 intensity differs.
 
+On CUDA (``--device cuda``) the comparison runs with deterministic kernels
+(``torch.use_deterministic_algorithms``, TF32 off, cuDNN deterministic; ``--no-deterministic``
+to drop them): an operation without a deterministic CUDA kernel is reported by name, and the
+largest per-image Dice difference between the two methods is printed whatever happens. The
+throughput line times one more sweep with the fork batch chosen from free memory
+(``max_batch=None`` on CUDA, see ``nlcen_monai.attacks.auto_max_batch``) over ``--throughput-batch``
+images: image-passes per second, where one image-pass is one forward-backward pass of one image.
+
 Usage::
 
     python benchmarks/attack_sweep.py --quick      # 64 x 64, batch 2, narrow NLCEN: under two minutes on 2 CPU cores
     python benchmarks/attack_sweep.py --size 256 --batch 4 --fpn-channels 256 --widen-factor 1
+    python benchmarks/attack_sweep.py --size 256 --batch 8 --fpn-channels 256 --widen-factor 1 --device cuda --throughput-batch 123
 
 The last line prints ``speedup: X.XX`` (wall time of the loop / wall time of the sweep).
 """
@@ -34,13 +43,16 @@ The last line prints ``speedup: X.XX`` (wall time of the loop / wall time of the
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
+import warnings
 
 import numpy as np
 import torch
 
 from nlcen_monai.attacks import inverse_target, num_steps, sweep, sweep_plan, targeted_ifgsm
+from nlcen_monai.attacks.worst_case import per_image_scores
 from nlcen_monai.data.phantoms import chest_phantom
 from nlcen_monai.networks.nets import NLCEN, PixelNormalizedNet
 
@@ -59,10 +71,29 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeats", type=int, default=2, help="alternate loop and sweep this many times, keep the fastest")
+    parser.add_argument("--no-deterministic", action="store_true", help="on CUDA, keep the default (fast) kernels")
+    parser.add_argument("--throughput-batch", type=int, default=0, help="also time a sweep of this many images (0: skip)")
     args = parser.parse_args(argv)
     if args.quick:
         args.size, args.batch, args.fpn_channels, args.widen_factor = 64, 2, 32, 0.25
     return args
+
+
+def deterministic_cuda() -> None:
+    """Deterministic CUDA kernels: ``use_deterministic_algorithms`` (warn-only, to name the ops without one), no TF32."""
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    torch.backends.cudnn.deterministic = True
+    torch.backends.cudnn.benchmark = False
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+
+
+def phantoms(args: argparse.Namespace, n: int, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
+    pairs = [chest_phantom(args.size, args.seed + i) for i in range(n)]
+    images = torch.as_tensor(np.stack([p[0] for p in pairs])[:, None], dtype=dtype, device=args.device).round()
+    labels = torch.as_tensor(np.stack([p[1] for p in pairs])[:, None], dtype=dtype, device=args.device)
+    return images, labels
 
 
 def build(args: argparse.Namespace) -> tuple[torch.nn.Module, torch.Tensor, torch.Tensor]:
@@ -77,10 +108,7 @@ def build(args: argparse.Namespace) -> tuple[torch.nn.Module, torch.Tensor, torc
         widen_factor=args.widen_factor,
     )
     model = PixelNormalizedNet(net, mean=127.5, std=64.0).to(args.device, dtype).eval()
-    pairs = [chest_phantom(args.size, args.seed + i) for i in range(args.batch)]
-    images = torch.as_tensor(np.stack([p[0] for p in pairs])[:, None], dtype=dtype, device=args.device).round()
-    labels = torch.as_tensor(np.stack([p[1] for p in pairs])[:, None], dtype=dtype, device=args.device)
-    return model, images, labels
+    return (model, *phantoms(args, args.batch, dtype))
 
 
 def sync(device: str) -> None:
@@ -90,6 +118,9 @@ def sync(device: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    cuda = args.device.startswith("cuda")
+    if cuda and not args.no_deterministic:
+        deterministic_cuda()
     model, images, labels = build(args)
     target = inverse_target(labels)
     plan = sweep_plan(PAPER)
@@ -100,7 +131,15 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.dtype} on {args.device} ({torch.get_num_threads()} threads); {len(PAPER)} intensities, "
         f"passes per image: loop {naive_passes}, sweep {sweep_passes}"
     )
-    targeted_ifgsm(model, images, target, 1.0)  # warm-up (allocator, kernels)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        targeted_ifgsm(model, images, target, 1.0)  # warm-up (allocator, kernels)
+    nondeterministic = sorted({str(w.message).split(" does not have a deterministic")[0] for w in caught
+                               if "deterministic" in str(w.message)})
+    if cuda:
+        mode = "off" if args.no_deterministic else "on"
+        print(f"deterministic algorithms {mode}; ops without a deterministic CUDA kernel: {nondeterministic or 'none'}")
+    max_batch = args.max_batch if args.max_batch is not None else images.shape[0]  # bit-exactness needs the batch size
 
     # alternate the two and keep each one's fastest run: robust to other processes sharing the cores
     t_naive = t_sweep = c_naive = c_sweep = float("inf")
@@ -113,26 +152,45 @@ def main(argv: list[str] | None = None) -> int:
         c_naive = min(c_naive, time.process_time() - cpu)
 
         start, cpu = time.perf_counter(), time.process_time()
-        swept = sweep(model, images, target, PAPER, max_batch=args.max_batch)
+        swept = sweep(model, images, target, PAPER, max_batch=max_batch)
         sync(args.device)
         t_sweep = min(t_sweep, time.perf_counter() - start)
         c_sweep = min(c_sweep, time.process_time() - cpu)
 
-    ok = True
+    ok, worst_dice = True, 0.0
     with torch.no_grad():
         for eps in PAPER:
             a, b = naive[float(eps)], swept[float(eps)]
-            same = torch.equal(a, b)
-            same_pred = torch.equal(model(a).argmax(1), model(b).argmax(1))
+            pred_a, pred_b = model(a).argmax(1, keepdim=True), model(b).argmax(1, keepdim=True)
+            same, same_pred = torch.equal(a, b), torch.equal(pred_a, pred_b)
             ok &= same and same_pred
+            dice_a, _ = per_image_scores(pred_a, labels, 2)
+            dice_b, _ = per_image_scores(pred_b, labels, 2)
+            worst_dice = max(worst_dice, float((dice_a - dice_b).abs().max()))
             if not same:
                 print(
                     f"eps {eps:g}: {(a == b).double().mean().item():.6f} of pixels identical, "
                     f"max |diff| {(a - b).abs().max().item():g}, predictions identical: {same_pred}"
                 )
     print(f"adversarial images identical at all {len(PAPER)} intensities: {ok}")
+    print(f"largest per-image Dice difference, loop vs sweep: {worst_dice:.6f}")
     print(f"wall time (best of {max(args.repeats, 1)}): loop {t_naive:.2f} s, sweep {t_sweep:.2f} s")
     print(f"process CPU time: loop {c_naive:.2f} s, sweep {c_sweep:.2f} s (ratio {c_naive / c_sweep:.2f})")
+    if args.throughput_batch > 0:
+        many, many_labels = phantoms(args, args.throughput_batch, getattr(torch, args.dtype))
+        auto = None if cuda else many.shape[0]
+        sweep(model, many[:2], inverse_target(many_labels[:2]), [1.0], max_batch=auto)  # warm-up at a new size
+        sync(args.device)
+        start = time.perf_counter()
+        sweep(model, many, inverse_target(many_labels), PAPER, max_batch=auto)
+        sync(args.device)
+        elapsed = time.perf_counter() - start
+        print(
+            f"throughput: {args.throughput_batch} images x {sweep_passes} passes in {elapsed:.2f} s = "
+            f"{args.throughput_batch * sweep_passes / elapsed:.1f} image-passes/s (fork batch "
+            f"{'from free memory' if auto is None else auto}); loop/sweep at batch {images.shape[0]}: "
+            f"{images.shape[0] * naive_passes / t_naive:.1f} / {images.shape[0] * sweep_passes / t_sweep:.1f} image-passes/s"
+        )
     print(f"speedup: {t_naive / t_sweep:.2f}")
     return 0 if ok else 1
 

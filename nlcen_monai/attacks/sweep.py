@@ -26,13 +26,17 @@ and at ``t = k(eps)`` the fork applies the clip itself. ``k`` is computed with a
 ``floor(eps / alpha)``; if rounding makes it one too small the fork only starts earlier, which
 is still exact. With ``alpha = 1`` and integer images all arithmetic is exact integers.
 What remains is the model. The trunk's passes see exactly the loop's batch; the forks are
-concatenated intensity-major, so with the default ``max_batch`` (the batch size) each fork
+concatenated intensity-major, so with ``max_batch`` = the batch size (the default on the CPU) each fork
 pass is one intensity's batch, exactly the loop's input, and a deterministic model gives
 bit-identical results in float32 too (``benchmarks/attack_sweep.py`` checks it on NLCEN).
 A larger ``max_batch`` fills the device better but mixes intensities in one pass: then
 equality needs per-image outputs that do not depend on the batch (true for conv/BatchNorm-eval
 networks in float64; in float32 a kernel may change its blocking with the batch size and flip
-the sign of a near-zero gradient).
+the sign of a near-zero gradient). On CUDA the same holds only with deterministic kernels
+(``torch.use_deterministic_algorithms(True)``, TF32 off, cuDNN deterministic): atomics in a
+backward kernel otherwise change the last bits from run to run. ``benchmarks/attack_sweep.py
+--device cuda`` checks it and reports the largest Dice difference when an operation has no
+deterministic CUDA implementation.
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ from monai.utils import convert_to_tensor
 
 from .utils import as_index_target, attack_mode, cross_entropy_sum, eps_bounds, input_gradient, num_steps, signed_step
 
-__all__ = ["sweep", "sweep_plan"]
+__all__ = ["sweep", "sweep_plan", "auto_max_batch"]
 
 
 def sweep_plan(epsilons: Sequence[float], alpha: float = 1.0) -> dict[float, tuple[int, int]]:
@@ -74,6 +78,38 @@ def _gradients(
     return torch.cat(grads, dim=0)
 
 
+def auto_max_batch(
+    model: nn.Module, images: torch.Tensor, target: torch.Tensor, memory_fraction: float = 0.5, limit: int = 1024
+) -> int:
+    """The largest pass that fits in ``memory_fraction`` of the free CUDA memory, probed with one image.
+
+    One forward-backward pass of one image measures its peak memory; the free memory
+    (``torch.cuda.mem_get_info``) divided by it, times ``memory_fraction``, is the fork batch. On
+    the CPU (or for an empty batch) it returns the batch size: there a larger pass does not run faster.
+
+    Args:
+        model: the attacked network.
+        images: clean images (B, C, *spatial) on the device.
+        target: their (B, *spatial) or (B, 1, *spatial) labels.
+        memory_fraction: the share of the free memory to fill.
+        limit: the most images in one pass.
+    """
+    batch = int(images.shape[0])
+    if images.device.type != "cuda" or batch == 0:
+        return max(batch, 1)
+    x = convert_to_tensor(images[:1], track_meta=False).detach()
+    y = as_index_target(convert_to_tensor(target, track_meta=False)[:1], x)
+    torch.cuda.synchronize(x.device)
+    base = torch.cuda.memory_allocated(x.device)
+    torch.cuda.reset_peak_memory_stats(x.device)
+    with attack_mode(model):
+        input_gradient(model, x, cross_entropy_sum(y))
+    torch.cuda.synchronize(x.device)
+    per_image = max(torch.cuda.max_memory_allocated(x.device) - base, 1)
+    free, _ = torch.cuda.mem_get_info(x.device)
+    return int(min(max(batch, memory_fraction * free // per_image), limit))
+
+
 def sweep(
     model: nn.Module,
     images: torch.Tensor,
@@ -92,9 +128,10 @@ def sweep(
         target: (B, H, W) or (B, 1, H, W) labels: the target when ``targeted``, else the truth.
         epsilons: intensities in grey levels (each runs ``num_steps(eps, alpha)`` steps).
         alpha: step size in grey levels.
-        max_batch: the most images in one forward/backward pass (trunk and forks); default: the
-            batch size of ``images``, so memory stays that of the per-intensity loop while the forks
-            of several intensities still share passes when the batch is small.
+        max_batch: the most images in one forward/backward pass (trunk and forks). Default: on the
+            CPU the batch size of ``images`` (each fork pass is one intensity's batch, bit-identical to
+            the loop); on CUDA :func:`auto_max_batch`, the pass that fills half the free memory, so
+            the forks of many intensities share each pass (pass the batch size for bit-exactness).
         targeted: True for the paper's targeted attack, False for untargeted I-FGSM.
 
     Returns:
@@ -103,7 +140,7 @@ def sweep(
     x0 = convert_to_tensor(images, track_meta=False).detach()
     y = as_index_target(target, x0)
     batch = x0.shape[0]
-    max_batch = batch if max_batch is None else int(max_batch)
+    max_batch = auto_max_batch(model, x0, y) if max_batch is None else int(max_batch)
     if max_batch < 1:
         raise ValueError(f"max_batch must be >= 1, got {max_batch}.")
     plan = sweep_plan(epsilons, alpha)
