@@ -27,15 +27,17 @@ batches, the attacks of the gradient-masking checks (unbounded, twice the iterat
 black-box) and judges the four checks at the end of the epoch.
 
 At ``EPOCH_COMPLETED``, ``engine.state.robustness`` holds ``{"attack", "rows", "per_image", "checks",
-"verdict", "settings", "passes"}``: the table rows (``attack, eps, dice, jaccard, n_images``), the
-per-image rows (``case_id, attack, eps, dice, jaccard, source``), the judged checks, and the passes
-run and saved by the worst case's skipping.
+"verdict", "settings", "passes", "epsilons"}``: the table rows (``attack, eps, dice, jaccard,
+n_images``), the per-image rows (``case_id, attack, eps, dice, jaccard, source``), the judged
+checks, the passes run and saved by the worst case's skipping with the wall time in seconds (summed
+over ranks under ``torchrun``), and the intensities attacked in this run.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -272,6 +274,7 @@ class AdversarialEvaluator(SupervisedEvaluator):
     def _reset_robustness(self, engine: AdversarialEvaluator) -> None:
         engine.state.per_image = []
         engine.state.passes = {"run": 0.0, "saved": 0.0}
+        engine._started = time.perf_counter()
 
     def _put(self, output: dict, per_image: list, ids: list[str], attack: str | None, eps: float, pred, dice, jac,
              index: torch.Tensor | None = None, source: Sequence[str] | None = None) -> None:
@@ -391,7 +394,7 @@ class AdversarialEvaluator(SupervisedEvaluator):
                 "n_images": dice_handler.n_images,
             })
         per_image = engine._gather_per_image()
-        passes = dict(engine.state.passes)
+        passes = dict(engine.state.passes, seconds=time.perf_counter() - engine._started)
         if idist.get_world_size() > 1:
             passes = {k: float(idist.all_reduce(float(v))) for k, v in passes.items()}
         all_rows = merge_rows(engine._previous_rows, rows)
@@ -411,4 +414,5 @@ class AdversarialEvaluator(SupervisedEvaluator):
                 "checks": None if engine.checks is None else engine.checks.describe(),
             },
             "passes": passes,
+            "epsilons": [e for e in engine.epsilons if e > 0],
         }

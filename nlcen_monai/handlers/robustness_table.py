@@ -15,7 +15,8 @@ broadcast to the other ranks with Ignite's ``idist``), removes the intensities a
 for the evaluator's attack from the evaluator's list and hands it the old rows (so the
 gradient-masking checks are judged on the whole table). At ``Events.COMPLETED`` rank 0 merges the
 new rows into ``robustness.csv``, ``robustness_per_image.csv`` and ``robustness.json`` (with the
-checks, the verdict, the attack settings and the passes) through ``nlcen_monai.robustness``.
+checks, the verdict, the attack settings, and the passes and seconds spent, summed over resumed
+runs) through ``nlcen_monai.robustness``.
 Attach it on every rank (it must not be ``_disabled_`` on rank > 0: all ranks have to skip the
 same intensities).
 """
@@ -35,6 +36,7 @@ from nlcen_monai.robustness.results import (
     done_epsilons,
     read_per_image_csv,
     read_robustness_csv,
+    read_robustness_json,
     write_per_image_csv,
     write_robustness_table,
 )
@@ -102,5 +104,8 @@ class RobustnessTableWriter:
         state = getattr(engine.state, "robustness", None) or {}
         if self.per_image_path is not None:
             write_per_image_csv(state.get("per_image", []), self.per_image_path)
-        extra = {k: state[k] for k in ("attack", "checks", "verdict", "settings", "passes") if k in state}
+        extra = {k: state[k] for k in ("attack", "checks", "verdict", "settings") if k in state}
+        if self.json_path is not None and "passes" in state:  # a resumed run adds its passes and seconds to the earlier ones
+            old = read_robustness_json(self.json_path).get("passes", {}) if self.resume else {}
+            extra["passes"] = {k: float(old.get(k, 0.0)) + float(v) for k, v in state["passes"].items()}
         write_robustness_table(state.get("rows", []), self.csv_path, self.json_path, extra=extra)
