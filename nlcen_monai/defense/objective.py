@@ -1,0 +1,159 @@
+# Copyright (c) nlcen-monai contributors
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#     http://www.apache.org/licenses/LICENSE-2.0
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""What adversarial training minimises: a clean/adversarial mix (Madry et al. 2018) or TRADES.
+
+- ``"mix"``: ``(1 - w) * L(f(x_adv), y) + w * L(f(x), y)`` with the bundle's own loss ``L`` (so
+  NLCEN keeps its deep supervision on all five outputs); ``w = 0`` is Madry et al.'s adversarial
+  training, ``w = 0.5`` Goodfellow et al.'s (2015) half-and-half mix.
+- ``"trades"`` (Zhang et al. 2019): ``L(f(x), y) + beta * KL(f(x) || f(x_adv))`` per pixel, the KL
+  between the softmax of the clean and of the adversarial prediction, as the authors' reference
+  code computes it (``KLDivLoss(log_softmax(f(x_adv)), softmax(f(x)))``, gradient through both),
+  summed over classes and averaged over pixels and images. For networks with several outputs in
+  training mode (NLCEN, NWCN) the KL is taken on the final output (the one that is attacked and
+  evaluated in eval mode), the clean term keeps the deep supervision.
+
+When the clean prediction is needed the trainer runs one forward pass on the clean and the
+adversarial images concatenated along the batch (one pass keeps a DDP-wrapped network to one
+forward per backward); :func:`split_batch` takes the two halves apart again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Union
+
+import torch
+import torch.nn.functional as F
+
+__all__ = ["OBJECTIVES", "AdversarialObjective", "final_output", "split_batch", "trades_kl"]
+
+OBJECTIVES = ("mix", "trades")
+
+Prediction = Union[torch.Tensor, Sequence[torch.Tensor]]
+
+
+def final_output(pred: Prediction, label: torch.Tensor) -> torch.Tensor:
+    """The final prediction among a network's training outputs.
+
+    Args:
+        pred: logits ``(B, C, *spatial)``; deep-supervision outputs stacked as ``(B, S, C, *spatial)``
+            with the final output first (NLCEN, NWCN: see ``nlcen_monai.losses``); or a list or tuple
+            of logits, final first (MONAI's ``DeepSupervisionLoss`` convention).
+        label: the labels ``(B, 1, *spatial)``, to tell stacked outputs from plain logits.
+    """
+    if isinstance(pred, (list, tuple)):
+        return pred[0]
+    if pred.dim() == label.dim() + 1:
+        return pred[:, 0]
+    return pred
+
+
+def split_batch(pred: Prediction, n: int) -> tuple[Prediction, Prediction]:
+    """``(pred[:n], pred[n:])`` along the batch, for a tensor or each tensor of a list or tuple.
+
+    Args:
+        pred: the prediction on a batch made of two concatenated parts.
+        n: the size of the first part.
+    """
+    if isinstance(pred, (list, tuple)):
+        first, second = zip(*(split_batch(p, n) for p in pred))
+        return type(pred)(first), type(pred)(second)
+    return pred[:n], pred[n:]
+
+
+def trades_kl(logits: torch.Tensor, reference_logits: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
+    """``KL(softmax(reference_logits) || softmax(logits))`` per pixel, summed over classes.
+
+    Computed in float32 (safe under AMP).
+
+    Args:
+        logits: the prediction on adversarial images, ``(B, C, *spatial)``.
+        reference_logits: the prediction on clean images, same shape.
+        reduction: ``"mean"`` over pixels and images, or ``"sum"`` (the per-image-independent
+            gradient that crafting uses, like ``nlcen_monai.attacks.utils.cross_entropy_sum``).
+    """
+    if logits.shape != reference_logits.shape:
+        raise ValueError(f"logits {tuple(logits.shape)} and reference {tuple(reference_logits.shape)} differ in shape.")
+    kl = F.kl_div(
+        F.log_softmax(logits.float(), dim=1),
+        F.log_softmax(reference_logits.float(), dim=1),
+        reduction="none",
+        log_target=True,
+    ).sum(dim=1)
+    if reduction == "mean":
+        return kl.mean()
+    if reduction == "sum":
+        return kl.sum()
+    raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}.")
+
+
+class AdversarialObjective:
+    """The adversarial-training loss on clean and adversarial predictions (see the module docstring).
+
+    Args:
+        loss_function: the bundle's training loss ``loss_function(pred, label)`` (e.g. ``NLCENLoss``).
+        objective: ``"mix"`` or ``"trades"``.
+        clean_weight: for ``"mix"``, the weight ``w`` of the clean loss in [0, 1] (0: adversarial only).
+        trades_beta: for ``"trades"``, the weight ``beta`` of the KL term (>= 0; Zhang et al. use 6).
+    """
+
+    def __init__(
+        self,
+        loss_function: Callable[[Prediction, torch.Tensor], torch.Tensor],
+        objective: str = "mix",
+        clean_weight: float = 0.0,
+        trades_beta: float = 6.0,
+    ) -> None:
+        if objective not in OBJECTIVES:
+            raise ValueError(f"objective must be one of {OBJECTIVES}, got {objective!r}.")
+        if not 0.0 <= clean_weight <= 1.0:
+            raise ValueError(f"clean_weight must be in [0, 1], got {clean_weight}.")
+        if trades_beta < 0:
+            raise ValueError(f"trades_beta must be >= 0, got {trades_beta}.")
+        self.loss_function = loss_function
+        self.objective = objective
+        self.clean_weight = float(clean_weight)
+        self.trades_beta = float(trades_beta)
+
+    @property
+    def needs_clean(self) -> bool:
+        """Whether the objective uses the prediction on the clean images."""
+        return self.objective == "trades" or self.clean_weight > 0
+
+    @property
+    def needs_adversarial(self) -> bool:
+        """Whether the objective uses the prediction on the adversarial images (False only for ``w = 1``)."""
+        return self.objective == "trades" or self.clean_weight < 1
+
+    def __call__(self, pred_clean: Prediction | None, pred_adv: Prediction | None, label: torch.Tensor) -> torch.Tensor:
+        """The scalar loss.
+
+        Args:
+            pred_clean: the training-mode prediction on the clean images (None when not ``needs_clean``).
+            pred_adv: the training-mode prediction on the adversarial images (None when not
+                ``needs_adversarial``).
+            label: the true labels ``(B, 1, *spatial)``.
+        """
+        if self.objective == "trades":
+            kl = trades_kl(final_output(pred_adv, label), final_output(pred_clean, label))
+            return self.loss_function(pred_clean, label).mean() + self.trades_beta * kl
+        loss = 0.0
+        if self.needs_adversarial:
+            loss = (1.0 - self.clean_weight) * self.loss_function(pred_adv, label).mean()
+        if self.needs_clean:
+            loss = loss + self.clean_weight * self.loss_function(pred_clean, label).mean()
+        return loss
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(objective={self.objective!r}, clean_weight={self.clean_weight}, "
+            f"trades_beta={self.trades_beta})"
+        )

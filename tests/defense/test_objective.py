@@ -1,0 +1,80 @@
+"""The adversarial-training objective: mix weights, TRADES' KL, deep-supervision outputs."""
+
+from __future__ import annotations
+
+import unittest
+
+import torch
+import torch.nn.functional as F
+from parameterized import parameterized
+
+from nlcen_monai.defense import AdversarialObjective, final_output, split_batch, trades_kl
+from nlcen_monai.losses import LabelCrossEntropyLoss, NLCENLoss
+
+B, C, H = 2, 2, 8
+
+
+def logits(seed: int, shape=(B, C, H, H)) -> torch.Tensor:
+    return torch.randn(shape, generator=torch.Generator().manual_seed(seed))
+
+
+LABEL = (torch.rand(B, 1, H, H, generator=torch.Generator().manual_seed(9)) > 0.5).float()
+
+
+class TestOutputs(unittest.TestCase):
+    def test_final_output_of_each_form(self):
+        plain, stacked = logits(0), logits(1, (B, 5, C, H, H))
+        self.assertIs(final_output(plain, LABEL), plain)
+        torch.testing.assert_close(final_output(stacked, LABEL), stacked[:, 0])
+        self.assertIs(final_output([plain, stacked[:, 1]], LABEL), plain)
+
+    def test_split_batch_of_each_form(self):
+        pred = logits(0, (2 * B, C, H, H))
+        first, second = split_batch(pred, B)
+        torch.testing.assert_close(torch.cat([first, second]), pred)
+        self.assertEqual(first.shape[0], B)
+        firsts, seconds = split_batch((pred, pred + 1), B)
+        self.assertIsInstance(firsts, tuple)
+        torch.testing.assert_close(seconds[1], pred[B:] + 1)
+
+
+class TestTradesKL(unittest.TestCase):
+    def test_zero_on_equal_and_matches_definition(self):
+        a, b = logits(0), logits(1)
+        self.assertAlmostEqual(trades_kl(a, a).item(), 0.0, places=6)
+        p = F.softmax(b, 1)  # KL(softmax(reference) || softmax(logits)), summed over classes
+        expected = (p * (F.log_softmax(b, 1) - F.log_softmax(a, 1))).sum(1)
+        torch.testing.assert_close(trades_kl(a, b), expected.mean())
+        torch.testing.assert_close(trades_kl(a, b, "sum"), expected.sum())
+        with self.assertRaises(ValueError):
+            trades_kl(a, b[:1])
+
+
+class TestAdversarialObjective(unittest.TestCase):
+    @parameterized.expand([(0.0,), (0.5,), (1.0,)])
+    def test_mix_weights(self, w):
+        ce = LabelCrossEntropyLoss()
+        clean, adv = logits(0), logits(1)
+        objective = AdversarialObjective(ce, "mix", clean_weight=w)
+        self.assertEqual(objective.needs_clean, w > 0)
+        self.assertEqual(objective.needs_adversarial, w < 1)
+        expected = w * ce(clean, LABEL) + (1 - w) * ce(adv, LABEL)
+        got = objective(clean if w > 0 else None, adv if w < 1 else None, LABEL)
+        torch.testing.assert_close(got, expected)
+
+    def test_trades_on_deep_supervision_outputs(self):
+        loss = NLCENLoss()
+        clean, adv = logits(0, (B, 5, C, H, H)), logits(1, (B, 5, C, H, H))
+        objective = AdversarialObjective(loss, "trades", trades_beta=6.0)
+        self.assertTrue(objective.needs_clean and objective.needs_adversarial)
+        expected = loss(clean, LABEL) + 6.0 * trades_kl(adv[:, 0], clean[:, 0])
+        torch.testing.assert_close(objective(clean, adv, LABEL), expected)
+
+    @parameterized.expand([({"objective": "madry"},), ({"clean_weight": 1.5},), ({"trades_beta": -1.0},)])
+    def test_bad_arguments(self, kwargs):
+        with self.assertRaises(ValueError):
+            AdversarialObjective(LabelCrossEntropyLoss(), **kwargs)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,128 @@
+"""The FGSM-RS catastrophic-overfitting guard: its rule, and a constructed network on which it triggers.
+
+The constructed network is correct on its check batch ``x0`` and its per-pixel margin depends on the
+normalised perturbation ``d = (x - x0) / eps`` only: ``m(d) = 1.2 - 8 t (d - d^2)``. With ``t = 0``
+nothing fools it. With ``t = 1`` (a loss surface curved inside the eps-ball, what catastrophic
+overfitting produces) only ``0.18 < d < 0.82`` fools it: PGD's small steps settle around ``d = 0.5``
+and fool every pixel, while FGSM-RS's single 1.25 eps step jumps to the ball's edge and fools only the
+pixels whose random start lay in ``(-1, -0.43)``, about a quarter of them.
+"""
+
+from __future__ import annotations
+
+import unittest
+
+import torch
+import torch.nn as nn
+from ignite.engine import Events
+from monai.data import DataLoader, Dataset
+from monai.networks.utils import one_hot
+
+from nlcen_monai.defense import CatastrophicOverfittingGuard
+from nlcen_monai.engines import AdversarialSupervisedTrainer
+from nlcen_monai.losses import LabelCrossEntropyLoss
+
+EPS = 8.0
+
+
+def check_items(n: int = 4, size: int = 16) -> list[dict]:
+    g = torch.Generator().manual_seed(0)
+    items = []
+    for i in range(n):
+        label = torch.zeros(1, size, size)
+        label[:, 3 + i : 11 + i, 4:12] = 1
+        items.append({"image": 128 + torch.randint(-20, 21, (1, size, size), generator=g).float(), "label": label})
+    return items
+
+
+class CurvedNet(nn.Module):
+    """Correct on ``images``; fooled in the middle of the eps-ball once ``curvature`` is 1 (see the module docstring)."""
+
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor, eps: float) -> None:
+        super().__init__()
+        self.register_buffer("x0", images)
+        self.register_buffer("sign", 2 * one_hot(labels.long(), 2) - 1)
+        self.eps = eps
+        self.curvature = nn.Parameter(torch.zeros(()))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        d = (x - self.x0) / self.eps
+        return 4 * self.sign * (1.2 - 8 * self.curvature * (d - d * d))
+
+
+def curved_trainer(action: str, epochs: int = 4, overfit: bool = True) -> tuple[AdversarialSupervisedTrainer, CurvedNet]:
+    items = check_items()
+    net = CurvedNet(torch.stack([d["image"] for d in items]), torch.stack([d["label"] for d in items]), EPS)
+    guard = CatastrophicOverfittingGuard(items, num_images=len(items), pgd_steps=10, action=action, fallback_steps=3)
+    trainer = AdversarialSupervisedTrainer(
+        device="cpu",
+        max_epochs=epochs,
+        train_data_loader=DataLoader(Dataset(items), batch_size=len(items), shuffle=False),
+        network=net,
+        optimizer=torch.optim.SGD(net.parameters(), lr=0.0),  # the weights change only by hand below
+        loss_function=LabelCrossEntropyLoss(),
+        eps=EPS,
+        method="fgsm_rs",
+        seed=0,
+        overfit_guard=guard,
+    )
+
+    def curve(engine):  # "catastrophic overfitting" during epoch 2
+        with torch.no_grad():
+            net.curvature.fill_(1.0)
+
+    if overfit:
+        trainer.add_event_handler(Events.EPOCH_STARTED(once=2), curve)
+
+    return trainer, net
+
+
+class TestGuardRule(unittest.TestCase):
+    def test_is_overfitting(self):
+        guard = CatastrophicOverfittingGuard([], max_gap=0.3, max_drop=0.2)
+        self.assertTrue(guard.is_overfitting(0.9, 0.1, best_pgd_dice=0.7))  # PGD collapsed, FGSM high
+        self.assertTrue(guard.is_overfitting(0.9, 0.1, best_pgd_dice=None))  # first check: the gap alone
+        self.assertFalse(guard.is_overfitting(0.9, 0.1, best_pgd_dice=0.25))  # never was robust
+        self.assertFalse(guard.is_overfitting(0.5, 0.3, best_pgd_dice=0.8))  # both fell: not the FGSM blind spot
+        self.assertFalse(guard.is_overfitting(0.9, 0.85, best_pgd_dice=0.9))  # healthy
+
+    def test_bad_arguments(self):
+        for kwargs in ({"action": "ignore"}, {"pgd_steps": 0}, {"max_gap": -0.1}):
+            with self.assertRaises(ValueError):
+                CatastrophicOverfittingGuard([], **kwargs)
+
+
+class TestGuardOnCurvedNet(unittest.TestCase):
+    def test_triggers_restores_and_falls_back_to_pgd(self):
+        trainer, net = curved_trainer("fallback")
+        trainer.run()
+        guard_state = trainer.state.adv_guard
+        first, second = guard_state["history"]  # no check after the fallback
+        self.assertEqual((first["fgsm_dice"], first["pgd_dice"]), (1.0, 1.0))
+        self.assertGreater(second["fgsm_dice"], 0.4)  # FGSM-RS still looks fine ...
+        self.assertLess(second["pgd_dice"], 0.1)  # ... while PGD breaks the network
+        self.assertEqual(guard_state["triggered_epoch"], 2)
+        self.assertEqual(net.curvature.item(), 0.0)  # the weights of the last good check
+        self.assertEqual(trainer.state.adv_training, {"method": "pgd", "steps": 3, "step_ratio": None})
+        self.assertEqual(trainer.state.epoch, 4)
+        saved = trainer.state_dict()  # the verdict survives --resume
+        self.assertEqual(saved["adv_guard"]["triggered_epoch"], 2)
+        self.assertEqual(saved["adv_training"]["method"], "pgd")
+
+    def test_stop_action_ends_training(self):
+        trainer, net = curved_trainer("stop")
+        trainer.run()
+        self.assertEqual(trainer.state.epoch, 2)
+        self.assertEqual(net.curvature.item(), 0.0)
+        self.assertEqual(trainer.state.adv_training["method"], "fgsm_rs")
+
+    def test_healthy_run_never_triggers(self):
+        trainer, net = curved_trainer("fallback", epochs=3, overfit=False)
+        trainer.run()
+        self.assertIsNone(trainer.state.adv_guard["triggered_epoch"])
+        self.assertEqual(len(trainer.state.adv_guard["history"]), 3)
+        self.assertEqual(trainer.state.adv_training["method"], "fgsm_rs")
+
+
+if __name__ == "__main__":
+    unittest.main()
