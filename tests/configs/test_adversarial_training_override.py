@@ -1,0 +1,175 @@
+"""configs/defense/adversarial_training.json stacked on each bundle's train.json: it trains every network
+adversarially, resumes with --resume true, switches the FGSM guard on for FGSM-RS only, and runs under torchrun.
+
+Tiny runs: 32 x 32 synthetic data (4 training, 2 validation images), one or two epochs, one PGD step.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+import unittest
+from pathlib import Path
+
+import torch
+from monai.bundle import ConfigParser
+from parameterized import parameterized
+
+from nlcen_monai.data import make_synthetic_dataset
+from nlcen_monai.defense import CatastrophicOverfittingGuard
+from nlcen_monai.engines import AdversarialSupervisedTrainer
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "bundles"))
+from bundle_utils import copy_bundle, run_workflow  # noqa: E402
+
+OVERRIDE = ROOT / "configs" / "defense" / "adversarial_training.json"
+TINY_UNET = {
+    "_target_": "nlcen_monai.networks.nets.PixelNormalizedNet",
+    "network": {
+        "_target_": "monai.networks.nets.UNet",
+        "spatial_dims": 2,
+        "in_channels": "@in_channels",
+        "out_channels": "@num_classes",
+        "channels": [4, 8],
+        "strides": [2],
+        "num_res_units": 0,
+        "norm": "batch",
+    },
+    "mean": 127.5,
+    "std": 64.0,
+}
+# NLCEN (five deep-supervision outputs in training mode) at an eighth of its width
+SMALL_NLCEN = {
+    "_target_": "nlcen_monai.networks.nets.PixelNormalizedNet",
+    "network": {"_target_": "nlcen_monai.networks.nets.NLCEN", "spatial_dims": 2, "in_channels": "@in_channels",
+                "out_channels": "@num_classes", "backbone": "resnet18", "widen_factor": 0.125, "fpn_channels": 16},
+}
+# the bundle settings of every run here: tiny data, no progress bar, one PGD step
+FAST = {"image_size": 32, "batch_size": 2, "val_fraction": 0.34, "num_workers": 0, "cache_rate": 0.0,
+        "adv_steps": 1, "adv_ramp_epochs": 2}
+# (bundle, network override or None, synthetic kind, extra settings)
+NETWORK_CASES = [
+    ("nlcen_jsrt", None, "chest", {"network_def": SMALL_NLCEN, "loss": {"_target_": "nlcen_monai.losses.NLCENLoss"}}),
+    ("nlcen_jsrt", "configs/networks/unet_nlce.json", "chest", {}),
+    ("nlcen_jsrt", "configs/networks/nwcn.json", "chest", {"adv_objective": "trades"}),
+    ("nlcen_jsrt", "configs/networks/cdnn.json", "chest", {"adv_method": "fgsm_rs", "adv_guard_images": 2}),
+    ("nlcen_isbi2016", "configs/networks/slsdeep.json", "lesion", {"adv_clean_weight": 0.5}),
+]
+
+
+def dataset(root: Path, kind: str) -> str:
+    return os.path.dirname(make_synthetic_dataset(root / f"data_{kind}", num_train=6, num_test=2, size=32, seed=0, kind=kind))
+
+
+class TestOverrideParses(unittest.TestCase):
+    def parser(self, **override) -> ConfigParser:
+        parser = ConfigParser()
+        parser.read_config([str(ROOT / "bundles" / "nlcen_jsrt" / "configs" / "train.json"), str(OVERRIDE)])
+        for key, value in override.items():
+            parser[key] = value
+        return parser
+
+    def test_trainer_arguments_come_from_the_adv_keys(self):
+        trainer = self.parser().get("train#trainer")
+        self.assertEqual(trainer["_target_"], "nlcen_monai.engines.AdversarialSupervisedTrainer")
+        keys = {"eps": "adv_eps", "eps_ramp_epochs": "adv_ramp_epochs", "method": "adv_method", "steps": "adv_steps",
+                "step_ratio": "adv_step_ratio", "objective": "adv_objective", "clean_weight": "adv_clean_weight",
+                "trades_beta": "adv_trades_beta", "seed": "seed", "craft_amp": "adv_craft_amp", "overfit_guard": "adv_guard"}
+        for argument, key in keys.items():
+            self.assertEqual(trainer[argument], f"@{key}", argument)
+        self.assertEqual(trainer["network"], "@network")  # the bundle's own arguments stay
+
+    def test_guard_only_for_fgsm_rs(self):
+        self.assertIsNone(self.parser(adv_guard_data=[]).get_parsed_content("adv_guard"))
+        guard = self.parser(adv_guard_data=[], adv_method="fgsm_rs").get_parsed_content("adv_guard")
+        self.assertIsInstance(guard, CatastrophicOverfittingGuard)
+        self.assertEqual((guard.pgd_steps, guard.max_gap, guard.max_drop, guard.action), (10, 0.3, 0.2, "fallback"))
+
+
+class TestOverrideRuns(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        import tempfile
+
+        cls._tmp = tempfile.TemporaryDirectory()
+        cls.work = Path(cls._tmp.name)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls._tmp.cleanup()
+
+    def run_bundle(self, name: str, work: Path, configs: list[str], **override):
+        bundle = work / name if (work / name).is_dir() else copy_bundle(name, work)
+        settings = {"ckpt_dir": str(work / "models"), "output_dir": str(work / "eval"), **FAST, **override}
+        return run_workflow(bundle, ["train.json", *configs], work, demo=False, **settings)
+
+    @parameterized.expand(NETWORK_CASES)
+    def test_trains_each_network(self, name, network, kind, extra):
+        work = self.work / f"{name}_{Path(network or 'default').stem}"
+        work.mkdir()
+        configs = ([str(ROOT / network)] if network else []) + [str(OVERRIDE)]
+        workflow = self.run_bundle(name, work, configs, dataset_dir=dataset(self.work, kind), epochs=1, **extra)
+        trainer = workflow.parser.get_parsed_content("train#trainer")
+        self.assertIsInstance(trainer, AdversarialSupervisedTrainer)
+        self.assertEqual(trainer.state.epoch, 1)
+        self.assertEqual(trainer.state.output[0]["adv_eps"], 4.0)  # epoch 1 of a 2-epoch ramp to 8
+        self.assertTrue(torch.isfinite(torch.as_tensor(trainer.state.output[0]["loss"])))
+        self.assertEqual(trainer.state.adv_training["method"], extra.get("adv_method", "pgd"))
+        self.assertEqual(trainer.adversarial_objective.objective, extra.get("adv_objective", "mix"))
+        self.assertEqual(trainer.overfit_guard is not None, extra.get("adv_method") == "fgsm_rs")
+        self.assertTrue((work / "models" / "checkpoint_epoch=1.pt").is_file())
+
+    def test_resume_continues_the_ramp(self):
+        work = self.work / "resume"
+        work.mkdir()
+        common = {"dataset_dir": dataset(self.work, "chest"), "network_def": TINY_UNET,
+                  "loss": "$nlcen_monai.losses.LabelCrossEntropyLoss()"}
+        self.run_bundle("nlcen_jsrt", work, [str(OVERRIDE)], epochs=1, **common)
+        ckpt = torch.load(work / "models" / "checkpoint_epoch=1.pt", weights_only=True)
+        self.assertEqual(ckpt["trainer"]["adv_training"], {"method": "pgd", "steps": 1, "step_ratio": None})
+        workflow = self.run_bundle("nlcen_jsrt", work, [str(OVERRIDE)], epochs=2, resume=True, **common)
+        state = workflow.parser.get_parsed_content("train#trainer").state
+        self.assertEqual(state.epoch, 2)
+        self.assertEqual(state.iteration, 2 * state.epoch_length)  # epoch 1 was restored, not run again
+        self.assertEqual(state.output[0]["adv_eps"], 8.0)  # the ramp's epoch 2, not its epoch 1
+        self.assertTrue((work / "models" / "checkpoint_epoch=2.pt").is_file())
+
+    @unittest.skipIf(os.environ.get("NLCEN_SKIP_TORCHRUN") == "1", "torchrun test disabled")
+    def test_torchrun_two_processes_agree(self):
+        """FGSM-RS training with its guard on two gloo processes: the ranks end with the same weights and verdicts."""
+        work = self.work / "torchrun"
+        work.mkdir()
+        bundle = copy_bundle("nlcen_jsrt", work)
+        report = work / "rank{}.txt"
+        finalize = [  # (no "import" in an expression: MONAI would parse it as an import statement)
+            f"$open('{report}'.format(dist.get_rank()), 'w').write(repr(("
+            "@validate#evaluator.state.metrics['val_mean_dice'], "
+            "float(sum(v.double().sum() for v in @network_def.state_dict().values())), "
+            "@train#trainer.state.adv_training['method'], @train#trainer.state.adv_guard['history'])))",
+            "$dist.is_initialized() and dist.destroy_process_group()",
+        ]
+        configs = [str(bundle / "configs" / c) for c in ("train.json", "multi_gpu_train.json")] + [str(OVERRIDE)]
+        args = {**FAST, "dataset_dir": dataset(self.work, "chest"), "ckpt_dir": str(work / "models"),
+                "output_dir": str(work / "eval"), "epochs": 1, "network_def": TINY_UNET,
+                "loss": "$nlcen_monai.losses.LabelCrossEntropyLoss()", "finalize": finalize,
+                "adv_method": "fgsm_rs", "adv_guard_images": 2}
+        cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "-m", "monai.bundle", "run",
+               "--config_file", repr(configs)]
+        for key, value in args.items():
+            cmd += [f"--{key}", json.dumps(value)]
+        env = dict(os.environ, OMP_NUM_THREADS="1")
+        result = subprocess.run(cmd, capture_output=True, text=True, cwd=work, env=env, timeout=600)
+        self.assertEqual(result.returncode, 0, result.stderr[-3000:])
+        ranks = [ast.literal_eval(Path(str(report).format(r)).read_text()) for r in (0, 1)]
+        self.assertEqual(ranks[0], ranks[1])  # same validation Dice and weights on both ranks
+        self.assertEqual(ranks[0][2], "fgsm_rs")
+        self.assertEqual(len(ranks[0][3]), 1)  # the FGSM guard checked epoch 1, its Dice averaged over the ranks
+        self.assertTrue((work / "models" / "checkpoint_epoch=1.pt").is_file())
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,219 @@
+"""The adversarial trainer: it trains on adversarial images (and is more robust for it), follows the ramp,
+is reproducible and resumable, handles deep supervision, the mix and TRADES, accumulation and DDP.
+
+Everything runs on 32 x 32 chest phantoms and a tiny BatchNorm UNet on the CPU.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+from ignite.engine import Events
+from monai.engines.utils import IterationEvents
+from monai.utils import CommonKeys as Keys
+from parameterized import parameterized
+
+from nlcen_monai.attacks import pgd
+from nlcen_monai.attacks.utils import per_image_dice
+from nlcen_monai.defense import ramped_eps
+from nlcen_monai.engines import AdversarialSupervisedTrainer, unwrap_network
+from nlcen_monai.networks import get_loss, get_network
+from nlcen_monai.networks.nets import PixelNormalizedNet
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "defense"))
+from defense_utils import SIZE, make_trainer, phantoms, stacked, tiny_net  # noqa: E402
+
+
+class Recording(torch.nn.Module):
+    """The network, remembering the inputs of its training-mode forward passes."""
+
+    def __init__(self, net: torch.nn.Module) -> None:
+        super().__init__()
+        self.net, self.train_inputs = net, []
+
+    def forward(self, x):
+        if self.training:
+            self.train_inputs.append(x.detach().clone())
+        return self.net(x)
+
+
+def record_batches(trainer) -> list[dict]:
+    """Per iteration: the epoch, the clean and adversarial images and the eps (read before decollation)."""
+    seen = []
+
+    @trainer.on(IterationEvents.FORWARD_COMPLETED)
+    def _record(engine):
+        out = engine.state.output
+        seen.append({"epoch": engine.state.epoch, "eps": out["adv_eps"], "clean": out["clean_image"], "adv": out[Keys.IMAGE]})
+
+    return seen
+
+
+def weights(net: torch.nn.Module) -> list[torch.Tensor]:
+    return [v.detach().clone() for v in net.state_dict().values()]
+
+
+class TestAdversarialTrainer(unittest.TestCase):
+    def test_crafted_images_stay_in_ball_and_follow_the_ramp(self):
+        trainer = make_trainer(phantoms(0, 16), epochs=4, eps=12.0, eps_ramp_epochs=3, steps=2)
+        seen = record_batches(trainer)
+        trainer.run()
+        self.assertEqual(len(seen), 8)
+        self.assertEqual([b["eps"] for b in seen[::2]], [4.0, 8.0, 12.0, 12.0])
+        for b in seen:
+            self.assertEqual(b["eps"], ramped_eps(12.0, b["epoch"], 3))
+            delta = (b["adv"] - b["clean"]).abs().max().item()
+            self.assertLessEqual(delta, b["eps"] + 1e-4)
+            self.assertGreater(delta, 0.5 * b["eps"])
+            self.assertGreaterEqual(b["adv"].min().item(), 0.0)
+            self.assertLessEqual(b["adv"].max().item(), 255.0)
+
+    # (objective arguments, what the training forward sees: "adv" or "clean+adv")
+    @parameterized.expand([({"clean_weight": 0.0}, "adv"), ({"clean_weight": 0.5}, "clean+adv"), ({"objective": "trades"}, "clean+adv")])
+    def test_training_forward_sees_the_adversarial_images(self, kwargs, expected):
+        net = Recording(tiny_net())
+        trainer = make_trainer(phantoms(0, 8), epochs=1, batch_size=4, network=net, eps=8.0, steps=2, **kwargs)
+        seen = record_batches(trainer)
+        trainer.run()
+        self.assertEqual(len(net.train_inputs), 2)
+        for inputs, b in zip(net.train_inputs, seen):
+            want = b["adv"] if expected == "adv" else torch.cat([b["clean"], b["adv"]])
+            torch.testing.assert_close(inputs, want, rtol=0, atol=0)
+            self.assertFalse(torch.equal(b["adv"], b["clean"]))
+
+    def test_same_seed_same_run(self):
+        runs = []
+        for seed in (0, 0, 1):
+            trainer = make_trainer(phantoms(0, 16), epochs=2, seed=seed, eps=8.0, method="fgsm_rs")
+            losses = []
+            trainer.add_event_handler(Events.ITERATION_COMPLETED, lambda e: losses.append(e.state.output[0][Keys.LOSS]))
+            trainer.run()
+            runs.append((losses, weights(trainer.network)))
+        (loss_a, w_a), (loss_b, w_b), (loss_c, _) = runs
+        self.assertEqual(loss_a, loss_b)
+        for a, b in zip(w_a, w_b):
+            torch.testing.assert_close(a, b, rtol=0, atol=0)
+        self.assertNotEqual(loss_a, loss_c)
+
+    def test_resumed_run_equals_uninterrupted_run(self):
+        """Ramp from ``state.epoch`` and random starts from ``state.iteration``: a restored run repeats the original."""
+        items = phantoms(0, 16)
+        kwargs = {"epochs": 3, "eps": 12.0, "eps_ramp_epochs": 2, "steps": 2, "shuffle_free": True}
+        full = _unshuffled_trainer(items, **kwargs)
+        full.run()
+        killed = _unshuffled_trainer(items, **kwargs)
+        killed.add_event_handler(Events.EPOCH_COMPLETED(once=1), lambda e: e.terminate())
+        killed.run()
+        saved = {"model": killed.network.state_dict(), "optimizer": killed.optimizer.state_dict(), "trainer": killed.state_dict()}
+        resumed = _unshuffled_trainer(items, **kwargs)
+        resumed.network.load_state_dict(saved["model"])
+        resumed.optimizer.load_state_dict(saved["optimizer"])
+        resumed.load_state_dict(saved["trainer"])
+        seen = record_batches(resumed)
+        resumed.run()
+        self.assertEqual(sorted({(b["epoch"], b["eps"]) for b in seen}), [(2, 12.0), (3, 12.0)])
+        for a, b in zip(weights(full.network), weights(resumed.network)):
+            torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+    def test_clean_checkpoint_resumes_as_adversarial_training(self):
+        items = phantoms(0, 8)
+        clean = make_trainer(items, adversarial=False, epochs=1)
+        clean.run()
+        trainer = make_trainer(items, epochs=2, eps=8.0, eps_ramp_epochs=2, steps=1)
+        trainer.load_state_dict(clean.state_dict())  # no adv_training in a clean checkpoint: the trainer's own stays
+        trainer.state.max_epochs = 2  # as MONAI's CheckpointLoader keeps the configured max_epochs
+        seen = record_batches(trainer)
+        trainer.run()
+        self.assertEqual([b["epoch"] for b in seen], [2])
+        self.assertEqual(trainer.state.adv_training, {"method": "pgd", "steps": 1, "step_ratio": None})
+
+    # NLCEN's five deep-supervision outputs in training mode, with each objective
+    @parameterized.expand([({"clean_weight": 0.0},), ({"clean_weight": 0.5},), ({"objective": "trades"},)])
+    def test_nlcen_deep_supervision(self, kwargs):
+        nlcen = get_network("nlcen", nlce=True, backbone="resnet18", widen_factor=0.125, fpn_channels=16)
+        net = PixelNormalizedNet(nlcen)
+        trainer = make_trainer(phantoms(0, 2, size=64), epochs=1, batch_size=2, network=net, eps=8.0, steps=1, **kwargs)
+        trainer.loss_function = get_loss("nlcen")
+        trainer.adversarial_objective.loss_function = trainer.loss_function
+        preds = []
+        trainer.add_event_handler(IterationEvents.FORWARD_COMPLETED, lambda e: preds.append(e.state.output[Keys.PRED]))
+        before = weights(net)
+        trainer.run()
+        self.assertEqual(tuple(preds[0].shape), (2, 5, 2, 64, 64))  # refined + four sides, adversarial half
+        self.assertTrue(torch.isfinite(torch.tensor(trainer.state.output[0][Keys.LOSS])))
+        self.assertTrue(any(not torch.equal(a, b) for a, b in zip(before, weights(net))))
+
+    def test_gradient_accumulation_steps_every_second_batch(self):
+        trainer = make_trainer(phantoms(0, 16), epochs=1, batch_size=4, eps=4.0, method="fgsm_rs", accumulation_steps=2)
+        steps = []
+        original = trainer.optimizer.step
+        trainer.optimizer.step = lambda *a, **k: (steps.append(trainer.state.iteration), original(*a, **k))[1]
+        trainer.run()
+        self.assertEqual(steps, [2, 4])
+
+    def test_ddp_wrapped_network_trains_like_the_plain_one(self):
+        """Crafting goes through ``network.module``: a one-process DDP run equals the plain run."""
+        items = phantoms(0, 8)
+        plain = make_trainer(items, epochs=1, batch_size=4, eps=8.0, steps=2)
+        plain.run()
+        with tempfile.TemporaryDirectory() as tmp:
+            dist.init_process_group("gloo", init_method=f"file://{tmp}/pg", rank=0, world_size=1)
+            try:
+                torch.manual_seed(0)
+                ddp = torch.nn.parallel.DistributedDataParallel(tiny_net())
+                trainer = make_trainer(items, epochs=1, batch_size=4, eps=8.0, steps=2, network=ddp)
+                self.assertIs(trainer.crafting_network, ddp.module)
+                trainer.run()
+            finally:
+                dist.destroy_process_group()
+        self.assertIs(unwrap_network(ddp), ddp.module)
+        for a, b in zip(weights(plain.network), weights(ddp.module)):
+            torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+    @parameterized.expand([({"iteration_update": lambda e, b: None},), ({"method": "square"},), ({"steps": 0},), ({"eps": -1.0},)])
+    def test_bad_arguments(self, kwargs):
+        with self.assertRaises(ValueError):
+            make_trainer(phantoms(0, 2), **kwargs)
+
+
+def _unshuffled_trainer(items, shuffle_free: bool = True, **kwargs) -> AdversarialSupervisedTrainer:
+    from monai.data import DataLoader, Dataset
+
+    trainer = make_trainer(items, **{k: v for k, v in kwargs.items() if k != "epochs"}, epochs=kwargs["epochs"])
+    trainer.data_loader = DataLoader(Dataset(items), batch_size=8, shuffle=not shuffle_free)
+    return trainer
+
+
+class TestRobustness(unittest.TestCase):
+    """Adversarial training must buy robustness that clean training does not have (the test fails without crafting)."""
+
+    EPS = 12.0
+
+    def _dice(self, net, images, labels, attacked: bool) -> float:
+        net.eval()
+        x = pgd(net, images, labels, self.EPS, steps=10, seed=1) if attacked else images
+        with torch.no_grad():
+            return per_image_dice(net(x), labels[:, 0].long()).mean().item()
+
+    def test_adversarial_training_beats_clean_training_under_pgd(self):
+        train, (images, labels) = phantoms(0, 32), stacked(phantoms(1000, 16))
+        results = {}
+        for adversarial in (False, True):
+            kwargs = {"eps": self.EPS, "eps_ramp_epochs": 2, "steps": 2} if adversarial else {}
+            trainer = make_trainer(train, adversarial=adversarial, epochs=6, **kwargs)
+            trainer.run()
+            net = trainer.network
+            results[adversarial] = (self._dice(net, images, labels, False), self._dice(net, images, labels, True))
+        (clean_clean, clean_robust), (adv_clean, adv_robust) = results[False], results[True]
+        self.assertGreater(adv_robust, clean_robust + 0.3, results)
+        self.assertGreater(adv_clean, 0.8, results)
+        self.assertGreater(clean_clean, 0.8, results)
+
+
+if __name__ == "__main__":
+    unittest.main()
