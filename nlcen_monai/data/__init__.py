@@ -1,18 +1,8 @@
-# Copyright (c) nlcen-monai contributors
-# Licensed under the Apache License, Version 2.0 (the "License");
-# you may not use this file except in compliance with the License.
-# You may obtain a copy of the License at
-#     http://www.apache.org/licenses/LICENSE-2.0
-# Unless required by applicable law or agreed to in writing, software
-# distributed under the License is distributed on an "AS IS" BASIS,
-# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-# See the License for the specific language governing permissions and
-# limitations under the License.
-"""Data for nlcen-monai: JSRT raw reader, converters' building blocks, synthetic phantoms, transforms."""
+"""Data for nlcen-monai: JSRT raw reader, converters' building blocks, synthetic phantoms, transforms, the atomic writer."""
 
 from __future__ import annotations
 
-from nlcen_monai.data.atomic import atomic_write, atomic_write_json, atomic_write_png
+from nlcen_monai.data.atomic import atomic_write, atomic_write_json, atomic_write_png, atomic_write_text
 from nlcen_monai.data.channels import choose_channels, convert_channels, majority_channels, probe_channels
 from nlcen_monai.data.conversion import Case, ConversionResult, run_conversion
 from nlcen_monai.data.dataset_writer import DatasetWriter, resize_pair
@@ -70,6 +60,7 @@ __all__ = [
     "atomic_write",
     "atomic_write_png",
     "atomic_write_json",
+    "atomic_write_text",
     "BadInputError",
     "binary_levels",
     "check_binary_mask",
