@@ -5,3 +5,5 @@ from __future__ import annotations
 from .nlcen_loss import LabelCrossEntropyLoss, NLCENLoss
 from .nll_epe import NLLEPELoss, sobel_gradients
 from .stacked_deep_supervision import StackedDeepSupervisionLoss
+
+__all__ = ["LabelCrossEntropyLoss", "NLCENLoss", "NLLEPELoss", "StackedDeepSupervisionLoss", "sobel_gradients"]

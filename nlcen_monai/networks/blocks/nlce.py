@@ -23,6 +23,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from monai.networks.layers.factories import Conv, Norm, Pool
+from monai.networks.layers.utils import get_norm_layer
+from monai.utils import has_option
+from monai.networks.layers.factories import split_args
 
 __all__ = ["NonLocalBlock", "ContextEncoding", "NLCE"]
 
@@ -37,6 +40,21 @@ def _flatten_positions(x: torch.Tensor) -> torch.Tensor:
     return x.flatten(2).transpose(1, 2).contiguous().unsqueeze(1)
 
 
+def _affine_norm(norm: str | tuple, spatial_dims: int, channels: int) -> nn.Module:
+    """``get_norm_layer(norm)`` with ``affine=True`` by default, refusing a layer without weight and bias."""
+    name, args = split_args(norm)
+    args = dict(args)
+    if has_option(Norm[name, spatial_dims], "affine"):
+        args.setdefault("affine", True)
+    layer = get_norm_layer((name, args), spatial_dims=spatial_dims, channels=channels)
+    if getattr(layer, "weight", None) is None or getattr(layer, "bias", None) is None:
+        raise ValueError(
+            f"norm={norm!r} has no learnable weight and bias: W_z's normalisation must be affine so that "
+            "the block starts as the identity (weight and bias at zero)."
+        )
+    return layer
+
+
 class NonLocalBlock(nn.Module):
     """Embedded-Gaussian non-local block: ``z = W_z softmax(theta(x)^T phi(x)) g(x) + x``.
 
@@ -45,7 +63,9 @@ class NonLocalBlock(nn.Module):
     :func:`torch.nn.functional.scaled_dot_product_attention` with ``scale=1.0`` so that the
     N x N affinity matrix is never materialised by this code. ``W_z`` is a 1x1 convolution
     followed by a normalisation layer whose weight and bias start at zero, so a freshly built
-    block is the identity.
+    block is the identity. The normalisation must therefore be affine: instance normalisation is
+    built with ``affine=True`` unless told otherwise, and a norm without learnable weight and
+    bias is refused.
 
     Args:
         spatial_dims: number of spatial dimensions of the input (1, 2 or 3).
@@ -53,7 +73,9 @@ class NonLocalBlock(nn.Module):
         inter_channels: embedding width ``C'``; defaults to ``max(1, C // 2)``.
         sub_sample: if True, keys and values (``phi``, ``g``) are max-pooled by 2 along every
             spatial dimension before the attention (Wang et al.'s optional sub-sampling).
-        norm: normalisation after ``W_z``, as a MONAI norm name or ``(name, kwargs)``.
+        norm: normalisation after ``W_z``, a MONAI norm name or ``(name, kwargs)`` as taken by
+            :func:`monai.networks.layers.get_norm_layer`, e.g. ``"batch"``, ``"instance"``,
+            ``("group", {"num_groups": 8})``.
 
     Example::
 
@@ -77,10 +99,8 @@ class NonLocalBlock(nn.Module):
         self.phi = conv_type(in_channels, self.inter_channels, kernel_size=1)
         self.g = conv_type(in_channels, self.inter_channels, kernel_size=1)
         self.pool: nn.Module = Pool[Pool.MAX, spatial_dims](kernel_size=2) if sub_sample else nn.Identity()
-        norm_name, norm_args = (norm, {}) if isinstance(norm, str) else (norm[0], dict(norm[1]))
         self.w_z = nn.Sequential(
-            conv_type(self.inter_channels, in_channels, kernel_size=1),
-            Norm[norm_name, spatial_dims](in_channels, **norm_args),
+            conv_type(self.inter_channels, in_channels, kernel_size=1), _affine_norm(norm, spatial_dims, in_channels)
         )
         nn.init.zeros_(self.w_z[1].weight)
         nn.init.zeros_(self.w_z[1].bias)
@@ -110,6 +130,12 @@ class ContextEncoding(nn.Module):
     The global context is ``e = sum_k ReLU(BN(e_k))`` (BatchNorm1d over the K codes) and the
     output is ``x * sigmoid(W_gamma e)`` channel-wise.
 
+    The smoothing factors stay non-negative as the paper requires (DESIGN section 3): the
+    parameter ``smoothing`` starts in (0, 1] and is used as ``s_k = |smoothing_k|``, so no
+    optimiser step can make a factor negative (which would favour the *farthest* codeword). While
+    the parameter is positive, ``s_k`` is the stored value itself, so checkpoints whose factors
+    are positive give the same outputs as with the raw parameter.
+
     The ``(B, N, K, D)`` residual tensor is never built: the squared distances are expanded as
     ``||z||^2 - 2 z.d + ||d||^2`` and ``sum_i a_ik (z_i - d_k) = (A^T Z)_k - (sum_i a_ik) d_k``,
     both matrix products, so memory is ``O(B N K + B N D)``.
@@ -128,7 +154,7 @@ class ContextEncoding(nn.Module):
         self.project = Conv[Conv.CONV, spatial_dims](in_channels, self.code_dim, kernel_size=1)
         bound = 1.0 / math.sqrt(num_codes * self.code_dim)
         self.codewords = nn.Parameter(torch.empty(num_codes, self.code_dim).uniform_(-bound, bound))
-        # smoothing factors s_k, used as exp(-s_k ||r||^2); initialised in (0, 1]
+        # smoothing factors s_k = |smoothing_k|, used as exp(-s_k ||r||^2); initialised in (0, 1]
         self.smoothing = nn.Parameter(1.0 - torch.rand(num_codes))
         self.code_norm = nn.BatchNorm1d(num_codes)
         self.act = nn.ReLU()
@@ -141,7 +167,7 @@ class ContextEncoding(nn.Module):
         sq_dist = (
             z.pow(2).sum(-1, keepdim=True) - 2.0 * z @ codewords.t() + codewords.pow(2).sum(-1)
         )  # (B, N, K)
-        assign = torch.softmax(-self.smoothing.to(z.dtype) * sq_dist, dim=-1)  # (B, N, K)
+        assign = torch.softmax(-self.smoothing.abs().to(z.dtype) * sq_dist, dim=-1)  # (B, N, K)
         return assign.transpose(1, 2) @ z - assign.sum(1).unsqueeze(-1) * codewords
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

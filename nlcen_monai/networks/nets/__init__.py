@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from .nlcen import NLCEN
-from .pixel_normalized import PixelNormalizedNet
 from .cdnn import CDNN
 from .invertednet import InvertedNet
+from .nlcen import NLCEN, NLCEN_BACKBONES
 from .nwcn import NWCN
+from .pixel_normalized import PixelNormalizedNet
 from .slsdeep import SLSDeep
 from .unet import UNet
+
+__all__ = ["CDNN", "NLCEN", "NLCEN_BACKBONES", "NWCN", "InvertedNet", "PixelNormalizedNet", "SLSDeep", "UNet"]

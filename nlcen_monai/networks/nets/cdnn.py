@@ -47,7 +47,7 @@ class CDNN(EncoderDecoder):
         dropout: dropout after each convolution.
         nlce_kwargs: extra arguments of :class:`~nlcen_monai.networks.blocks.NLCE`.
 
-    Input sizes must be divisible by ``2 ** (len(features) - 1)`` (16 by default).
+    Input sizes must be divisible by ``2 ** (len(features) - 1)`` (16 by default; attribute ``divisor``).
     """
 
     def __init__(

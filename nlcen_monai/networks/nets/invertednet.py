@@ -50,7 +50,7 @@ class InvertedNet(EncoderDecoder):
         dropout: dropout after each convolution.
         nlce_kwargs: extra arguments of :class:`~nlcen_monai.networks.blocks.NLCE`.
 
-    Input sizes must be divisible by ``2 ** (len(features) - delayed_levels)`` (8 by default).
+    Input sizes must be divisible by ``2 ** (len(features) - delayed_levels)`` (8 by default; attribute ``divisor``).
     """
 
     def __init__(

@@ -47,7 +47,10 @@ class NLCEN(nn.Module):
     The backbone is MONAI's :class:`~monai.networks.nets.ResNet` with ``conv1_t_stride=2`` (the
     standard /2 stem, then max-pool: E2..E5 at strides 4, 8, 16, 32) and ``shortcut_type="B"``
     (projection shortcuts; MONAI's type "A" detaches the zero-padded shortcut, which would cut
-    the gradients an attack needs). An :class:`NLCE` follows the last block of each stage.
+    the gradients an attack needs). An :class:`NLCE` follows the last block of each stage and sits
+    inline in the backbone: ``E_i = NLCE(conv_i(E_{i-1}))`` is both the pyramid's input at that
+    level and the next stage's input (paper Figure 3), so every later stage sees context-encoded
+    features; the NLCEs are not a side branch beside an unchanged ResNet.
 
     Feature pyramid (paper, "Non-Local Context Encoding Network"): ``P5 = conv1x1(E5)`` and
     ``P_i = lateral(E_i) + upsample(conv1x1(P_{i+1}))`` for i = 4, 3, 2, where ``lateral`` is a
@@ -61,7 +64,8 @@ class NLCEN(nn.Module):
     refined logits (index 0) and the side outputs of P2..P5 (indices 1-4), as MONAI's
     ``DynUNet`` does for deep supervision (see :class:`nlcen_monai.losses.NLCENLoss`); in eval mode
     the refined logits alone, ``(B, out_channels, *spatial)``, so any MONAI inferer, metric or
-    exporter treats NLCEN like any other network. Spatial sizes must be divisible by 32.
+    exporter treats NLCEN like any other network. Spatial sizes must be divisible by 32 (attribute
+    ``divisor``).
 
     Args:
         spatial_dims: number of spatial dimensions (2 for the paper's images).
@@ -98,6 +102,7 @@ class NLCEN(nn.Module):
             raise ValueError(f"fpn_channels must be at least 4 (bottleneck width fpn_channels // 4), got {fpn_channels}.")
         block, layers = NLCEN_BACKBONES[backbone]
         self.spatial_dims = spatial_dims
+        self.divisor = 32  # E5 is at 1/32 of the input
         self.backbone = ResNet(
             block=block,
             layers=layers,
@@ -174,8 +179,8 @@ class NLCEN(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         size = list(x.shape[2:])
         for s in size:
-            if s % 32 != 0:
-                raise ValueError(f"NLCEN needs spatial sizes divisible by 32, got {size}.")
+            if s % self.divisor != 0:
+                raise ValueError(f"NLCEN needs spatial sizes divisible by {self.divisor}, got {size}.")
         pyramid = self.pyramid(self.encode(x))
         p2_size = list(pyramid[0].shape[2:])
         refined_levels: list[torch.Tensor] = []

@@ -63,7 +63,7 @@ class NWCN(nn.Module):
         dropout: dropout after each convolution.
         nlce_kwargs: extra arguments of :class:`~nlcen_monai.networks.blocks.NLCE`.
 
-    Input sizes must be divisible by ``2 ** (len(features) - 1)`` (8 by default).
+    Input sizes must be divisible by ``2 ** (len(features) - 1)`` (8 by default; attribute ``divisor``).
     """
 
     def __init__(
@@ -109,6 +109,7 @@ class NWCN(nn.Module):
 
         self.stage1 = sub_network(in_channels)
         self.stage2 = sub_network(in_channels + out_channels)
+        self.divisor = self.stage1.divisor
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """

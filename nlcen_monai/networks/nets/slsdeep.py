@@ -79,7 +79,7 @@ class SLSDeep(nn.Module):
         norm: normalisation of the pyramid pooling and decoder.
         nlce_kwargs: extra arguments of :class:`~nlcen_monai.networks.blocks.NLCE`.
 
-    Input sizes must be divisible by 8.
+    Input sizes must be divisible by 8 (attribute ``divisor``).
     """
 
     def __init__(
@@ -121,6 +121,7 @@ class SLSDeep(nn.Module):
         self.up_2 = UpCat(spatial_dims, decoder_features[0], features[0], decoder_features[1], act, norm, False, **up)
         self.head = conv_type(decoder_features[1], out_channels, kernel_size=1)
         self.up_1 = UpSample(spatial_dims, scale_factor=2, mode="nontrainable", pre_conv=None, align_corners=False)
+        self.divisor = 8  # features at 1/8 (the last two stages are dilated)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """

@@ -58,7 +58,7 @@ class UNet(BasicUNet):
         upsample: ``"deconv"`` (the paper's up-convolution), ``"nontrainable"`` or ``"pixelshuffle"``.
         nlce_kwargs: extra arguments of :class:`~nlcen_monai.networks.blocks.NLCE`.
 
-    Input sizes must be divisible by 16.
+    Input sizes must be divisible by 16 (attribute ``divisor``).
     """
 
     def __init__(
@@ -87,6 +87,7 @@ class UNet(BasicUNet):
             upsample=upsample,
         )
         self.nlce = nlce_slot(spatial_dims, features[4], nlce, nlce_kwargs)
+        self.divisor = 16  # four 2x down-samplings
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """

@@ -19,6 +19,13 @@ NONLOCAL_CASES = [
 ]
 # (spatial_dims, in_channels, spatial shape, num_codes, code_dim)
 CONTEXT_CASES = [(2, 8, (5, 7), 6, 3), (2, 16, (8, 8), 32, None), (3, 4, (3, 3, 2), 4, 2)]
+# (norm argument of NonLocalBlock, the normalisation layer it builds after W_z's convolution)
+NORM_CASES = [
+    ("batch", torch.nn.BatchNorm2d),
+    ("instance", torch.nn.InstanceNorm2d),
+    (("instance", {"affine": True}), torch.nn.InstanceNorm2d),
+    (("group", {"num_groups": 4}), torch.nn.GroupNorm),
+]
 
 
 def naive_nonlocal(block: NonLocalBlock, x: torch.Tensor) -> torch.Tensor:
@@ -36,7 +43,7 @@ def naive_context(enc: ContextEncoding, x: torch.Tensor) -> torch.Tensor:
     """Eq. 3 literally, with the (B, N, K, D) residual tensor."""
     z = enc.project(x).flatten(2).transpose(1, 2)  # (B, N, D)
     residual = z.unsqueeze(2) - enc.codewords[None, None]  # (B, N, K, D)
-    logits = -enc.smoothing * residual.pow(2).sum(-1)  # (B, N, K)
+    logits = -enc.smoothing.abs() * residual.pow(2).sum(-1)  # (B, N, K); s_k = |smoothing_k| >= 0
     weights = torch.exp(logits) / torch.exp(logits).sum(-1, keepdim=True)
     e_k = (weights.unsqueeze(-1) * residual).sum(1)  # (B, K, D)
     e = F.relu(enc.code_norm(e_k)).sum(1)
@@ -80,6 +87,24 @@ class TestNonLocalBlock(unittest.TestCase):
         self.assertEqual(NonLocalBlock(2, 64).inter_channels, 32)
         self.assertEqual(NonLocalBlock(2, 1).inter_channels, 1)
 
+    @parameterized.expand(NORM_CASES)
+    def test_norm_starts_as_identity_and_trains(self, norm, layer_type):
+        torch.manual_seed(0)
+        block = NonLocalBlock(2, 8, norm=norm)
+        self.assertIsInstance(block.w_z[1], layer_type)
+        x = torch.randn(2, 8, 6, 6)
+        for mode in (block.train, block.eval):
+            mode()
+            torch.testing.assert_close(block(x), x, rtol=0, atol=0)
+        opt = torch.optim.SGD(block.parameters(), lr=0.1)
+        F.mse_loss(block.train()(x), torch.randn_like(x)).backward()
+        opt.step()
+        self.assertFalse(torch.equal(block.eval()(x), x))  # the normalisation's weight and bias learn
+
+    def test_norm_without_weight_is_refused(self):
+        with self.assertRaisesRegex(ValueError, "must be affine"):
+            NonLocalBlock(2, 8, norm=("instance", {"affine": False}))
+
 
 class TestContextEncoding(unittest.TestCase):
     @parameterized.expand(CONTEXT_CASES)
@@ -98,6 +123,15 @@ class TestContextEncoding(unittest.TestCase):
         self.assertLessEqual(enc.codewords.abs().max().item(), bound)
         self.assertGreater(enc.smoothing.min().item(), 0.0)
         self.assertLessEqual(enc.smoothing.max().item(), 1.0)
+
+    def test_smoothing_factors_stay_positive(self):
+        torch.manual_seed(0)
+        enc = ContextEncoding(2, 8, num_codes=4).eval()
+        x = torch.randn(2, 8, 5, 5)
+        expected = enc(x)
+        with torch.no_grad():
+            enc.smoothing.neg_()  # what an optimiser step could do to the raw parameter
+        torch.testing.assert_close(enc(x), expected)  # s_k = |smoothing_k|: still favours the nearest codeword
 
     def test_output_is_channel_rescaling(self):
         enc = ContextEncoding(2, 4, num_codes=3).eval()
