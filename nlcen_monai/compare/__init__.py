@@ -1,13 +1,3 @@
-# Copyright (c) nlcen-monai contributors
-# Licensed under the Apache License, Version 2.0 (the "License");
-# you may not use this file except in compliance with the License.
-# You may obtain a copy of the License at
-#     http://www.apache.org/licenses/LICENSE-2.0
-# Unless required by applicable law or agreed to in writing, software
-# distributed under the License is distributed on an "AS IS" BASIS,
-# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-# See the License for the specific language governing permissions and
-# limitations under the License.
 """Comparison runner: train and attack several bundle configurations, then draw the paper's comparison figures.
 
 ``python -m nlcen_monai.compare --bundle bundles/nlcen_jsrt --configs configs/networks/unet.json
@@ -21,10 +11,11 @@ from .figures import draw_comparison_figures, tile_figures
 from .results import COMPARISON_COLUMNS, comparison_rows, write_comparison_csv
 from .runner import ComparisonRunner
 from .spec import RunSpec, check_unique, parse_assignments, parse_spec
-from .workflow import describe_network, run_bundle_workflow
+from .describe import NETWORK_ID, describe_network
 
 __all__ = [
     "COMPARISON_COLUMNS",
+    "NETWORK_ID",
     "ComparisonRunner",
     "RunSpec",
     "ablation_specs",
@@ -35,7 +26,6 @@ __all__ = [
     "draw_comparison_figures",
     "parse_assignments",
     "parse_spec",
-    "run_bundle_workflow",
     "tile_figures",
     "write_comparison_csv",
 ]

@@ -32,7 +32,7 @@ def comparison_rows(config: str, info: Mapping[str, Any], robustness_csv: str | 
 
     Args:
         config: the configuration's name.
-        info: its network settings (see :func:`nlcen_monai.compare.workflow.describe_network`).
+        info: its network settings (see :func:`nlcen_monai.compare.describe.describe_network`).
         robustness_csv: the CSV written by ``RobustnessTableWriter``.
 
     Raises:

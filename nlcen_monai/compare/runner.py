@@ -23,6 +23,7 @@ then writes ``OUT/comparison.csv`` and the figures under ``OUT/figures/<attack>/
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import time
@@ -30,16 +31,30 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import monai.bundle
+
 from nlcen_monai.robustness import read_robustness_csv
 
 from .figures import draw_comparison_figures
 from .results import comparison_rows, write_comparison_csv
 from .spec import RunSpec, check_unique
-from .workflow import describe_network, run_bundle_workflow
+from .describe import describe_network
 
 __all__ = ["ComparisonRunner"]
 
 logger = logging.getLogger(__name__)
+
+
+def _run_bundle(config_files: Sequence[str], overrides: Mapping[str, Any]) -> None:
+    """``python -m monai.bundle run --config_file "[...]" --key value ...``, in this process.
+
+    The bundle's ``metadata.json`` and ``logging.conf`` come from the first file's folder, as on the
+    command line; the engines' reference cycles are collected before the next run.
+    """
+    try:
+        monai.bundle.run(config_file=list(config_files), **overrides)
+    finally:
+        gc.collect()
 
 
 class ComparisonRunner:
@@ -109,7 +124,7 @@ class ComparisonRunner:
                 stale.unlink()
         overrides = {**self.overrides, **spec.train_overrides, **self._dirs(spec.name)}
         start = time.perf_counter()
-        run_bundle_workflow(self._files(spec, "train.json", train=True), overrides)
+        _run_bundle(self._files(spec, "train.json", train=True), overrides)
         logger.info(f"{spec.name}: trained in {time.perf_counter() - start:.1f} s.")
         return self.model_path(spec.name)
 
@@ -132,7 +147,7 @@ class ComparisonRunner:
             if self.epsilons is not None:
                 overrides["epsilons"] = self.epsilons
             start = time.perf_counter()
-            run_bundle_workflow(self._files(spec, "train.json", "adversarial.json"), overrides)
+            _run_bundle(self._files(spec, "train.json", "adversarial.json"), overrides)
             elapsed = time.perf_counter() - start
             logger.info(f"{spec.name}: attack {attack or '(bundle default)'} evaluated in {elapsed:.1f} s.")
         return read_robustness_csv(self.robustness_csv(spec.name))

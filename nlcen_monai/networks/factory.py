@@ -11,8 +11,10 @@
 """Build a network of the paper's comparison, and its own training loss, by name.
 
 ``get_network("unet", nlce=True)`` gives the paper's "UNet with NLCE" (Generalization section);
-``get_loss("unet")`` the loss its original paper trains it with. Bundle configs can use both
-through ``_target_`` (``"nlcen_monai.networks.get_network"``).
+``get_loss("unet")`` the loss its original paper trains it with. This is the Python API (scripts,
+benchmarks, notebooks); the bundles do not go through it: they name the network class and its loss
+by ``_target_`` in ``network_def#network`` and ``loss`` (``configs/networks/<name>.json``), and
+``tests/configs/test_overrides.py`` checks that each file names the same pair as this module.
 """
 
 from __future__ import annotations

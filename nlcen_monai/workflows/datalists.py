@@ -18,9 +18,30 @@ from pathlib import Path
 
 from monai.data import load_decathlon_datalist
 
-__all__ = ["IMAGE_SUFFIXES", "load_datalist", "list_images"]
+__all__ = ["IMAGE_SUFFIXES", "datalist_path", "load_datalist", "list_images"]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".nii", ".nii.gz", ".dcm", ".img")
+
+
+def datalist_path(dataset_dir: os.PathLike | str, datalist: str = "datalist.json") -> Path:
+    """The datalist file inside dataset_dir, checked to exist.
+
+    Args:
+        dataset_dir: folder written by one of the data_prep converters.
+        datalist: name of the JSON file inside dataset_dir.
+
+    Raises:
+        FileNotFoundError: when dataset_dir or the datalist does not exist, naming the path.
+    """
+    root = Path(dataset_dir)
+    if not root.is_dir():
+        raise FileNotFoundError(
+            f"dataset_dir '{root}' does not exist: convert a dataset with data_prep/ and give its folder as --dataset_dir."
+        )
+    path = root / datalist
+    if not path.is_file():
+        raise FileNotFoundError(f"dataset_dir '{root}' holds no {datalist}: is it a folder written by data_prep/?")
+    return path
 
 
 def load_datalist(dataset_dir: os.PathLike | str, key: str = "training", datalist: str = "datalist.json") -> list[dict]:
@@ -35,18 +56,11 @@ def load_datalist(dataset_dir: os.PathLike | str, key: str = "training", datalis
         FileNotFoundError: when dataset_dir or the datalist does not exist, naming the path.
         ValueError: when the datalist has no key or it is empty.
     """
-    root = Path(dataset_dir)
-    if not root.is_dir():
-        raise FileNotFoundError(
-            f"dataset_dir '{root}' does not exist: convert a dataset with data_prep/ or set 'dataset_dir' in the config."
-        )
-    path = root / datalist
-    if not path.is_file():
-        raise FileNotFoundError(f"datalist '{path}' does not exist in dataset_dir '{root}'.")
+    path = datalist_path(dataset_dir, datalist)
     with open(path) as f:
         if not json.load(f).get(key):  # checked here: MONAI fails with an IndexError on an empty "test" list
             raise ValueError(f"datalist '{path}' has no items under '{key}'.")
-    return load_decathlon_datalist(str(path), is_segmentation=True, data_list_key=key, base_dir=str(root))
+    return load_decathlon_datalist(str(path), is_segmentation=True, data_list_key=key, base_dir=str(path.parent))
 
 
 def list_images(input_dir: os.PathLike | str, key: str = "image") -> list[dict]:

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import csv
-import os
+import io
 from collections.abc import Hashable, Sequence
 from pathlib import Path
 
@@ -23,9 +23,20 @@ from monai.config import KeysCollection
 from monai.data import MetaTensor
 from monai.transforms import MapTransform, SaveImage
 
-__all__ = ["SaveSegmentationd", "WrittenFilesCSV"]
+from nlcen_monai.data.atomic import atomic_write_text
+
+__all__ = ["SaveSegmentationd", "WrittenFilesCSV", "mask_column"]
 
 WRITTEN_KEY = "written_files"
+
+
+def mask_column(ext: str) -> str:
+    """The ``predictions.csv`` column of the masks written with suffix ``ext``: ``".nii.gz"`` -> ``"mask_nii"``.
+
+    Args:
+        ext: a file suffix such as ``".png"`` or ``".nii.gz"``.
+    """
+    return "mask_" + ext.lstrip(".").split(".")[0].lower()
 
 
 class SaveSegmentationd(MapTransform):
@@ -33,7 +44,8 @@ class SaveSegmentationd(MapTransform):
 
     NIfTI keeps the label values (0, 1, ...); PNG is written as uint8 with the foreground at 255
     so that it is visible in any viewer. The written paths are recorded in the item's metadata
-    under ``"written_files"`` (``{suffix: path}``) for :class:`WrittenFilesCSV`.
+    under ``"written_files"`` as ``{column: path}`` (columns named by :func:`mask_column`:
+    ``mask_nii``, ``mask_png``) for :class:`WrittenFilesCSV`.
 
     Args:
         keys: keys of the label maps to save (channel-first, one channel).
@@ -74,7 +86,7 @@ class SaveSegmentationd(MapTransform):
                 # its channels were last, which would make the writers look for them)
                 label = MetaTensor(d[key].as_tensor(), meta=dict(d[key].meta, original_channel_dim=float("nan")))
                 saver(label)
-                written[ext] = label.meta["saved_to"]
+                written[mask_column(ext)] = label.meta["saved_to"]
             d[key].meta[WRITTEN_KEY] = written
         return d
 
@@ -82,8 +94,8 @@ class SaveSegmentationd(MapTransform):
 class WrittenFilesCSV:
     """Ignite handler: after the run, write output_file listing each input and the files written for it.
 
-    Columns: image (the source file) then one column per written suffix. The CSV is written to
-    a temporary file and renamed, so a crash never leaves half of it.
+    Columns: ``image`` (the source file) then one column per written format, e.g.
+    ``image,mask_nii,mask_png``. The CSV is written atomically, so a crash never leaves half of it.
 
     Args:
         output_file: path of the CSV.
@@ -108,10 +120,8 @@ class WrittenFilesCSV:
 
     def _write(self, _engine: Engine) -> None:
         columns = ["image"] + sorted({k for row in self.rows for k in row if k != "image"})
-        self.output_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.output_file.with_name(self.output_file.name + ".tmp")
-        with open(tmp, "w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=columns)
-            writer.writeheader()
-            writer.writerows(self.rows)
-        os.replace(tmp, self.output_file)
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(self.rows)
+        atomic_write_text(self.output_file, buffer.getvalue())

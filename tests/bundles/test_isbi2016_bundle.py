@@ -15,7 +15,7 @@ from bundle_utils import REPO, copy_bundle, run_workflow  # noqa: E402
 def test_train_one_epoch_load_like_the_docs_and_export(tmp_path):
     bundle = copy_bundle("nlcen_isbi2016", tmp_path)
     override = {"epochs": 1, "num_workers": 0, "ckpt_dir": str(bundle / "models"), "output_dir": str(tmp_path / "eval"),
-                "train#handlers#4#_disabled_": True}
+                "progress_bar": False, "width": 1.0}
     workflow = run_workflow(bundle, ["train.json"], tmp_path, **override)
     batch = next(iter(workflow.parser.get_parsed_content("train#dataloader")))
     assert batch["image"].shape[1] == 3  # RGB phantoms

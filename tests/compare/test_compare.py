@@ -12,7 +12,15 @@ from pathlib import Path
 import torch
 from parameterized import parameterized
 
-from nlcen_monai.compare import COMPARISON_COLUMNS, RunSpec, check_unique, comparison_rows, parse_assignments, parse_spec
+from nlcen_monai.compare import (
+    COMPARISON_COLUMNS,
+    RunSpec,
+    check_unique,
+    comparison_rows,
+    describe_network,
+    parse_assignments,
+    parse_spec,
+)
 from nlcen_monai.compare.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,10 +63,10 @@ def tiny_files(d: Path) -> dict[str, str]:
                 ],
             },
         ),
-        "unet": write_json(d / "unet_tiny.json", {"network_kwargs": {"features": [4, 8, 16, 32, 64, 4]}}),
+        "unet": write_json(d / "unet_tiny.json", {"network_def#network#features": [4, 8, 16, 32, 64, 4]}),
         "nlcen": write_json(
             d / "nlcen_tiny.json",
-            {"network_kwargs#widen_factor": 0.125, "network_kwargs#fpn_channels": 8, "network_kwargs#num_codes": 4},
+            {"width": 0.125, "network_def#network#fpn_channels": 8, "network_def#network#num_codes": 4},
         ),
     }
 
@@ -150,7 +158,7 @@ class TestParts(unittest.TestCase):
     @parameterized.expand(
         [
             (["epochs=2"], {"epochs": 2}),
-            (["network_kwargs#features=[4, 8]", "name=unet"], {"network_kwargs#features": [4, 8], "name": "unet"}),
+            (["network_def#network#features=[4, 8]", "name=unet"], {"network_def#network#features": [4, 8], "name": "unet"}),
             (["init_checkpoint=null", "amp=false"], {"init_checkpoint": None, "amp": False}),
         ]
     )
@@ -160,6 +168,12 @@ class TestParts(unittest.TestCase):
     def test_parse_assignments_error(self):
         with self.assertRaises(ValueError):
             parse_assignments(["epochs"])
+
+    def test_describe_needs_a_network_target(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            override = write_json(Path(tmp) / "expr.json", {"network_def#network": "$torch.nn.Identity()"})
+            with self.assertRaisesRegex(ValueError, "network_def#network"):
+                describe_network([ROOT / "bundles" / "nlcen_jsrt" / "configs" / "train.json", override])
 
     def test_comparison_rows_need_a_table(self):
         with tempfile.TemporaryDirectory() as tmp:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 
 import numpy as np
 import pytest
@@ -20,6 +21,7 @@ from nlcen_monai.workflows import (
     latest_checkpoint,
     list_images,
     load_datalist,
+    mask_column,
     match_channels,
 )
 
@@ -97,15 +99,25 @@ def test_save_segmentation_and_csv(tmp_path):
             "affine": torch.eye(3, dtype=torch.float64)}
     item = SaveSegmentationd("pred", str(tmp_path / "out"))({"pred": MetaTensor(label, meta=meta)})
     written = item["pred"].meta["written_files"]
-    assert set(written) == {".nii.gz", ".png"}
-    png = np.asarray(Image.open(written[".png"]))
+    assert set(written) == {"mask_nii", "mask_png"}
+    png = np.asarray(Image.open(written["mask_png"]))
     assert png.dtype == np.uint8 and set(np.unique(png)) == {0, 255} and (png == 255).sum() == 6
 
     writer = WrittenFilesCSV(str(tmp_path / "out" / "predictions.csv"))
     engine = Engine(lambda e, b: [item])
     writer.attach(engine)
     engine.run([0], max_epochs=1)
-    with open(tmp_path / "out" / "predictions.csv") as f:
+    csv_path = tmp_path / "out" / "predictions.csv"
+    assert csv_path.read_text().splitlines()[0] == "image,mask_nii,mask_png"
+    with open(csv_path) as f:
         rows = list(csv.DictReader(f))
-    assert rows == [{"image": str(tmp_path / "case.jpg"), ".nii.gz": written[".nii.gz"], ".png": written[".png"]}]
+    assert rows == [{"image": str(tmp_path / "case.jpg"), "mask_nii": written["mask_nii"], "mask_png": written["mask_png"]}]
     assert not list((tmp_path / "out").glob("*.tmp"))
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert csv_path.stat().st_mode & 0o777 == 0o666 & ~umask  # readable by the team, like the masks
+
+
+@pytest.mark.parametrize("ext, column", [(".nii.gz", "mask_nii"), (".png", "mask_png"), (".NRRD", "mask_nrrd")])
+def test_mask_column(ext, column):
+    assert mask_column(ext) == column
