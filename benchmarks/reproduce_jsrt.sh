@@ -66,7 +66,7 @@ else
 fi
 DATA=$(cd "$DATA" && pwd)
 STRONG_SET=("attack_kwargs={\"restarts\": $RESTARTS, \"seed\": 0}")
-SET=(dataset_dir="$DATA" image_size=$SIZE epochs=$EPOCHS num_workers=0 "train#handlers#4#_disabled_=true")
+SET=(dataset_dir="$DATA" image_size=$SIZE epochs=$EPOCHS num_workers=0 progress_bar=false)
 ATTACK_SET=("${SET[@]}")
 [ "$TEST_EVERY" = 1 ] || ATTACK_SET+=("test_list=\$nlcen_monai.workflows.load_datalist(@dataset_dir, 'test')[::$TEST_EVERY]")
 
