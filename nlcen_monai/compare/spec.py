@@ -81,7 +81,7 @@ def check_unique(specs: Sequence[RunSpec]) -> None:
 
 
 def parse_assignments(items: Sequence[str] | None) -> dict[str, Any]:
-    """``["epochs=2", "network_kwargs#features=[8,16]"]`` -> ``{"epochs": 2, "network_kwargs#features": [8, 16]}``.
+    """``["epochs=2", "network_def#network#nlce=true"]`` -> ``{"epochs": 2, "network_def#network#nlce": True}``.
 
     Values are read as JSON when they parse (numbers, lists, true/false/null), otherwise kept as strings,
     like the values given to ``python -m monai.bundle run --key value``.
