@@ -32,7 +32,9 @@ How it keeps MONAI's and Ignite's contracts:
 - resume: the ramp reads ``engine.state.epoch`` and the random starts ``engine.state.iteration``,
   both restored by MONAI's ``CheckpointLoader``; the crafting method (which the FGSM-RS
   :class:`~nlcen_monai.defense.CatastrophicOverfittingGuard` may switch to PGD) is saved in the
-  trainer's state dict (``engine.state.adv_training``);
+  trainer's state dict (``engine.state.adv_training``) and, on resume, the saved one replaces the
+  config's (so a fallback holds); a clean-training checkpoint, which has none, resumes as
+  adversarial training with the config's method;
 - determinism: random starts come from a generator seeded from ``seed``, the iteration and the rank.
 """
 
