@@ -360,7 +360,10 @@ class AdversarialEvaluator(SupervisedEvaluator):
         checks = self.checks
         members = self.attack.attacks if isinstance(self.attack, WorstCaseAttack) else [self.attack]
         largest = max(worst)
-        unbounded = self._ensemble(members).run(model, inputs, targets, [checks.unbounded_eps], initial=worst[largest])
+        unbounded_attacks = members if checks.unbounded_attacks is None else checks.unbounded_attacks
+        unbounded = self._ensemble(unbounded_attacks).run(
+            model, inputs, targets, [checks.unbounded_eps], initial=worst[largest]
+        )
         self._put_result(output, per_image, ids, unbounded, CHECK_UNBOUNDED, members=False)
         for eps in self._check_eps:
             if eps not in worst:

@@ -61,8 +61,11 @@ class GradientMaskingChecks:
     Args:
         epsilons: the intensities at which checks c and d run (each is one more worst-case run
             there); None: the median of the evaluated intensities.
-        black_box: the black-box attacks of check d, e.g. ``[SquareAttack(...), TransferAttack(surrogate,
+        black_box: the black-box attacks of check d, e.g. ``[Square(...), TransferAttack(surrogate,
             APGD(...))]``; empty: check d is not run (and so not passed).
+        unbounded_attacks: the attacks of check b; None: the evaluated attack's own members (an
+            attack with a fixed schedule, such as the paper's I-FGSM with its ``1.25 eps`` steps, is
+            259 passes at eps 255: a targeted APGD is the cheaper choice).
         unbounded_eps: the intensity of check b (255: unbounded in the [0, 255] domain).
         unbounded_max_dice: check b passes when the unbounded attack leaves Dice at or below this.
         factor: check c multiplies iterations and restarts by this.
@@ -75,6 +78,7 @@ class GradientMaskingChecks:
         self,
         epsilons: Sequence[float] | None = None,
         black_box: Sequence[SegmentationAttack] = (),
+        unbounded_attacks: Sequence[SegmentationAttack] | None = None,
         unbounded_eps: float = 255.0,
         unbounded_max_dice: float = 0.05,
         factor: int = 2,
@@ -84,6 +88,7 @@ class GradientMaskingChecks:
     ) -> None:
         self.epsilons = None if epsilons is None else sorted({eps_key(e) for e in epsilons})
         self.black_box = list(black_box)
+        self.unbounded_attacks = None if unbounded_attacks is None else list(unbounded_attacks)
         self.unbounded_eps = eps_key(unbounded_eps)
         self.unbounded_max_dice = float(unbounded_max_dice)
         self.factor = int(factor)
@@ -105,6 +110,7 @@ class GradientMaskingChecks:
         return {
             "epsilons": self.epsilons,
             "black_box": [a.describe() for a in self.black_box],
+            "unbounded_attacks": None if self.unbounded_attacks is None else [a.describe() for a in self.unbounded_attacks],
             "unbounded_eps": self.unbounded_eps,
             "unbounded_max_dice": self.unbounded_max_dice,
             "factor": self.factor,
