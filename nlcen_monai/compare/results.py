@@ -19,7 +19,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from nlcen_monai.robustness import COLUMNS, atomic_write_text, read_robustness_csv
+from nlcen_monai.data.atomic import atomic_write_text
+from nlcen_monai.robustness import COLUMNS, read_robustness_csv
 
 __all__ = ["COMPARISON_COLUMNS", "comparison_rows", "write_comparison_csv"]
 

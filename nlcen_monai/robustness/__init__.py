@@ -13,7 +13,6 @@ from .checks import (
 from .results import (
     COLUMNS,
     PER_IMAGE_COLUMNS,
-    atomic_write_text,
     done_epsilons,
     eps_key,
     merge_rows,
@@ -34,7 +33,6 @@ __all__ = [
     "COLUMNS",
     "GradientMaskingChecks",
     "PER_IMAGE_COLUMNS",
-    "atomic_write_text",
     "done_epsilons",
     "eps_key",
     "merge_rows",

@@ -10,7 +10,8 @@
 # limitations under the License.
 """The robustness results on disk: their schema, the intensity keys, reading, merging and atomic writing.
 
-Three files per evaluated model, all rewritten atomically (``nlcen_monai.data.atomic``) so a crash
+Three files per evaluated model, all rewritten atomically (``nlcen_monai.data.atomic.atomic_write_text``,
+readable by the team: 0666 & ~umask) so a crash
 never leaves a half-written table, and all merged with what is already there so an interrupted
 evaluation resumes (DESIGN section 7):
 
@@ -34,7 +35,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from nlcen_monai.data.atomic import atomic_write
+from nlcen_monai.data.atomic import atomic_write_text
 
 __all__ = [
     "COLUMNS",
@@ -46,7 +47,6 @@ __all__ = [
     "done_epsilons",
     "merge_rows",
     "rows_to_csv_text",
-    "atomic_write_text",
     "write_robustness_table",
     "read_per_image_csv",
     "write_per_image_csv",
@@ -154,16 +154,6 @@ def _csv_text(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> str:
 def rows_to_csv_text(rows: Iterable[Mapping[str, Any]]) -> str:
     """The CSV text of ``rows`` with the header ``COLUMNS``."""
     return _csv_text(rows, COLUMNS)
-
-
-def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
-    """Write UTF-8 ``text`` to ``path`` atomically (``nlcen_monai.data.atomic.atomic_write``).
-
-    Args:
-        path: the destination file (its folder is created).
-        text: the content.
-    """
-    return atomic_write(path, lambda f: f.write(text.encode("utf-8")))
 
 
 def write_robustness_table(

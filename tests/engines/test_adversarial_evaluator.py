@@ -224,10 +224,14 @@ class TestAdversarialEvaluator(unittest.TestCase):
                 "val_data_loader": "$@loader",
                 "network": "@network",
                 "epsilons": [1, 2],
-                "attack": [
-                    {"_target_": "nlcen_monai.attacks.TargetedIFGSM"},
-                    {"_target_": "nlcen_monai.attacks.PGD", "steps": 3, "alpha": 1, "seed": 0},
-                ],
+                "attack": {
+                    "_target_": "nlcen_monai.attacks.WorstCaseAttack",
+                    "attacks": [
+                        {"_target_": "nlcen_monai.attacks.TargetedIFGSM"},
+                        {"_target_": "nlcen_monai.attacks.PGD", "steps": 3, "alpha": 1, "seed": 0},
+                    ],
+                    "skip_broken": False,  # an untrained network may break every image before PGD's turn
+                },
                 "checks": {"_target_": "nlcen_monai.robustness.GradientMaskingChecks"},
             },
         }
