@@ -50,14 +50,13 @@ SMALL_NLCEN = {
 }
 # the bundle settings of every run here: tiny data, no progress bar, one PGD step
 FAST = {"image_size": 32, "batch_size": 2, "val_fraction": 0.34, "num_workers": 0, "cache_rate": 0.0,
-        "adv_steps": 1, "adv_ramp_epochs": 2}
+        "adv_steps": 1, "adv_ramp_epochs": 2, "adv_val_steps": 1}
 # (bundle, network override or None, synthetic kind, extra settings)
 NETWORK_CASES = [
-    ("nlcen_jsrt", None, "chest", {"network_def": SMALL_NLCEN, "loss": {"_target_": "nlcen_monai.losses.NLCENLoss"}}),
-    ("nlcen_jsrt", "configs/networks/unet_nlce.json", "chest", {}),
+    ("nlcen_jsrt", None, "chest", {"network_def": SMALL_NLCEN, "loss": {"_target_": "nlcen_monai.losses.NLCENLoss"},
+                                   "adv_method": "fgsm_rs", "adv_guard_images": 2}),
     ("nlcen_jsrt", "configs/networks/nwcn.json", "chest", {"adv_objective": "trades"}),
-    ("nlcen_jsrt", "configs/networks/cdnn.json", "chest", {"adv_method": "fgsm_rs", "adv_guard_images": 2}),
-    ("nlcen_isbi2016", "configs/networks/slsdeep.json", "lesion", {"adv_clean_weight": 0.5}),
+    ("nlcen_isbi2016", "configs/networks/slsdeep_nlce.json", "lesion", {"adv_clean_weight": 0.5}),
 ]
 
 
