@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# Reproduce one of the paper's experiments on real images, then judge it with the worst case over strong
+# attacks and the gradient-masking checks (benchmarks/reproduce_jsrt.sh and reproduce_isic.sh call this):
+#   1. train each model with the dataset's bundle (undefended, or adversarially trained with
+#      configs/defense/adversarial_training.json for the *_at models);
+#   2. the paper's targeted I-FGSM at all 18 intensities;
+#   3. the worst case per image over configs/attacks/strong.json (the paper's attack, APGD with the CE,
+#      masked-CE, targeted-CE and JS losses, CosPGD, SegPGD) at eps 2, 4, 8, 16, 32, with the four
+#      gradient-masking checks (a defended model's transfer attack is crafted on its undefended twin);
+#   4. clean DIC/JSC on the whole test set; 5. the markdown tables BENCHMARKS.md records.
+# Everything goes through `python -m nlcen_monai.compare`, so each step resumes: a finished model is
+# not retrained with --skip-train, and intensities already in a robustness.csv are not recomputed.
+#
+# usage: benchmarks/reproduce.sh --dataset jsrt|isic [--quick] [--size N] [--epochs N] [--out DIR]
+#                                [--data-dir DIR] [--skip-train] [--models "nlcen unet ..."] [--test-every K]
+#                                [--restarts N] [--iterations N] [--square-queries N] [--adv-eps E]
+#                                [--eval-batch N] [--no-sweep] [--no-strong]
+#   --dataset jsrt   the JSRT radiographs (--data-dir: the PNG copy, default ../shared/data/jsrt_png),
+#                    bundles/nlcen_jsrt (NLCEN-ResNet-18), SCR split 124 / 123
+#   --dataset isic   ISIC dermoscopy images in the ISBI 2016 layout (--data-dir, default
+#                    ../shared/data/isic2017_val150: the ISIC 2017 validation subset, 100 / 50),
+#                    bundles/nlcen_isbi2016 (NLCEN-ResNet-50, flips and +/- 10 degree rotations)
+#   --models         any of nlcen nlcen_wo_nlce unet unet_nlce (undefended) and nlcen_at nlcen_wo_nlce_at
+#                    unet_at (adversarially trained; their undefended twin must be in the list before them)
+#   --test-every K   attack every K-th test case only (clean DIC/JSC always use the whole test set)
+#   --iterations N   iterations (steps) of every strong attack (default 20; the strong config's own is 100)
+#   --restarts N     random restarts of every strong attack (default 1)
+#   --square-queries N  queries of the black-box Square attack of check d (default 1000)
+#   --adv-eps E      the training eps of the *_at models (default 8)
+#   --eval-batch N   test images per batch during the attacks (default 8; a GPU is filled with e.g. 41)
+#   --no-sweep, --no-strong  skip step 2 or step 3
+#   --quick     64 x 64, 12 training and 6 test cases, 2 epochs, 3 intensities, 2 iterations (a smoke run, < 15 min)
+#   default     256 x 256, 100 epochs (hours on a CPU; use --size 128 --epochs 15 on a 2-core machine)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python}
+SIZE=256 EPOCHS=100 OUT="" QUICK=0 SKIP_TRAIN="" TEST_EVERY=1 RESTARTS=1
+ITERATIONS=20 SQUARE=1000 ADV_EPS=8 EVAL_BATCH=8 SWEEP=1 STRONG=1 DATASET="" DATA_DIR="" MODELS=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --dataset) DATASET=$2; shift ;;
+    --data-dir|--png-dir|--isbi-dir) DATA_DIR=$2; shift ;;
+    --quick) QUICK=1; SIZE=64; EPOCHS=2 ;;
+    --size) SIZE=$2; shift ;;
+    --epochs) EPOCHS=$2; shift ;;
+    --out) OUT=$2; shift ;;
+    --models) MODELS=$2; shift ;;
+    --skip-train) SKIP_TRAIN=--skip-train ;;
+    --test-every) TEST_EVERY=$2; shift ;;
+    --restarts) RESTARTS=$2; shift ;;
+    --iterations) ITERATIONS=$2; shift ;;
+    --square-queries) SQUARE=$2; shift ;;
+    --adv-eps) ADV_EPS=$2; shift ;;
+    --eval-batch) EVAL_BATCH=$2; shift ;;
+    --no-sweep) SWEEP=0 ;;
+    --no-strong) STRONG=0 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+case "$DATASET" in
+  jsrt)
+    BUNDLE=bundles/nlcen_jsrt DATA_DIR=${DATA_DIR:-../shared/data/jsrt_png} MODELS=${MODELS:-"nlcen nlcen_wo_nlce unet unet_nlce"}
+    convert() { $PY data_prep/jsrt.py --png-dir "$DATA_DIR" --out "$1" --size "$SIZE"; } ;;
+  isic)
+    BUNDLE=bundles/nlcen_isbi2016 DATA_DIR=${DATA_DIR:-../shared/data/isic2017_val150} MODELS=${MODELS:-"nlcen unet"}
+    convert() { $PY data_prep/isbi2016.py --isbi-dir "$DATA_DIR" --out "$1" --size "$SIZE"; } ;;
+  *) echo "--dataset jsrt|isic is required" >&2; exit 2 ;;
+esac
+if [ -z "$OUT" ]; then OUT=runs/$DATASET; [ "$QUICK" = 0 ] || OUT=${OUT}_quick; fi
+[ -d "$DATA_DIR" ] || { echo "$DATASET data not found at $DATA_DIR (see its README.md in ../shared/data)" >&2; exit 1; }
+
+AT=configs/defense/adversarial_training.json
+declare -A CONFIG=(
+  [nlcen]=configs/networks/nlcen.json [nlcen_wo_nlce]=configs/ablation/wo_nlce.json
+  [unet]=configs/networks/unet.json [unet_nlce]=configs/networks/unet_nlce.json
+  [nlcen_at]=configs/networks/nlcen.json+$AT [nlcen_wo_nlce_at]=configs/ablation/wo_nlce.json+$AT
+  [unet_at]=configs/networks/unet.json+$AT
+)
+CONFIGS=()
+for m in $MODELS; do
+  [ -n "${CONFIG[$m]:-}" ] || { echo "unknown model $m" >&2; exit 2; }
+  CONFIGS+=("$m=${CONFIG[$m]}")
+done
+
+DATA=$OUT/data_${SIZE}
+[ -f "$DATA/datalist.json" ] || convert "$DATA"
+if [ "$QUICK" = 1 ]; then  # a few cases of each split, same files
+  SUB=$OUT/data_quick
+  mkdir -p "$SUB"
+  $PY - "$DATA" "$SUB" <<'PYEOF'
+import json, os, sys
+src, dst = sys.argv[1:3]
+full = json.load(open(os.path.join(src, "datalist.json")))
+absolute = lambda items: [{k: os.path.abspath(os.path.join(src, v)) for k, v in it.items()} for it in items]
+json.dump({"training": absolute(full["training"][:12]), "test": absolute(full["test"][:6])},
+          open(os.path.join(dst, "datalist.json"), "w"), indent=1)
+PYEOF
+  DATA=$SUB
+  PAPER_EPS=(0.5 8 32)
+  STRONG_EPS=(8 32)
+  RESTARTS=1 ITERATIONS=2 SQUARE=20
+else
+  PAPER_EPS=(0.5 1 2 4 6 8 10 12 14 16 18 20 22 24 26 28 30 32)
+  STRONG_EPS=(2 4 8 16 32)
+fi
+DATA=$(cd "$DATA" && pwd)
+SET=(dataset_dir="$DATA" image_size=$SIZE epochs=$EPOCHS num_workers=0 progress_bar=false
+     adv_eps=$ADV_EPS "validate#dataloader#batch_size=$EVAL_BATCH")
+ATTACK_SET=("${SET[@]}")
+[ "$TEST_EVERY" = 1 ] || ATTACK_SET+=("test_list=\$nlcen_monai.workflows.load_datalist(@dataset_dir, 'test')[::$TEST_EVERY]")
+
+echo "== train + targeted I-FGSM sweep ($SIZE x $SIZE, $EPOCHS epochs) -> $OUT  [$(date +%T)]"
+SWEEP_EPS=("${PAPER_EPS[@]}")
+[ "$SWEEP" = 1 ] || SWEEP_EPS=(0)
+$PY -m nlcen_monai.compare --bundle "$BUNDLE" --out "$OUT" --configs "${CONFIGS[@]}" $SKIP_TRAIN \
+  --set "${ATTACK_SET[@]}" --epsilons "${SWEEP_EPS[@]}" --attacks targeted_ifgsm
+if [ "$STRONG" = 1 ]; then
+  echo "== worst case over the strong attacks at eps ${STRONG_EPS[*]}, with the gradient-masking checks  [$(date +%T)]"
+  STRONG_CONFIGS=()
+  for m in $MODELS; do
+    spec="$m=${CONFIG[$m]}"
+    if [ "${m%_at}" != "$m" ]; then  # transfer from the undefended twin (check d)
+      twin="$(cd "$OUT" && pwd)/${m%_at}/models/model.pt"
+      [ -f "$twin" ] || { echo "$m: its undefended twin ${m%_at} must be trained first ($twin)" >&2; exit 1; }
+      printf '{"surrogate_checkpoint": "%s"}\n' "$twin" > "$OUT/surrogate_$m.json"
+      spec="$spec+$OUT/surrogate_$m.json"
+    fi
+    STRONG_CONFIGS+=("$spec")
+  done
+  $PY -m nlcen_monai.compare --bundle "$BUNDLE" --out "$OUT" --configs "${STRONG_CONFIGS[@]}" --skip-train \
+    --extra-override configs/attacks/strong.json --epsilons "${STRONG_EPS[@]}" \
+    --set "${ATTACK_SET[@]}" attack_iterations=$ITERATIONS attack_restarts=$RESTARTS square_queries=$SQUARE
+fi
+echo "== clean DIC/JSC on the whole test set  [$(date +%T)]"
+for m in $MODELS; do
+  [ -f "$OUT/$m/models/model.pt" ] || continue
+  files="'$BUNDLE/configs/train.json','$BUNDLE/configs/evaluate.json','${CONFIG[$m]%%+*}'"
+  $PY -m monai.bundle run --config_file "[$files]" \
+    --dataset_dir "$DATA" --image_size "$SIZE" --num_workers 0 \
+    --ckpt_dir "$OUT/$m/models" --output_dir "$OUT/$m/eval_clean" > "$OUT/$m/eval_clean.log" 2>&1
+  echo "$m: $(tr '\n' ' ' < "$OUT/$m/eval_clean/metrics.csv")"
+done
+$PY benchmarks/robustness_table.py "$OUT/comparison.csv" --size "$SIZE" | tee "$OUT/table.md"
+if [ "$STRONG" = 1 ]; then
+  FOLDERS=()
+  for m in $MODELS; do FOLDERS+=("$m=$OUT/$m/eval/robustness"); done
+  $PY benchmarks/worst_case_table.py "${FOLDERS[@]}" | tee "$OUT/worst_case.md"
+fi
+echo "== done  [$(date +%T)]"
