@@ -27,7 +27,7 @@ On CUDA (``--device cuda``) the comparison runs with deterministic kernels
 (``torch.use_deterministic_algorithms``, TF32 off, cuDNN deterministic; ``--no-deterministic``
 to drop them): an operation without a deterministic CUDA kernel is reported by name, and the
 largest per-image Dice difference between the two methods is printed whatever happens. The
-throughput line times one more sweep with the fork batch chosen from free memory
+throughput line (with the default kernels again) times one more sweep with the fork batch chosen from free memory
 (``max_batch=None`` on CUDA, see ``nlcen_monai.attacks.auto_max_batch``) over ``--throughput-batch``
 images: image-passes per second, where one image-pass is one forward-backward pass of one image.
 
@@ -89,6 +89,14 @@ def deterministic_cuda() -> None:
     torch.backends.cudnn.allow_tf32 = False
 
 
+def default_cuda(flags: tuple) -> None:
+    """Back to the kernels that were on before :func:`deterministic_cuda` (for the throughput run)."""
+    deterministic, cudnn_det, bench, tf32_mm, tf32_cudnn = flags
+    torch.use_deterministic_algorithms(deterministic)
+    torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = cudnn_det, bench
+    torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = tf32_mm, tf32_cudnn
+
+
 def phantoms(args: argparse.Namespace, n: int, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
     pairs = [chest_phantom(args.size, args.seed + i) for i in range(n)]
     images = torch.as_tensor(np.stack([p[0] for p in pairs])[:, None], dtype=dtype, device=args.device).round()
@@ -119,6 +127,8 @@ def sync(device: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     cuda = args.device.startswith("cuda")
+    defaults = (torch.are_deterministic_algorithms_enabled(), torch.backends.cudnn.deterministic,
+                torch.backends.cudnn.benchmark, torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32)
     if cuda and not args.no_deterministic:
         deterministic_cuda()
     model, images, labels = build(args)
@@ -177,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wall time (best of {max(args.repeats, 1)}): loop {t_naive:.2f} s, sweep {t_sweep:.2f} s")
     print(f"process CPU time: loop {c_naive:.2f} s, sweep {c_sweep:.2f} s (ratio {c_naive / c_sweep:.2f})")
     if args.throughput_batch > 0:
+        if cuda:  # throughput with the default kernels: deterministic ones are slower
+            default_cuda(defaults)
         many, many_labels = phantoms(args, args.throughput_batch, getattr(torch, args.dtype))
         auto = None if cuda else many.shape[0]
         sweep(model, many[:2], inverse_target(many_labels[:2]), [1.0], max_batch=auto)  # warm-up at a new size

@@ -119,8 +119,8 @@ if [ "$STRONG" = 1 ]; then
   echo "== worst case over the strong attacks at eps ${STRONG_EPS[*]}, with the gradient-masking checks  [$(date +%T)]"
   STRONG_CONFIGS=()
   for m in $MODELS; do
-    spec="$m=${CONFIG[$m]}"
-    if [ "${m%_at}" != "$m" ]; then  # transfer from the undefended twin (check d)
+    spec="$m=${CONFIG[$m]}+configs/attacks/strong.json"
+    if [ "${m%_at}" != "$m" ]; then  # transfer from the undefended twin (check d); after strong.json, which sets none
       twin="$(cd "$OUT" && pwd)/${m%_at}/models/model.pt"
       [ -f "$twin" ] || { echo "$m: its undefended twin ${m%_at} must be trained first ($twin)" >&2; exit 1; }
       printf '{"surrogate_checkpoint": "%s"}\n' "$twin" > "$OUT/surrogate_$m.json"
@@ -129,7 +129,7 @@ if [ "$STRONG" = 1 ]; then
     STRONG_CONFIGS+=("$spec")
   done
   $PY -m nlcen_monai.compare --bundle "$BUNDLE" --out "$OUT" --configs "${STRONG_CONFIGS[@]}" --skip-train \
-    --extra-override configs/attacks/strong.json --epsilons "${STRONG_EPS[@]}" \
+    --epsilons "${STRONG_EPS[@]}" \
     --set "${ATTACK_SET[@]}" attack_iterations=$ITERATIONS attack_restarts=$RESTARTS square_queries=$SQUARE
 fi
 echo "== clean DIC/JSC on the whole test set  [$(date +%T)]"

@@ -52,6 +52,7 @@ from monai.utils import ForwardMode, convert_to_tensor, string_list_all_gather
 from torch.utils.data import DataLoader
 
 from nlcen_monai.attacks import SegmentationAttack, get_attack
+from nlcen_monai.attacks.utils import as_index_target
 from nlcen_monai.attacks.worst_case import WorstCaseAttack, WorstCaseResult, per_image_scores, predict_classes
 from nlcen_monai.handlers.attack_metrics import AttackMeanDice, AttackMeanIoU
 from nlcen_monai.robustness.checks import (
@@ -323,8 +324,7 @@ class AdversarialEvaluator(SupervisedEvaluator):
         per_image: list[dict] = []
         with engine.mode(engine.network), torch.enable_grad():
             clean_pred = predict_classes(model, inputs)
-            label_index = targets if targets.shape[1:] == clean_pred.shape[1:] else targets.unsqueeze(1)
-            output["label_onehot"] = one_hot(label_index.long(), engine.num_classes)
+            output["label_onehot"] = one_hot(as_index_target(targets, inputs).unsqueeze(1), engine.num_classes)
             if 0.0 in engine.epsilons:
                 dice, jac = per_image_scores(clean_pred, targets, engine.num_classes)
                 engine._put(output, per_image, ids, None, 0.0, clean_pred, dice, jac)
