@@ -232,7 +232,10 @@ class TestAdversarialEvaluator(unittest.TestCase):
                     ],
                     "skip_broken": False,  # an untrained network may break every image before PGD's turn
                 },
-                "checks": {"_target_": "nlcen_monai.robustness.GradientMaskingChecks"},
+                "checks": {
+                    "_target_": "nlcen_monai.robustness.GradientMaskingChecks",
+                    "unbounded_attacks": [{"_target_": "nlcen_monai.attacks.PGD", "steps": 3, "seed": 0}],
+                },
             },
         }
         parser = ConfigParser(config)
