@@ -13,8 +13,8 @@
 It keeps the first ``num_images`` images of the evaluator's first batch, and when the run
 completes (rank 0) attacks them at ``eps`` with the evaluator's own attack and network, then
 draws image, perturbation, adversarial image, clean and attacked predictions, and ground
-truth. It is independent of the intensity list, so it also works when a resumed sweep has
-nothing left to compute.
+truth (for volumes, their middle slice along the last spatial axis). It is independent of the
+intensity list, so it also works when a resumed sweep has nothing left to compute.
 """
 
 from __future__ import annotations
@@ -84,14 +84,13 @@ class AdversarialPanelWriter:
         if idist.get_rank() != 0 or self._images is None:
             return
         adversarial = engine.attack_images(self._images, self._label, self.eps)
-        clean_pred = engine.predict(self._images).argmax(1)
-        adv_pred = engine.predict(adversarial).argmax(1)
+        clean_pred = engine.predict(self._images).argmax(1, keepdim=True)
+        adv_pred = engine.predict(adversarial).argmax(1, keepdim=True)
+        arrays = [self._images, adversarial, clean_pred, adv_pred, self._label]
+        if self._images.dim() == 5:  # volumes: the middle slice along the last spatial axis
+            arrays = [a[..., a.shape[-1] // 2] for a in arrays]
         plot_adversarial_panel(
-            self._images,
-            adversarial,
-            clean_pred,
-            adv_pred,
-            self._label,
+            *arrays,
             self.output_dir / (self.filename or f"robustness_panel_{engine.attack_name}_eps{self.eps:g}.png"),
             eps=self.eps,
             title=self.title or engine.attack_name,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 import unittest
 
 import torch
@@ -16,6 +18,7 @@ from parameterized import parameterized
 
 from nlcen_monai.attacks import PGD, SegPGD, TargetedIFGSM, TransferAttack, get_attack
 from nlcen_monai.engines import PAPER_EPSILONS, AdversarialEvaluator, InfererNetwork
+from nlcen_monai.handlers import AdversarialPanelWriter
 from nlcen_monai.robustness import GradientMaskingChecks
 
 
@@ -190,11 +193,15 @@ class TestAdversarialEvaluator(unittest.TestCase):
             {"image": torch.rand(1, 16, 16, 16, generator=g) * 255, "label": (torch.rand(1, 16, 16, 16, generator=g) > 0.5).float()}
             for _ in range(2)
         ]
-        evaluator = AdversarialEvaluator(
-            "cpu", DataLoader(Dataset(items), batch_size=2), net, epsilons=[2, 8],
-            attack=[TargetedIFGSM(), PGD(alpha=2, steps=2, seed=0)], checks=GradientMaskingChecks(),
-        )
-        evaluator.run()
+        with tempfile.TemporaryDirectory() as out:
+            evaluator = AdversarialEvaluator(
+                "cpu", DataLoader(Dataset(items), batch_size=2), net, epsilons=[2, 8],
+                attack=[TargetedIFGSM(), PGD(alpha=2, steps=2, seed=0)],
+                checks=GradientMaskingChecks(unbounded_attacks=[PGD(steps=2, seed=0)]),
+                val_handlers=[AdversarialPanelWriter(out, eps=8)],
+            )
+            evaluator.run()
+            self.assertTrue(os.path.isfile(os.path.join(out, "robustness_panel_worst_case_eps8.png")))  # middle slice
         rows = rows_of(evaluator)
         self.assertEqual(rows[("worst_case", 8.0)]["n_images"], 2)
         self.assertIn(("check_unbounded", 255.0), rows)
