@@ -14,7 +14,7 @@
 # usage: benchmarks/reproduce.sh --dataset jsrt|isic [--quick] [--size N] [--epochs N] [--out DIR]
 #                                [--data-dir DIR] [--skip-train] [--models "nlcen unet ..."] [--test-every K]
 #                                [--restarts N] [--iterations N] [--square-queries N] [--adv-eps E]
-#                                [--eval-batch N] [--no-sweep] [--no-strong]
+#                                [--eval-batch N] [--strong-eps "E ..."] [--no-sweep] [--no-strong]
 #   --dataset jsrt   the JSRT radiographs (--data-dir: the PNG copy, default ../shared/data/jsrt_png),
 #                    bundles/nlcen_jsrt (NLCEN-ResNet-18), SCR split 124 / 123
 #   --dataset isic   ISIC dermoscopy images in the ISBI 2016 layout (--data-dir, default
@@ -28,6 +28,7 @@
 #   --square-queries N  queries of the black-box Square attack of check d (default 1000)
 #   --adv-eps E      the training eps of the *_at models (default 8)
 #   --eval-batch N   test images per batch during the attacks (default 8; a GPU is filled with e.g. 41)
+#   --strong-eps "E ..."  the intensities of step 3 (default "2 4 8 16 32")
 #   --no-sweep, --no-strong  skip step 2 or step 3
 #   --quick     64 x 64, 12 training and 6 test cases, 2 epochs, 3 intensities, 2 iterations (a smoke run, < 15 min)
 #   default     256 x 256, 100 epochs (hours on a CPU; use --size 128 --epochs 15 on a 2-core machine)
@@ -35,7 +36,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python}
 SIZE=256 EPOCHS=100 OUT="" QUICK=0 SKIP_TRAIN="" TEST_EVERY=1 RESTARTS=1
-ITERATIONS=20 SQUARE=1000 ADV_EPS=8 EVAL_BATCH=8 SWEEP=1 STRONG=1 DATASET="" DATA_DIR="" MODELS=""
+ITERATIONS=20 SQUARE=1000 ADV_EPS=8 EVAL_BATCH=8 SWEEP=1 STRONG=1 DATASET="" DATA_DIR="" MODELS="" STRONG_EPS_SET=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --dataset) DATASET=$2; shift ;;
@@ -54,6 +55,7 @@ while [ $# -gt 0 ]; do
     --eval-batch) EVAL_BATCH=$2; shift ;;
     --no-sweep) SWEEP=0 ;;
     --no-strong) STRONG=0 ;;
+    --strong-eps) STRONG_EPS_SET=$2; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -104,6 +106,7 @@ else
   PAPER_EPS=(0.5 1 2 4 6 8 10 12 14 16 18 20 22 24 26 28 30 32)
   STRONG_EPS=(2 4 8 16 32)
 fi
+[ -z "$STRONG_EPS_SET" ] || read -r -a STRONG_EPS <<< "$STRONG_EPS_SET"
 DATA=$(cd "$DATA" && pwd)
 SET=(dataset_dir="$DATA" image_size=$SIZE epochs=$EPOCHS num_workers=0 progress_bar=false
      adv_eps=$ADV_EPS "validate#dataloader#batch_size=$EVAL_BATCH")
