@@ -9,6 +9,10 @@ For every model folder given (``NAME=DIR``, ``DIR`` holding the ``robustness.jso
 2. the four gradient-masking checks with their numbers, and the verdict;
 3. the cost: passes of the network per image and intensity, run and saved by the skipping.
 
+With ``--common-cases`` the DIC of table 1 are recomputed from the per-image CSVs over the images that
+every model's worst case attacked (runs on different subsets of a test set, e.g. ``--test-every 3`` on a
+GPU and ``--test-every 9`` on a CPU, compared on the same images); the checks and costs stay each run's own.
+
 Usage::
 
     python benchmarks/worst_case_table.py nlcen=runs/jsrt128/nlcen/eval/robustness unet=runs/jsrt128/unet/eval/robustness
@@ -23,7 +27,12 @@ from collections import Counter
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from nlcen_monai.robustness import CHECK_NAMES, read_per_image_csv, read_robustness_json  # noqa: E402
+from nlcen_monai.robustness import (  # noqa: E402
+    CHECK_NAMES,
+    read_per_image_csv,
+    read_robustness_json,
+    rows_over_cases,
+)
 
 
 def load(folder: str) -> tuple[dict, list[dict]]:
@@ -56,12 +65,26 @@ def check_cell(check: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("models", nargs="+", metavar="NAME=DIR", help="model name and its robustness folder")
+    parser.add_argument(
+        "--common-cases",
+        action="store_true",
+        help="recompute the DIC over the images that every model's worst case attacked",
+    )
     args = parser.parse_args()
     models = dict(m.split("=", 1) for m in args.models)
     loaded = {name: load(folder) for name, folder in models.items()}
+    common = None
+    if args.common_cases:
+        attacked = [
+            {r["case_id"] for r in per_image if r["attack"] == report.get("attack", "worst_case")}
+            for report, per_image in loaded.values()
+        ]
+        common = set.intersection(*attacked)
+        print(f"\nDIC over the {len(common)} images that every model's worst case attacked\n")
 
     for name, (report, per_image) in loaded.items():
-        rows = {(r["attack"], r["eps"]): r for r in report["rows"]}
+        table = report["rows"] if common is None else rows_over_cases(per_image, common)
+        rows = {(r["attack"], r["eps"]): r for r in table}
         attack = report.get("attack", "worst_case")
         members = [m["name"] for m in report.get("settings", {}).get("attack", {}).get("members", [])]
         eps_list = sorted(e for (a, e) in rows if a == attack)

@@ -50,6 +50,7 @@ __all__ = [
     "write_robustness_table",
     "read_per_image_csv",
     "write_per_image_csv",
+    "rows_over_cases",
 ]
 
 COLUMNS = ("attack", "eps", "dice", "jaccard", "n_images")
@@ -204,3 +205,30 @@ def write_per_image_csv(rows: Iterable[Mapping[str, Any]], path: str | os.PathLi
     )
     atomic_write_text(path, _csv_text(merged, PER_IMAGE_COLUMNS))
     return merged
+
+
+def rows_over_cases(per_image: Iterable[Mapping[str, Any]], cases: Iterable[str]) -> list[dict[str, Any]]:
+    """The ``robustness.csv`` rows recomputed from per-image rows over the images in ``cases`` only.
+
+    Two evaluations run on different subsets of a test set (every 3rd image on one machine, every
+    9th on another) are compared on the images both attacked. Each attack's mean is over the
+    cases it attacked among ``cases`` (``n_images``), as in the evaluator's own rows.
+
+    Args:
+        per_image: rows of a ``robustness_per_image.csv``.
+        cases: the case ids to keep.
+    """
+    keep, groups = set(cases), {}
+    for r in per_image:
+        if r["case_id"] in keep:
+            groups.setdefault((str(r["attack"]), eps_key(r["eps"])), []).append(r)
+    return [
+        {
+            "attack": attack,
+            "eps": eps,
+            "dice": sum(float(r["dice"]) for r in group) / len(group),
+            "jaccard": sum(float(r["jaccard"]) for r in group) / len(group),
+            "n_images": len(group),
+        }
+        for (attack, eps), group in sorted(groups.items())
+    ]

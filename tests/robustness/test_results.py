@@ -15,6 +15,7 @@ from nlcen_monai.robustness import (
     read_per_image_csv,
     read_robustness_csv,
     read_robustness_json,
+    rows_over_cases,
     write_per_image_csv,
     write_robustness_table,
 )
@@ -71,6 +72,17 @@ class TestResults(unittest.TestCase):
             self.assertEqual(read, rows)
             self.assertEqual([r["dice"] for r in read if r["attack"] == "apgd_ce"], [0.0, 0.2])
             self.assertEqual(read[-1]["source"], "apgd_ce")
+
+    def test_rows_over_cases(self):
+        per_image = [
+            {"case_id": c, "attack": a, "eps": 8.0, "dice": d, "jaccard": d / 2, "source": ""}
+            for c, a, d in [("a", "worst_case", 0.2), ("b", "worst_case", 0.6), ("c", "worst_case", 1.0), ("b", "pgd", 0.8)]
+        ]
+        rows = rows_over_cases(per_image, ["b", "c", "z"])
+        self.assertEqual([(r["attack"], r["n_images"]) for r in rows], [("pgd", 1), ("worst_case", 2)])
+        self.assertAlmostEqual(rows[1]["dice"], 0.8)
+        self.assertAlmostEqual(rows[1]["jaccard"], 0.4)
+        self.assertEqual(rows_over_cases(per_image, []), [])
 
     def test_metric_names(self):
         self.assertEqual(metric_name("dice", 8), "dice_eps8")
