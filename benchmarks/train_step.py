@@ -22,6 +22,11 @@ side by side:
   plain cross entropy on its single output;
 - ``nlcen-cl``: ``nlcen`` with model and input in ``torch.channels_last`` (``--no-channels-last``
   drops it);
+- ``nlcen-pgd5`` and ``nlcen-fgsm-rs`` (only with ``--adversarial``): an adversarial-training step
+  of ``nlcen`` as ``AdversarialSupervisedTrainer`` takes it (``craft_adversarial`` at eps 8 in
+  eval mode, 5 PGD steps or one FGSM step with random start, then the step on the adversarial
+  images), timed against ``nlcen-255``, the clean step on the same batch scaled to [0, 255]:
+  ``nlcen-pgd5 / nlcen-255`` is the cost of adversarial training per step (issue 12's target: <= 4x);
 - ``nlcen-compiled`` (only with ``--compile``): ``torch.compile`` of the NLCEN model; its
   compile time (first two steps) is reported separately and not counted in the step time.
 
@@ -43,6 +48,7 @@ Usage::
     python benchmarks/train_step.py --quick          # 128 x 128, batch 8, few repeats: < 3 minutes on 2 cores
     python benchmarks/train_step.py                  # 256 x 256, batch 8
     python benchmarks/train_step.py --size 256 --batch 4 --repeats 7 --compile --profile
+    python benchmarks/train_step.py --quick --threads 1 --adversarial --no-channels-last
 
 The last line prints ``nlce overhead: X.XX`` (best-of-N step time NLCEN-R18 / FPN-R18).
 """
@@ -57,6 +63,7 @@ from collections.abc import Callable
 import torch
 import torch.nn as nn
 
+from nlcen_monai.defense import craft_adversarial
 from nlcen_monai.losses import NLCENLoss
 from nlcen_monai.networks.nets import NLCEN
 from timing import machine_facts, resolve_size, rotated
@@ -73,6 +80,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-channels-last", dest="channels_last", action="store_false",
                         help="skip the channels-last NLCEN variant")
     parser.add_argument("--compile", action="store_true", help="also time torch.compile(NLCEN)")
+    parser.add_argument("--adversarial", action="store_true",
+                        help="also time NLCEN adversarial-training steps (PGD-5 and FGSM-RS at eps 8)")
     parser.add_argument("--profile", action="store_true", help="profile one NLCEN step and time the NLCE parts")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
@@ -98,10 +107,15 @@ class Variant:
         self.times: list[float] = []
         self.cpu_times: list[float] = []
 
+    def inputs(self) -> torch.Tensor:
+        """The images of the step (the fixed batch; adversarial variants craft them first)."""
+        return self.x
+
     def step(self) -> float:
         start, cpu = time.perf_counter(), time.process_time()
+        x = self.inputs()
         self.optimizer.zero_grad(set_to_none=True)
-        loss = self.loss(self.forward(self.x), self.y)
+        loss = self.loss(self.forward(x), self.y)
         loss.backward()
         self.optimizer.step()
         elapsed = time.perf_counter() - start
@@ -109,6 +123,18 @@ class Variant:
         if not torch.isfinite(loss):
             raise RuntimeError(f"{self.name}: non-finite loss {loss.item()}")
         return elapsed
+
+
+class AdversarialVariant(Variant):
+    """A training step on images crafted from the batch first, as ``AdversarialSupervisedTrainer`` does."""
+
+    def __init__(self, name: str, model: nn.Module, loss: nn.Module, x: torch.Tensor, y: torch.Tensor,
+                 method: str, steps: int, eps: float = 8.0) -> None:
+        super().__init__(name, model, loss, x, y)
+        self.method, self.steps, self.eps = method, steps, eps
+
+    def inputs(self) -> torch.Tensor:
+        return craft_adversarial(self.model, self.x, self.y, self.eps, method=self.method, steps=self.steps, seed=0)
 
 
 def build_variants(args: argparse.Namespace, x: torch.Tensor, y: torch.Tensor) -> list[Variant]:
@@ -127,6 +153,15 @@ def build_variants(args: argparse.Namespace, x: torch.Tensor, y: torch.Tensor) -
         torch.manual_seed(args.seed)
         variants.append(Variant("nlcen-cl", NLCEN(spatial_dims=2, in_channels=1, out_channels=2, backbone="resnet18"),
                                 loss, x, y, channels_last=True))
+    if args.adversarial:  # same images in [0, 255] for the clean reference and the adversarial steps
+        pixels = x.sub(x.min()).div(x.max() - x.min()).mul(255)
+        for name, method, steps in (("nlcen-pgd5", "pgd", 5), ("nlcen-fgsm-rs", "fgsm_rs", 1)):
+            torch.manual_seed(args.seed)
+            variants.append(AdversarialVariant(name, NLCEN(spatial_dims=2, in_channels=1, out_channels=2,
+                                                           backbone="resnet18"), loss, pixels, y, method, steps))
+        torch.manual_seed(args.seed)
+        variants.append(Variant("nlcen-255", NLCEN(spatial_dims=2, in_channels=1, out_channels=2, backbone="resnet18"),
+                                loss, pixels, y))
     return variants
 
 
@@ -217,6 +252,8 @@ def main(argv: list[str] | None = None) -> int:
         pairs.append(("nlcen-cl", "nlcen", "channels-last / default"))
     if "nlcen-compiled" in by_name:
         pairs.append(("nlcen-compiled", "nlcen", "compiled / eager"))
+    if "nlcen-pgd5" in by_name:
+        pairs += [("nlcen-pgd5", "nlcen-255", "PGD-5 adversarial / clean"), ("nlcen-fgsm-rs", "nlcen-255", "FGSM-RS adversarial / clean")]
     for a, b, label in pairs:
         med, best, per_round = ratios(a, b)
         print(f"{label:>28} {med:8.2f} {best:8.2f} {per_round:10.2f}")
