@@ -83,9 +83,10 @@ def main() -> None:
         print(f"\nDIC over the {len(common)} images that every model's worst case attacked\n")
 
     for name, (report, per_image) in loaded.items():
-        if common is not None:
+        table = report["rows"]
+        if common is not None:  # the means and the "worst on most images" counts over the common images
             per_image = [r for r in per_image if r["case_id"] in common]
-        table = report["rows"] if common is None else rows_over_cases(per_image, common)
+            table = rows_over_cases(per_image, common)
         rows = {(r["attack"], r["eps"]): r for r in table}
         attack = report.get("attack", "worst_case")
         members = [m["name"] for m in report.get("settings", {}).get("attack", {}).get("members", [])]
