@@ -10,13 +10,15 @@ the functions of the same names are the algorithms.
 
 from __future__ import annotations
 
-from .apgd import APGD, APGD_LOSSES, APGDJS, APGDMaskedCE, APGDTargetedCE, apgd, apgd_checkpoints
+from .apgd import APGD, APGD_LOSSES, APGDJS, APGDMaskedCE, APGDTargetedCE, apgd, apgd_checkpoints, red_eps_stages
 from .base import SegmentationAttack
 from .cospgd import CosPGD, cospgd
 from .factory import ATTACKS, get_attack
 from .ifgsm import IFGSM, TargetedIFGSM, ifgsm, iterative_fgsm, targeted_ifgsm
 from .pgd import PGD, pgd, pgd_budget, projected_gradient_descent
 from .seg_losses import (
+    balanced_cross_entropy,
+    class_balance_weights,
     cosine_weighted_cross_entropy,
     js_divergence,
     masked_cross_entropy,
@@ -50,6 +52,8 @@ __all__ = [
     "apgd",
     "apgd_checkpoints",
     "attack_mode",
+    "balanced_cross_entropy",
+    "class_balance_weights",
     "cosine_weighted_cross_entropy",
     "cospgd",
     "get_attack",
@@ -63,6 +67,7 @@ __all__ = [
     "pgd_budget",
     "pixel_cross_entropy",
     "projected_gradient_descent",
+    "red_eps_stages",
     "resisting_margin",
     "segpgd",
     "segpgd_loss",

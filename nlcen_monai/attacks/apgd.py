@@ -31,6 +31,14 @@ As in SEA, the point returned is not the highest-loss one but, per image, the mo
 iterates of all restarts: the lowest Dice against the truth (untargeted) or the highest Dice against
 the target (targeted). Restart ``r`` starts from a uniform random point of the ball drawn from
 ``seed + r`` (the clean image with ``random_start=False``).
+
+``red_eps=True`` is SEA's schedule for large budgets (Croce et al. 2023, "Robust semantic
+segmentation", their ``apgd_largereps``): the iterations are split 3:3:4 over three APGD runs at the
+radii ``2 eps``, ``1.5 eps`` and ``eps``, each run starting from the most successful point of the
+previous one projected onto its smaller ball. The wider balls let the first runs reach regions that a
+run confined to the eps-ball from the start does not find; only points of the final eps-ball are
+returned. The class-balanced losses ``"balanced_ce"`` and ``"balanced_masked_ce"`` are SEA's Bal-CE
+and its masked variant (:func:`~nlcen_monai.attacks.seg_losses.balanced_cross_entropy`).
 """
 
 from __future__ import annotations
@@ -43,7 +51,7 @@ import torch.nn as nn
 from monai.utils import convert_to_tensor
 
 from .base import SegmentationAttack
-from .seg_losses import js_divergence, masked_cross_entropy, pixel_cross_entropy
+from .seg_losses import balanced_cross_entropy, js_divergence, masked_cross_entropy, pixel_cross_entropy
 from .utils import (
     MostSuccessful,
     as_index_target,
@@ -54,17 +62,47 @@ from .utils import (
     uniform_start,
 )
 
-__all__ = ["apgd", "apgd_checkpoints", "APGD_LOSSES", "APGD", "APGDMaskedCE", "APGDTargetedCE", "APGDJS"]
+__all__ = [
+    "apgd",
+    "apgd_checkpoints",
+    "red_eps_stages",
+    "APGD_LOSSES",
+    "RED_EPS_RADII",
+    "RED_EPS_SPLIT",
+    "APGD",
+    "APGDMaskedCE",
+    "APGDTargetedCE",
+    "APGDJS",
+]
 
 #: loss name -> ``loss(logits, y, targeted)``, one value per image (see :mod:`~nlcen_monai.attacks.seg_losses`)
 APGD_LOSSES: dict[str, Callable[[torch.Tensor, torch.Tensor, bool], torch.Tensor]] = {
     "ce": lambda logits, y, targeted: pixel_cross_entropy(logits, y),
     "masked_ce": masked_cross_entropy,
     "js": lambda logits, y, targeted: js_divergence(logits, y),
+    "balanced_ce": lambda logits, y, targeted: balanced_cross_entropy(logits, y),
+    "balanced_masked_ce": lambda logits, y, targeted: balanced_cross_entropy(logits, y, targeted, masked=True),
 }
 
 #: weight of the new step against the previous one (the paper's alpha)
 MOMENTUM = 0.75
+#: the radii of the red-eps schedule, as multiples of eps, and the shares of the iterations of all runs but the last
+RED_EPS_RADII = (2.0, 1.5, 1.0)
+RED_EPS_SPLIT = (0.3, 0.3)
+
+
+def red_eps_stages(iterations: int) -> list[tuple[float, int]]:
+    """The runs of the red-eps schedule: ``(radius as a multiple of eps, iterations)``, runs without iterations left out.
+
+    ``N = 100`` gives ``[(2.0, 30), (1.5, 30), (1.0, 40)]``; the final run at ``eps`` is always kept.
+
+    Args:
+        iterations: the iterations ``N`` of the whole schedule.
+    """
+    counts = [int(share * iterations) for share in RED_EPS_SPLIT]
+    counts.append(iterations - sum(counts))
+    stages = list(zip(RED_EPS_RADII, counts))
+    return [(r, n) for r, n in stages[:-1] if n > 0] + [stages[-1]]
 
 
 def apgd_checkpoints(iterations: int) -> list[int]:
@@ -148,6 +186,7 @@ def apgd(
     targeted: bool = False,
     rho: float = 0.75,
     seed: int | None = None,
+    red_eps: bool = False,
 ) -> torch.Tensor:
     """APGD on a segmentation loss; per image the most successful iterate of all restarts is returned.
 
@@ -156,13 +195,16 @@ def apgd(
         images: clean images (B, C, *spatial) in [0, 255].
         target: (B, *spatial) or (B, 1, *spatial) labels: the truth (untargeted) or the target (targeted).
         eps: L-inf budget in grey levels.
-        loss: a key of ``APGD_LOSSES``: ``"ce"``, ``"masked_ce"`` or ``"js"``.
-        iterations: iterations per restart ``N`` (Croce & Hein: 100).
+        loss: a key of ``APGD_LOSSES``: ``"ce"``, ``"masked_ce"``, ``"js"``, ``"balanced_ce"`` or
+            ``"balanced_masked_ce"``.
+        iterations: iterations per restart ``N`` (Croce & Hein: 100), over all runs of the red-eps schedule.
         restarts: runs, each from its own random start.
         random_start: start from a uniform random point of the eps-ball (else from the clean images).
         targeted: descend the loss towards ``target`` instead of ascending it away from the truth.
         rho: the fraction of loss increases below which a checkpoint halves the step size.
         seed: seed of the random starts (restart ``r`` uses ``seed + r``); None uses the global RNG.
+        red_eps: SEA's schedule of radii ``2 eps -> 1.5 eps -> eps`` (:func:`red_eps_stages`); the random
+            start is drawn in the first, widest ball.
     """
     if loss not in APGD_LOSSES:
         raise ValueError(f"unknown APGD loss '{loss}', expected one of {sorted(APGD_LOSSES)}.")
@@ -177,11 +219,18 @@ def apgd(
     def objective(logits: torch.Tensor) -> torch.Tensor:
         return sign * loss_fn(logits, y, targeted)
 
+    stages = red_eps_stages(int(iterations)) if red_eps else [(1.0, int(iterations))]
     best = MostSuccessful(y, targeted)
     with attack_mode(model):
         for r in range(int(restarts)):
-            start = uniform_start(x0, eps, seed, r) if random_start and eps > 0 else x0.clone()
-            _apgd_run(model, x0, start, eps, objective, int(iterations), rho, best)
+            radius = stages[0][0] * eps
+            start = uniform_start(x0, radius, seed, r) if random_start and eps > 0 else x0.clone()
+            for j, (multiple, n) in enumerate(stages):
+                radius = multiple * eps
+                final = j == len(stages) - 1
+                run_best = best if final else MostSuccessful(y, targeted)
+                _apgd_run(model, x0, project(start, eps_bounds(x0, radius)), radius, objective, n, rho, run_best)
+                start = run_best.images
     return best.images
 
 
@@ -192,15 +241,18 @@ class APGD(SegmentationAttack):
     doubles both.
 
     Args:
-        loss: ``"ce"``, ``"masked_ce"`` or ``"js"``; default the class's ``default_loss``.
-        iterations: iterations per restart.
+        loss: a key of ``APGD_LOSSES`` (``"ce"``, ``"masked_ce"``, ``"js"``, ``"balanced_ce"``,
+            ``"balanced_masked_ce"``); default the class's ``default_loss``.
+        iterations: iterations per restart (over all runs of the red-eps schedule).
         restarts: runs from independent random starts; per image the most successful point is kept.
         random_start: start from a uniform random point of the eps-ball.
         rho: see :func:`apgd`.
         seed: seed of the random starts; None uses the global RNG.
         targeted: descend towards ``target_fn(label)`` instead of ascending away from the truth.
         target_fn: see :class:`~nlcen_monai.attacks.SegmentationAttack`.
-        name: the table name; default ``"apgd_<loss>"``, ``"apgd_targeted_<loss>"`` when targeted.
+        name: the table name; default ``"apgd_<loss>"``, ``"apgd_targeted_<loss>"`` when targeted, with
+            ``"_red"`` appended under the red-eps schedule.
+        red_eps: SEA's schedule of radii ``2 eps -> 1.5 eps -> eps`` (see :func:`apgd`).
     """
 
     name = "apgd"
@@ -218,13 +270,15 @@ class APGD(SegmentationAttack):
         targeted: bool | None = None,
         target_fn: Callable[[torch.Tensor], torch.Tensor] | None = None,
         name: str | None = None,
+        red_eps: bool = False,
     ) -> None:
         super().__init__(targeted=targeted, target_fn=target_fn, name=name)
         self.loss = self.default_loss if loss is None else str(loss)
         if self.loss not in APGD_LOSSES:
             raise ValueError(f"unknown APGD loss '{self.loss}', expected one of {sorted(APGD_LOSSES)}.")
+        self.red_eps = bool(red_eps)
         if name is None:
-            self.name = f"apgd_{'targeted_' if self.targeted else ''}{self.loss}"
+            self.name = f"apgd_{'targeted_' if self.targeted else ''}{self.loss}{'_red' if self.red_eps else ''}"
         self.iterations = int(iterations)
         self.restarts = int(restarts)
         self.random_start = bool(random_start)
@@ -244,12 +298,15 @@ class APGD(SegmentationAttack):
             targeted=self.targeted,
             rho=self.rho,
             seed=self.seed,
+            red_eps=self.red_eps,
         )
 
     def cost(self, eps: float) -> float:
-        """``restarts x (iterations + 1)`` passes per image: per restart ``iterations`` forward-backward
-        passes and one forward-only pass at the last iterate (counted as a whole pass)."""
-        return float(self.restarts * (self.iterations + 1))
+        """``restarts x (iterations + runs)`` passes per image: per restart ``iterations`` forward-backward
+        passes and, per run of the schedule (1, or up to 3 under red-eps), one forward-only pass at its
+        last iterate (counted as a whole pass)."""
+        runs = len(red_eps_stages(self.iterations)) if self.red_eps else 1
+        return float(self.restarts * (self.iterations + runs))
 
 
 class APGDMaskedCE(APGD):

@@ -30,6 +30,8 @@ import torch.nn.functional as F
 __all__ = [
     "pixel_cross_entropy",
     "masked_cross_entropy",
+    "class_balance_weights",
+    "balanced_cross_entropy",
     "js_divergence",
     "cosine_weighted_cross_entropy",
     "resisting_margin",
@@ -78,6 +80,43 @@ def masked_cross_entropy(logits: torch.Tensor, y: torch.Tensor, targeted: bool =
     """
     mask = resisting_pixels(logits, y, targeted).to(logits.dtype)
     return _per_image(mask * F.cross_entropy(logits, y, reduction="none"))
+
+
+def class_balance_weights(y: torch.Tensor, num_classes: int) -> torch.Tensor:
+    """Per-pixel weights ``1 - (share of the image's pixels in the pixel's class)`` (SEA's balanced losses).
+
+    A class covering a fraction ``f`` of an image weighs ``1 - f`` there, so a small structure (the
+    foreground whose Dice is reported) counts as much as the large background it would otherwise be
+    drowned in. In a two-class image the weights of the two classes sum to 1.
+
+    Args:
+        y: (B, *spatial) class indices.
+        num_classes: the number of classes of the logits.
+    """
+    counts = F.one_hot(y.flatten(1), num_classes).sum(1).to(torch.float32)  # (B, num_classes)
+    share = counts / y[0].numel()
+    return 1 - torch.gather(share, 1, y.flatten(1)).view_as(y)
+
+
+def balanced_cross_entropy(
+    logits: torch.Tensor, y: torch.Tensor, targeted: bool = False, masked: bool = False
+) -> torch.Tensor:
+    """Class-balanced cross-entropy (SEA's Bal-CE): each pixel's CE weighted by :func:`class_balance_weights`.
+
+    With ``masked=True`` only the resisting pixels count (see :func:`masked_cross_entropy`): the balanced
+    masked CE, which neither spends the budget on pixels already won nor lets the background outweigh
+    the foreground. Summed per image.
+
+    Args:
+        logits: (B, num_classes, *spatial).
+        y: (B, *spatial) class indices: the truth, or the target when ``targeted``.
+        targeted: see :func:`resisting_pixels` (only used with ``masked``).
+        masked: keep the resisting pixels only.
+    """
+    weight = class_balance_weights(y, logits.shape[1]).to(logits.dtype)
+    if masked:
+        weight = weight * resisting_pixels(logits, y, targeted).to(logits.dtype)
+    return _per_image(weight * F.cross_entropy(logits, y, reduction="none"))
 
 
 def js_divergence(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

@@ -10,6 +10,7 @@ import torch
 from parameterized import parameterized
 
 from nlcen_monai.attacks import APGD, apgd, apgd_checkpoints, get_attack, inverse_target, pgd
+from nlcen_monai.attacks.apgd import red_eps_stages
 from nlcen_monai.attacks.utils import per_image_dice
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -24,7 +25,24 @@ CHECKPOINT_CASES = [
     (0, []),
 ]
 # (loss, targeted)
-LOSS_CASES = [("ce", False), ("masked_ce", False), ("js", False), ("ce", True), ("masked_ce", True), ("js", True)]
+LOSS_CASES = [
+    ("ce", False),
+    ("masked_ce", False),
+    ("js", False),
+    ("balanced_ce", False),
+    ("balanced_masked_ce", False),
+    ("ce", True),
+    ("masked_ce", True),
+    ("js", True),
+    ("balanced_masked_ce", True),
+]
+# (iterations, red-eps runs: (radius / eps, iterations))
+RED_EPS_CASES = [
+    (100, [(2.0, 30), (1.5, 30), (1.0, 40)]),
+    (20, [(2.0, 6), (1.5, 6), (1.0, 8)]),
+    (3, [(1.0, 3)]),
+    (0, [(1.0, 0)]),
+]
 
 
 def mean_dice(model, images, y) -> float:
@@ -76,6 +94,33 @@ class TestAPGD(unittest.TestCase):
         images, label = data()
         APGD(iterations=7, restarts=3, seed=0)(model, images, label, 4.0)
         self.assertEqual((model.calls, model.grad_calls), (24, 21))
+
+    @parameterized.expand(RED_EPS_CASES)
+    def test_red_eps_stages(self, iterations, expected):
+        self.assertEqual(red_eps_stages(iterations), expected)
+
+    @parameterized.expand([("ce",), ("js",)])
+    def test_red_eps_in_the_ball_and_at_least_as_strong(self, loss):
+        """At eps 32, red-eps APGD (20 iterations, 23 passes) stays in the eps-ball and leaves a mean Dice no
+        higher than plain APGD at the same passes (22 iterations) on a trained model."""
+        model = trained_blob_net()
+        images, y = blobs(16, seed=1)
+        red = apgd(model, images, y, 32.0, loss=loss, iterations=20, seed=0, red_eps=True)
+        plain = apgd(model, images, y, 32.0, loss=loss, iterations=22, seed=0)
+        self.assertLessEqual(float((red - images).abs().max()), 32.0 + 1e-4)
+        self.assertGreaterEqual(float(red.min()), 0.0)
+        self.assertLessEqual(float(red.max()), 255.0)
+        self.assertLessEqual(mean_dice(model, red, y), mean_dice(model, plain, y))
+
+    def test_red_eps_passes(self):
+        """Per restart: ``iterations`` gradient passes and one forward-only pass per run of the schedule."""
+        model = CountingNet(tiny_net())
+        images, label = data()
+        attack = APGD(iterations=10, restarts=2, seed=0, red_eps=True)
+        attack(model, images, label, 4.0)
+        self.assertEqual((model.calls, model.grad_calls), (26, 20))
+        self.assertEqual(attack.cost(4.0), 26.0)
+        self.assertEqual(attack.name, "apgd_ce_red")
 
     def test_names_and_defaults(self):
         self.assertEqual(get_attack("apgd").name, "apgd_ce")

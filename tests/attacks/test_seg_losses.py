@@ -10,6 +10,8 @@ import torch.nn.functional as F
 from parameterized import parameterized
 
 from nlcen_monai.attacks import (
+    balanced_cross_entropy,
+    class_balance_weights,
     cosine_weighted_cross_entropy,
     js_divergence,
     masked_cross_entropy,
@@ -56,6 +58,29 @@ class TestSegLosses(unittest.TestCase):
         self.assertTrue(torch.allclose(masked_cross_entropy(logits, y), per_image(ce * correct)))
         self.assertTrue(torch.allclose(masked_cross_entropy(logits, y, targeted=True), per_image(ce * ~correct)))
         self.assertTrue(torch.allclose(pixel_cross_entropy(logits, y), per_image(ce)))
+
+    @parameterized.expand(SHAPES)
+    def test_balanced_ce_weights_each_class_by_the_others_share(self, spatial, classes):
+        logits, y = logits_and_labels(spatial, classes)
+        ce = F.cross_entropy(logits, y, reduction="none")
+        weight = torch.empty(y.shape, dtype=torch.float64)
+        for b in range(y.shape[0]):
+            for k in range(classes):
+                weight[b][y[b] == k] = 1 - float((y[b] == k).sum()) / y[b].numel()
+        self.assertTrue(torch.allclose(class_balance_weights(y, classes).double(), weight))
+        correct = logits.argmax(1) == y
+        self.assertTrue(torch.allclose(balanced_cross_entropy(logits, y), per_image(weight * ce)))
+        self.assertTrue(torch.allclose(balanced_cross_entropy(logits, y, masked=True), per_image(weight * ce * correct)))
+        self.assertTrue(
+            torch.allclose(balanced_cross_entropy(logits, y, targeted=True, masked=True), per_image(weight * ce * ~correct))
+        )
+
+    def test_balanced_weights_of_two_classes_sum_to_one(self):
+        y = torch.zeros(1, 10, dtype=torch.long)
+        y[0, :3] = 1  # 30 % foreground
+        weight = class_balance_weights(y, 2)
+        self.assertTrue(torch.allclose(weight[0, :3], torch.full((3,), 0.7)))
+        self.assertTrue(torch.allclose(weight[0, 3:], torch.full((7,), 0.3)))
 
     @parameterized.expand(SHAPES)
     def test_cosine_weights(self, spatial, classes):

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# The defense campaign on real JSRT: adversarially trained NLCEN variants, one line of a table each.
+#
+# For every run in --runs, in order, one at a time (resumable: a finished step is not redone, a training
+# stopped midway resumes from its last checkpoint with --resume true):
+#   1. train with bundles/nlcen_jsrt (train.json + configs/defense/adversarial_training.json, or train.json
+#      alone for the undefended "clean" run) and the run's overrides;
+#   2. clean DIC/JSC on the whole test set (evaluate.json, all 123 images);
+#   3. the screen: APGD-CE, 20 iterations, one restart, at eps 8 and 32 on every --test-every-th test image
+#      (a cheap upper bound to rank the runs; the converged worst case with the checks is for the finalists);
+# then benchmarks/campaign_table.py prints the table (clean DIC, screen DIC, seconds per epoch and the ratio
+# to the clean run's epoch) and writes OUT/campaign.csv.
+#
+# usage: benchmarks/defense_campaign.sh [--out DIR] [--size N] [--width W] [--epochs N] [--runs "NAME ..."]
+#                                       [--test-every K] [--threads N] [--data-dir DIR] [--quick] [--list]
+#   --runs       names from the table below (default: all, in order); "clean" is the undefended reference
+#   --quick      64 x 64, 12 training and 6 test cases, 2 epochs, 2 screen iterations (a smoke run)
+#   --list       print the runs and their overrides, then exit
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python}
+OUT="" SIZE=128 WIDTH=0.5 EPOCHS=30 RUNS="" TEST_EVERY=9 THREADS=1 QUICK=0 LIST=0
+DATA_DIR=../shared/data/jsrt_png SCREEN_ITERATIONS=20
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --out) OUT=$2; shift ;;
+    --size) SIZE=$2; shift ;;
+    --width) WIDTH=$2; shift ;;
+    --epochs) EPOCHS=$2; shift ;;
+    --runs) RUNS=$2; shift ;;
+    --test-every) TEST_EVERY=$2; shift ;;
+    --threads) THREADS=$2; shift ;;
+    --data-dir) DATA_DIR=$2; shift ;;
+    --quick) QUICK=1; SIZE=64; EPOCHS=2; SCREEN_ITERATIONS=2; TEST_EVERY=1 ;;
+    --list) LIST=1 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+# name -> overrides of the bundle (on top of --epochs/--width); "clean" trains without adversarial images.
+# Each run changes one thing against at32_mix unless its name says more.
+ORDER=(clean at8 at32_mix at32_trades6 at32_trades1 at32_adv)
+declare -A RUN=(
+  [clean]=""
+  [at8]="--adv_eps 8 --adv_ramp_epochs 5 --adv_clean_weight 0.0"
+  [at32_mix]="--adv_eps 32 --adv_ramp_epochs 10 --adv_clean_weight 0.5"
+  [at32_trades6]="--adv_eps 32 --adv_ramp_epochs 10 --adv_objective trades --adv_trades_beta 6"
+  [at32_trades1]="--adv_eps 32 --adv_ramp_epochs 10 --adv_objective trades --adv_trades_beta 1"
+  [at32_adv]="--adv_eps 32 --adv_ramp_epochs 10 --adv_clean_weight 0.0"
+)
+[ -n "$OUT" ] || { OUT=runs/campaign; [ "$QUICK" = 0 ] || OUT=${OUT}_quick; }
+if [ "$LIST" = 1 ]; then
+  for name in "${ORDER[@]}"; do printf '%-16s %s\n' "$name" "${RUN[$name]:-(undefended)}"; done
+  exit 0
+fi
+[ -n "$RUNS" ] || RUNS="${ORDER[*]}"
+for name in $RUNS; do [ -n "${RUN[$name]+x}" ] || { echo "unknown run $name (see --list)" >&2; exit 2; }; done
+[ -d "$DATA_DIR" ] || { echo "JSRT data not found at $DATA_DIR (see its README.md in ../shared/data)" >&2; exit 1; }
+
+mkdir -p "$OUT"
+DATA=$OUT/data_$SIZE
+[ -f "$DATA/datalist.json" ] || $PY data_prep/jsrt.py --png-dir "$DATA_DIR" --out "$DATA" --size "$SIZE"
+if [ "$QUICK" = 1 ]; then  # a few cases of each split
+  $PY - "$DATA" "$OUT/data_quick" <<'PYEOF'
+import json, os, sys
+src, dst = sys.argv[1:3]
+os.makedirs(dst, exist_ok=True)
+full = json.load(open(os.path.join(src, "datalist.json")))
+absolute = lambda items: [{k: os.path.abspath(os.path.join(src, v)) for k, v in it.items()} for it in items]
+json.dump({"training": absolute(full["training"][:12]), "test": absolute(full["test"][:6])},
+          open(os.path.join(dst, "datalist.json"), "w"), indent=1)
+PYEOF
+  DATA=$OUT/data_quick
+fi
+DATA=$(cd "$DATA" && pwd)
+B=bundles/nlcen_jsrt/configs
+AT=configs/defense/adversarial_training.json
+COMMON=(--dataset_dir "$DATA" --image_size "$SIZE" --width "$WIDTH" --num_workers 0 --num_threads "$THREADS" --progress_bar false)
+# the screen's attack: APGD-CE, its own budget, eps 8 and 32
+cat > "$OUT/screen.json" <<EOF
+{
+    "epsilons": [8, 32],
+    "panel_eps": 32,
+    "attack": {"_target_": "nlcen_monai.attacks.APGD", "loss": "ce", "iterations": $SCREEN_ITERATIONS, "seed": 0},
+    "test_list": "\$nlcen_monai.workflows.load_datalist(@dataset_dir, 'test')[::$TEST_EVERY]"
+}
+EOF
+
+for name in $RUNS; do
+  dir=$OUT/$name
+  mkdir -p "$dir"
+  files="'$B/train.json'"
+  [ "$name" = clean ] || files="$files,'$AT'"
+  read -r -a overrides <<< "${RUN[$name]}"
+  echo "${RUN[$name]:-(undefended)} --epochs $EPOCHS --width $WIDTH --image_size $SIZE" > "$dir/overrides.txt"
+  if [ ! -f "$dir/train.done" ]; then
+    resume=()
+    ls "$dir"/models/checkpoint_epoch=*.pt >/dev/null 2>&1 && resume=(--resume true)
+    echo "== $name: train ${RUN[$name]:-(undefended)} ${resume[*]}  [$(date +%T)]"
+    $PY -m monai.bundle run --config_file "[$files]" "${COMMON[@]}" --epochs "$EPOCHS" \
+      --bundle_root "$dir" "${overrides[@]}" "${resume[@]}" >> "$dir/train.log" 2>&1
+    touch "$dir/train.done"
+  fi
+  if [ ! -f "$dir/eval_clean/metrics.csv" ]; then
+    echo "== $name: clean DIC/JSC on the whole test set  [$(date +%T)]"
+    $PY -m monai.bundle run --config_file "['$B/train.json','$B/evaluate.json']" "${COMMON[@]}" \
+      --ckpt_dir "$dir/models" --output_dir "$dir/eval_clean" > "$dir/eval_clean.log" 2>&1
+  fi
+  if [ ! -f "$dir/screen/robustness/robustness.json" ]; then
+    echo "== $name: screen (APGD-CE, $SCREEN_ITERATIONS iterations, eps 8 and 32, every ${TEST_EVERY}th test image)  [$(date +%T)]"
+    $PY -m monai.bundle run --config_file "['$B/train.json','$B/adversarial.json','$OUT/screen.json']" \
+      "${COMMON[@]}" --ckpt_dir "$dir/models" --output_dir "$dir/screen" > "$dir/screen.log" 2>&1
+  fi
+done
+$PY benchmarks/campaign_table.py "$OUT" --runs $RUNS | tee "$OUT/campaign.md"
+echo "== done  [$(date +%T)]"
