@@ -16,7 +16,7 @@ levels. Labels come out as float32 {0, 1} of shape (1, H, W). Grey images have e
 RGB images 3.
 
 PNG orientation: MONAI's ``PILReader`` swaps the two spatial axes (``reverse_indexing``); images and
-labels go through the same reader, so they stay aligned.
+labels go through the same reader, so they stay aligned, and spatial axis 0 is the horizontal one.
 """
 
 from __future__ import annotations
@@ -30,17 +30,34 @@ from monai.transforms import (
     Compose,
     EnsureChannelFirstd,
     EnsureTyped,
+    Lambdad,
     LoadImaged,
+    RandAdjustContrastd,
+    RandAffined,
     RandFlipd,
     RandRotated,
+    RandScaleIntensityd,
+    RandShiftIntensityd,
     Resized,
 )
 
 from nlcen_monai.data.pair_check import CheckImageLabeld
 
-__all__ = ["pixel_domain_transforms", "jsrt_transforms", "isbi2016_transforms"]
+__all__ = ["pixel_domain_transforms", "jsrt_augmentation", "jsrt_transforms", "isbi2016_transforms", "clip_pixels"]
 
 KEYS = ("image", "label")
+PIXEL_MIN, PIXEL_MAX = 0.0, 255.0
+
+
+def clip_pixels(image: torch.Tensor | np.ndarray) -> torch.Tensor | np.ndarray:
+    """``image`` clipped to the pixel domain [0, 255] (after intensity augmentation).
+
+    Args:
+        image: a tensor or array of grey levels.
+    """
+    if isinstance(image, torch.Tensor):
+        return torch.clamp(image, PIXEL_MIN, PIXEL_MAX)
+    return np.clip(image, PIXEL_MIN, PIXEL_MAX)
 
 
 def pixel_domain_transforms(
@@ -74,20 +91,68 @@ def pixel_domain_transforms(
     ]
 
 
+def jsrt_augmentation(
+    spatial_size: int | Sequence[int] = 256,
+    prob: float = 0.5,
+    rotate_degrees: float = 10.0,
+    scale: float = 0.1,
+    translate: float = 0.05,
+) -> list:
+    """Random transforms for JSRT training in the pixel domain, images clipped back to [0, 255].
+
+    Geometry (image and label alike; image bilinear, label nearest, so it stays binary): an affine
+    map with rotation uniform in +/- ``rotate_degrees``, scale in ``1 +/- scale`` and translation up
+    to ``translate`` of the size, and horizontal flips (spatial axis 0 for MONAI-read PNGs; the
+    label is "lung", not left or right lung, so a flip keeps it valid). Intensity (image only):
+    scaling by ``1 +/- 0.1``, a shift of +/- 10 grey levels and a contrast gamma in [0.8, 1.25],
+    then the clip to [0, 255] that attacks and ``PixelNormalizedNet`` assume. Each transform fires
+    with probability ``prob``.
+
+    Args:
+        spatial_size: the image size the chain produces, an int for a square or (H, W) (for the translation).
+        prob: the probability of each random transform.
+        rotate_degrees: the largest rotation in degrees.
+        scale: the largest relative change of scale.
+        translate: the largest translation as a fraction of the size.
+    """
+    size = (int(spatial_size),) * 2 if isinstance(spatial_size, (int, np.integer)) else tuple(spatial_size)
+    return [
+        RandAffined(
+            KEYS,
+            prob=prob,
+            rotate_range=float(np.deg2rad(rotate_degrees)),
+            scale_range=scale,
+            translate_range=[translate * s for s in size],
+            mode=("bilinear", "nearest"),
+            padding_mode="reflection",  # same geometry for image and label, no black corners
+            allow_missing_keys=True,
+        ),
+        RandFlipd(KEYS, prob=prob, spatial_axis=0, allow_missing_keys=True),
+        RandScaleIntensityd("image", factors=0.1, prob=prob),
+        RandShiftIntensityd("image", offsets=10.0, prob=prob),
+        RandAdjustContrastd("image", gamma=(0.8, 1.25), prob=prob),
+        Lambdad("image", clip_pixels),
+    ]
+
+
 def jsrt_transforms(
     train: bool = False,
     spatial_size: int | Sequence[int] = 256,
     image_reader: ImageReader | type | str | None = None,
+    augment: bool = False,
 ) -> Compose:
-    """JSRT chest radiographs: 1 grey channel, no augmentation (as in the paper), train or eval.
+    """JSRT chest radiographs: 1 grey channel; by default no augmentation (as in the paper), train or eval.
 
     Args:
-        train: training or evaluation chain; identical for JSRT, the flag keeps the API symmetric.
+        train: training or evaluation chain; identical for JSRT unless ``augment``.
         spatial_size: output size, an int for a square or (H, W).
         image_reader: reader for the images, e.g. ``JSRTImageReader()`` to read ``.IMG`` directly.
+        augment: for the training chain, add :func:`jsrt_augmentation` (the paper trains without
+            augmentation; ignored when not ``train``).
     """
-    del train  # no augmentation for JSRT (DESIGN section 5)
     chain = pixel_domain_transforms(spatial_size, image_channels=1, image_reader=image_reader)
+    if train and augment:
+        chain += jsrt_augmentation(spatial_size)
     return Compose(chain + [EnsureTyped(KEYS, dtype=torch.float32, allow_missing_keys=True)])
 
 

@@ -16,13 +16,16 @@ adversarial image, while multi-step PGD still does; robustness under PGD collaps
 nothing while robustness under FGSM looks perfect. Wong et al. detect it by evaluating PGD on a
 mini-batch every epoch and stop training, keeping the weights of the epoch before.
 
-The rule here, checked at the end of every epoch in which the trainer crafts with ``"fgsm_rs"``, on
-a fixed batch of ``num_images`` images and at the epoch's training budget:
+The rule here, checked at the end of every epoch in which the trainer crafts with a single-step
+method (``"fgsm_rs"`` or ``"n_fgsm"``), on a fixed batch of ``num_images`` images and at the epoch's
+training budget:
 
     catastrophic overfitting  <=>  fgsm_dice - pgd_dice > max_gap
                                    and pgd_dice < best_pgd_dice - max_drop
 
-where ``fgsm_dice`` is the mean Dice under the training's own FGSM-RS, ``pgd_dice`` under
+where ``fgsm_dice`` is the mean Dice under FGSM-RS (the training's own one when it trains with
+FGSM-RS; under N-FGSM, whose perturbations leave the eps-ball, FGSM-RS with its default 1.25 eps
+step, the single-step probe inside the ball), ``pgd_dice`` under
 PGD-``pgd_steps`` (step ``2.5 eps / pgd_steps``), and ``best_pgd_dice`` the best ``pgd_dice`` of the
 earlier checks (the first check, having no reference, applies the gap alone). The gap is the
 signature of the phenomenon (FGSM stays high, PGD falls); the drop condition keeps a network that
@@ -55,7 +58,7 @@ from torch.utils.data import DataLoader
 from nlcen_monai.attacks import attack_mode
 from nlcen_monai.attacks.utils import as_index_target, per_image_dice
 
-from .crafting import craft_adversarial, iteration_seed
+from .crafting import SINGLE_STEP_METHODS, craft_adversarial, iteration_seed
 
 if TYPE_CHECKING:
     from ignite.engine import Engine
@@ -68,7 +71,7 @@ _GUARD_STREAM = 1_000_003
 
 
 class CatastrophicOverfittingGuard:
-    """Ignite handler that detects catastrophic overfitting of FGSM-RS training and restores/falls back.
+    """Ignite handler that detects catastrophic overfitting of single-step training and restores/falls back.
 
     Attach it to an :class:`~nlcen_monai.engines.AdversarialSupervisedTrainer` (its ``overfit_guard``
     argument does). See the module docstring for the rule.
@@ -158,8 +161,8 @@ class CatastrophicOverfittingGuard:
     def measure(self, engine: Engine) -> tuple[float, float]:
         """``(fgsm_dice, pgd_dice)``: mean Dice of the check batch under FGSM-RS and PGD at the epoch's eps.
 
-        The FGSM-RS is the training's own (its ``step_ratio``); both use seeded random starts and are
-        averaged over ranks under ``torch.distributed``.
+        The FGSM-RS is the training's own (its ``step_ratio``) under FGSM-RS training, the default one
+        otherwise; both use seeded random starts and are averaged over ranks under ``torch.distributed``.
         """
         images, labels = self.batch(engine)
         model = engine.crafting_network
@@ -197,9 +200,9 @@ class CatastrophicOverfittingGuard:
             self._take_snapshot(engine)
 
     def __call__(self, engine: Engine) -> None:
-        """The end-of-epoch check (only while the trainer crafts with FGSM-RS)."""
+        """The end-of-epoch check (only while the trainer crafts with a single-step method)."""
         state = engine.state.adv_guard
-        if engine.state.adv_training["method"] != "fgsm_rs" or state["triggered_epoch"] is not None:
+        if engine.state.adv_training["method"] not in SINGLE_STEP_METHODS or state["triggered_epoch"] is not None:
             return
         fgsm_dice, pgd_dice = self.measure(engine)
         overfitting = self.is_overfitting(fgsm_dice, pgd_dice, state["best_pgd_dice"])

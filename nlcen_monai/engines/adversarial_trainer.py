@@ -8,12 +8,14 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
-"""A MONAI ``SupervisedTrainer`` that trains on adversarial images crafted per batch (DESIGN section 4.4).
+"""A MONAI ``SupervisedTrainer`` that trains on adversarial images crafted per batch.
 
-Per iteration: craft adversarial images of the batch in the [0, 255] pixel domain with the project's
-PGD (PGD-k or FGSM with random start, :mod:`nlcen_monai.defense.crafting`) at the epoch's budget
-(:func:`~nlcen_monai.defense.ramped_eps`), then take one optimiser step on the adversarial-training
-objective (:class:`~nlcen_monai.defense.AdversarialObjective`: clean/adversarial mix or TRADES).
+Per iteration: craft adversarial images of the batch in the [0, 255] pixel domain (PGD-k, FGSM with
+random start or N-FGSM, :mod:`nlcen_monai.defense.crafting`) at the epoch's budget
+(:func:`~nlcen_monai.defense.ramped_eps`), or with ``eps_sampling="uniform"`` at a budget drawn
+uniformly in [0, the epoch's budget] for each batch, then take one optimiser step on the
+adversarial-training objective (:class:`~nlcen_monai.defense.AdversarialObjective`:
+clean/adversarial mix or TRADES).
 
 How it keeps MONAI's and Ignite's contracts:
 
@@ -35,7 +37,9 @@ How it keeps MONAI's and Ignite's contracts:
   trainer's state dict (``engine.state.adv_training``) and, on resume, the saved one replaces the
   config's (so a fallback holds); a clean-training checkpoint, which has none, resumes as
   adversarial training with the config's method;
-- determinism: random starts come from a generator seeded from ``seed``, the iteration and the rank.
+- determinism: random starts and per-batch budgets come from generators seeded from ``seed``, the
+  iteration and the rank (each with its own stream), so a resumed run draws what the uninterrupted
+  run would have drawn.
 """
 
 from __future__ import annotations
@@ -51,18 +55,23 @@ from monai.utils import CommonKeys as Keys
 from monai.utils import convert_to_tensor
 from torch.optim.optimizer import Optimizer
 
-from nlcen_monai.defense.crafting import CRAFT_METHODS, craft_adversarial, iteration_seed
+from nlcen_monai.attacks.utils import generator
+from nlcen_monai.defense.crafting import CRAFT_METHODS, DEFAULT_NOISE_RATIO, craft_adversarial, iteration_seed
 from nlcen_monai.defense.objective import AdversarialObjective, split_batch
 from nlcen_monai.defense.ramp import ramped_eps
 
 if TYPE_CHECKING:
     from nlcen_monai.defense.overfitting_guard import CatastrophicOverfittingGuard
 
-__all__ = ["AdversarialSupervisedTrainer", "unwrap_network"]
+__all__ = ["AdversarialSupervisedTrainer", "EPS_SAMPLING", "unwrap_network"]
 
 #: extra keys of ``engine.state.output``: the clean images and the budget used for the batch
 CLEAN_IMAGE = "clean_image"
 ADV_EPS = "adv_eps"
+#: how each batch's budget is chosen: the epoch's ramped eps, or uniform in [0, that eps]
+EPS_SAMPLING = ("fixed", "uniform")
+# a key that separates the per-batch eps draws from the random starts of the same iteration
+_EPS_STREAM = 2_000_003
 
 
 def unwrap_network(network: torch.nn.Module) -> torch.nn.Module:
@@ -90,15 +99,21 @@ class AdversarialSupervisedTrainer(SupervisedTrainer):
         loss_function: the bundle's loss ``loss_function(pred, label)``.
         eps: the final training budget in grey levels.
         eps_ramp_epochs: epochs over which the budget rises linearly to ``eps`` (0: from the start).
-        method: ``"pgd"`` (PGD-k) or ``"fgsm_rs"`` (FGSM with random start, Wong et al. 2020).
-        steps: PGD iterations (``"fgsm_rs"`` takes one).
-        step_ratio: the attack step as a fraction of the epoch's eps; default 2.5 / steps for PGD,
-            1.25 for FGSM-RS.
+        method: ``"pgd"`` (PGD-k), ``"fgsm_rs"`` (FGSM with random start, Wong et al. 2020) or
+            ``"n_fgsm"`` (N-FGSM, de Jorge et al. 2022: strong noise, no projection on the eps-ball).
+        steps: PGD iterations (``"fgsm_rs"`` and ``"n_fgsm"`` take one).
+        step_ratio: the attack step as a fraction of the batch's eps; default 2.5 / steps for PGD,
+            1.25 for FGSM-RS, 1 for N-FGSM.
+        noise_ratio: for ``"n_fgsm"``, the noise ``U(-k eps, k eps)`` of the start, ``k = noise_ratio``
+            (default 2, de Jorge et al.'s).
+        eps_sampling: ``"fixed"`` (every batch at the epoch's ramped eps) or ``"uniform"`` (each
+            batch at a budget drawn uniformly in [0, the epoch's ramped eps], seeded from ``seed``,
+            the iteration and the rank).
         objective: ``"mix"`` or ``"trades"`` (see :class:`~nlcen_monai.defense.AdversarialObjective`);
             with ``"trades"`` the images are crafted to maximise the TRADES KL.
         clean_weight: for ``"mix"``, the weight of the clean loss (0: adversarial images only).
         trades_beta: for ``"trades"``, the weight of the KL term.
-        seed: seed of the random starts (None: the global generator, not reproducible).
+        seed: seed of the random starts and eps draws (None: the global generator, not reproducible).
         craft_amp: craft under autocast when ``amp`` is on (default False: crafting in float32).
         overfit_guard: an optional :class:`~nlcen_monai.defense.CatastrophicOverfittingGuard`,
             attached to this trainer (for ``"fgsm_rs"``).
@@ -125,6 +140,8 @@ class AdversarialSupervisedTrainer(SupervisedTrainer):
         method: str = "pgd",
         steps: int = 5,
         step_ratio: float | None = None,
+        noise_ratio: float = DEFAULT_NOISE_RATIO,
+        eps_sampling: str = "fixed",
         objective: str = "mix",
         clean_weight: float = 0.0,
         trades_beta: float = 6.0,
@@ -137,6 +154,10 @@ class AdversarialSupervisedTrainer(SupervisedTrainer):
             raise ValueError("AdversarialSupervisedTrainer runs its own iteration; iteration_update is not supported.")
         if eps < 0 or eps_ramp_epochs < 0:
             raise ValueError(f"eps and eps_ramp_epochs must be >= 0, got {eps} and {eps_ramp_epochs}.")
+        if noise_ratio < 0:
+            raise ValueError(f"noise_ratio must be >= 0, got {noise_ratio}.")
+        if eps_sampling not in EPS_SAMPLING:
+            raise ValueError(f"eps_sampling must be one of {EPS_SAMPLING}, got {eps_sampling!r}.")
         super().__init__(
             device=device,
             max_epochs=max_epochs,
@@ -148,6 +169,8 @@ class AdversarialSupervisedTrainer(SupervisedTrainer):
         )
         self.eps = float(eps)
         self.eps_ramp_epochs = int(eps_ramp_epochs)
+        self.noise_ratio = float(noise_ratio)
+        self.eps_sampling = eps_sampling
         self.adversarial_objective = AdversarialObjective(loss_function, objective, clean_weight, trades_beta)
         self.seed = seed
         self.craft_amp = bool(craft_amp)
@@ -171,7 +194,7 @@ class AdversarialSupervisedTrainer(SupervisedTrainer):
         """Switch the crafting method from the next iteration on (kept in ``state.adv_training``).
 
         Args:
-            method: ``"pgd"`` or ``"fgsm_rs"``.
+            method: ``"pgd"``, ``"fgsm_rs"`` or ``"n_fgsm"``.
             steps: PGD iterations.
             step_ratio: step as a fraction of eps, None for the method's default.
         """
@@ -194,6 +217,15 @@ class AdversarialSupervisedTrainer(SupervisedTrainer):
         """The training budget of ``epoch`` (default: the epoch in progress, ``state.epoch``)."""
         return ramped_eps(self.eps, self.state.epoch if epoch is None else epoch, self.eps_ramp_epochs)
 
+    def batch_eps(self) -> float:
+        """The budget of the batch in progress: :meth:`current_eps`, or with ``eps_sampling="uniform"`` a
+        draw uniform in [0, :meth:`current_eps`] seeded from ``seed``, ``state.iteration`` and the rank."""
+        eps = self.current_eps()
+        if self.eps_sampling == "fixed" or eps == 0:
+            return eps
+        gen = generator(iteration_seed(self.seed, self.state.iteration, self.state.rank, _EPS_STREAM))
+        return float(torch.rand((), dtype=torch.float64, generator=gen)) * eps
+
     def craft(self, images: torch.Tensor, label: torch.Tensor, eps: float) -> torch.Tensor:
         """Adversarial images of the current batch at budget ``eps`` (seeded by seed, iteration and rank)."""
         settings = self.state.adv_training
@@ -209,6 +241,7 @@ class AdversarialSupervisedTrainer(SupervisedTrainer):
                 step_ratio=settings["step_ratio"],
                 loss="trades_kl" if self.adversarial_objective.objective == "trades" else "ce",
                 seed=iteration_seed(self.seed, self.state.iteration, self.state.rank),
+                noise_ratio=self.noise_ratio,
             )
 
     def _iteration(self, engine: AdversarialSupervisedTrainer, batchdata: dict[str, torch.Tensor]) -> dict:
@@ -233,7 +266,7 @@ class AdversarialSupervisedTrainer(SupervisedTrainer):
         inputs = convert_to_tensor(inputs, track_meta=False)
         targets = convert_to_tensor(targets, track_meta=False)
 
-        eps = engine.current_eps()
+        eps = engine.batch_eps()
         objective = engine.adversarial_objective
         adversarial = engine.craft(inputs, targets, eps) if objective.needs_adversarial else inputs
         if objective.needs_clean and objective.needs_adversarial:

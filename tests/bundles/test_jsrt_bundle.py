@@ -210,3 +210,18 @@ def test_torchrun_two_process_training_agrees(tmp_path):
     with open(tmp_path / "demo_runs" / "nlcen_jsrt" / "eval" / "robustness" / "robustness.csv") as f:
         rows = list(csv.DictReader(f))
     assert [(float(r["eps"]), int(r["n_images"])) for r in rows] == [(0.0, 8), (1.0, 8), (4.0, 8)]
+
+
+@pytest.mark.parametrize("augment", [False, True])
+def test_augment_setting_switches_the_training_augmentation(augment):
+    """``augment`` (false: the paper's protocol) adds the random transforms to the training chain only."""
+    from monai.bundle import ConfigParser
+    from monai.transforms import Randomizable
+
+    parser = ConfigParser()
+    parser.read_config(str(REPO / "bundles" / "nlcen_jsrt" / "configs" / "train.json"))
+    parser["augment"] = augment
+    random = {key: [t for t in parser.get_parsed_content(key).transforms if isinstance(t, Randomizable)]
+              for key in ("train#preprocessing", "validate#preprocessing")}
+    assert bool(random["train#preprocessing"]) == augment
+    assert not random["validate#preprocessing"]

@@ -1,5 +1,6 @@
 """configs/defense/adversarial_training.json stacked on each bundle's train.json: it trains every network
-adversarially, resumes with --resume true, switches the FGSM guard on for FGSM-RS only, and runs under torchrun.
+adversarially, resumes with --resume true, switches the FGSM guard on for the single-step methods (FGSM-RS,
+N-FGSM) only, and runs under torchrun.
 
 Tiny runs: 32 x 32 synthetic data (4 training, 2 validation images), one or two epochs, one PGD step.
 """
@@ -76,17 +77,19 @@ class TestOverrideParses(unittest.TestCase):
         trainer = self.parser().get("train#trainer")
         self.assertEqual(trainer["_target_"], "nlcen_monai.engines.AdversarialSupervisedTrainer")
         keys = {"eps": "adv_eps", "eps_ramp_epochs": "adv_ramp_epochs", "method": "adv_method", "steps": "adv_steps",
-                "step_ratio": "adv_step_ratio", "objective": "adv_objective", "clean_weight": "adv_clean_weight",
+                "step_ratio": "adv_step_ratio", "noise_ratio": "adv_noise_ratio", "eps_sampling": "adv_eps_sampling",
+                "objective": "adv_objective", "clean_weight": "adv_clean_weight",
                 "trades_beta": "adv_trades_beta", "seed": "seed", "craft_amp": "adv_craft_amp", "overfit_guard": "adv_guard"}
         for argument, key in keys.items():
             self.assertEqual(trainer[argument], f"@{key}", argument)
         self.assertEqual(trainer["network"], "@network")  # the bundle's own arguments stay
 
-    def test_guard_only_for_fgsm_rs(self):
+    def test_guard_only_for_single_step_methods(self):
         self.assertIsNone(self.parser(adv_guard_data=[]).get_parsed_content("adv_guard"))
-        guard = self.parser(adv_guard_data=[], adv_method="fgsm_rs").get_parsed_content("adv_guard")
-        self.assertIsInstance(guard, CatastrophicOverfittingGuard)
-        self.assertEqual((guard.pgd_steps, guard.max_gap, guard.max_drop, guard.action), (10, 0.3, 0.2, "fallback"))
+        for method in ("fgsm_rs", "n_fgsm"):
+            guard = self.parser(adv_guard_data=[], adv_method=method).get_parsed_content("adv_guard")
+            self.assertIsInstance(guard, CatastrophicOverfittingGuard)
+            self.assertEqual((guard.pgd_steps, guard.max_gap, guard.max_drop, guard.action), (10, 0.3, 0.2, "fallback"))
 
 
 class TestOverrideRuns(unittest.TestCase):
@@ -119,8 +122,20 @@ class TestOverrideRuns(unittest.TestCase):
         self.assertTrue(torch.isfinite(torch.as_tensor(trainer.state.output[0]["loss"])))
         self.assertEqual(trainer.state.adv_training["method"], extra.get("adv_method", "pgd"))
         self.assertEqual(trainer.adversarial_objective.objective, extra.get("adv_objective", "mix"))
-        self.assertEqual(trainer.overfit_guard is not None, extra.get("adv_method") == "fgsm_rs")
+        self.assertEqual(trainer.overfit_guard is not None, extra.get("adv_method") in ("fgsm_rs", "n_fgsm"))
         self.assertTrue((work / "models" / "checkpoint_epoch=1.pt").is_file())
+
+    def test_n_fgsm_with_uniform_eps(self):
+        work = self.work / "n_fgsm"
+        work.mkdir()
+        workflow = self.run_bundle("nlcen_jsrt", work, [str(OVERRIDE)], epochs=1, dataset_dir=dataset(self.work, "chest"),
+                                   network_def=TINY_UNET, loss="$nlcen_monai.losses.LabelCrossEntropyLoss()",
+                                   adv_method="n_fgsm", adv_noise_ratio=1.5, adv_eps_sampling="uniform", adv_guard_images=2)
+        trainer = workflow.parser.get_parsed_content("train#trainer")
+        self.assertEqual(trainer.state.adv_training["method"], "n_fgsm")
+        self.assertEqual((trainer.noise_ratio, trainer.eps_sampling), (1.5, "uniform"))
+        self.assertTrue(0.0 <= trainer.state.output[0]["adv_eps"] < 4.0)  # a draw below epoch 1's ramped 4
+        self.assertEqual(len(trainer.state.adv_guard["history"]), 1)  # the guard watches N-FGSM too
 
     def test_resume_continues_the_ramp(self):
         work = self.work / "resume"

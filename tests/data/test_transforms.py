@@ -9,6 +9,7 @@ from pathlib import Path
 import nibabel as nib
 import numpy as np
 import torch
+from monai.utils import set_determinism
 from parameterized import parameterized
 from PIL import Image
 
@@ -20,11 +21,19 @@ from nlcen_monai.data import (
     jsrt_transforms,
     lesion_phantom,
 )
+from nlcen_monai.data.transforms import KEYS, pixel_domain_transforms
+
+
+def augmented_jsrt(train: bool = True, spatial_size=32, **kwargs):
+    """``jsrt_transforms`` with ``augment=True``."""
+    return jsrt_transforms(train=train, spatial_size=spatial_size, augment=True, **kwargs)
+
 
 # (chain factory, train, spatial size, channels)
 CHAIN_CASES = [
     (jsrt_transforms, False, 32, 1),
     (jsrt_transforms, True, (24, 40), 1),
+    (augmented_jsrt, True, (24, 40), 1),
     (isbi2016_transforms, False, 32, 3),
     (isbi2016_transforms, True, 32, 3),
 ]
@@ -87,6 +96,54 @@ class TestTransformChains(unittest.TestCase):
         self.assertTrue(any(not torch.equal(outs[0], o) for o in outs[1:]))
         plain = isbi2016_transforms(train=False, spatial_size=32)
         self.assertTrue(torch.equal(plain(self.pair("lesion"))["image"], plain(self.pair("lesion"))["image"]))
+
+    def test_jsrt_augmentation(self):
+        """Images stay in [0, 255], labels binary and aligned; the draws vary with the seed and repeat with it."""
+        outs = []
+        for seed in range(8):
+            chain = augmented_jsrt(spatial_size=48)
+            chain.set_random_state(seed)
+            outs.append(chain(self.pair("chest")))
+        for out in outs:
+            image, label = out["image"], out["label"]
+            self.assertTrue(0.0 <= float(image.min()) and float(image.max()) <= 255.0)
+            self.assertTrue(set(torch.unique(label).tolist()) <= {0.0, 1.0} and label.sum() > 0)
+            self.assertLess(float(image[label > 0].mean()), float(image[label == 0].mean()))  # lungs dark: aligned
+        plain = jsrt_transforms(train=True, spatial_size=48)(self.pair("chest"))
+        self.assertTrue(any(not torch.equal(plain["label"], o["label"]) for o in outs))  # geometry
+        self.assertTrue(any(not torch.equal(plain["image"], o["image"]) for o in outs))
+        again = augmented_jsrt(spatial_size=48)
+        again.set_random_state(5)
+        torch.testing.assert_close(again(self.pair("chest"))["image"], outs[5]["image"], rtol=0, atol=0)
+
+    def test_jsrt_augmentation_deterministic_under_set_determinism(self):
+        runs = []
+        for seed in (3, 3, 4):
+            set_determinism(seed)
+            chain = augmented_jsrt(spatial_size=48)
+            runs.append([chain(self.pair("chest"))["image"] for _ in range(3)])
+        set_determinism(None)
+        for a, b in zip(runs[0], runs[1]):
+            torch.testing.assert_close(a, b, rtol=0, atol=0)
+        self.assertTrue(any(not torch.equal(a, c) for a, c in zip(runs[0], runs[2])))
+
+    def test_jsrt_default_is_the_unaugmented_chain(self):
+        """``augment=False`` (the paper's protocol) and evaluation chains are the plain pixel-domain chain, bit for bit."""
+        plain = pixel_domain_transforms(48, image_channels=1)
+        want = plain[0](self.pair("chest"))
+        for t in plain[1:]:
+            want = t(want)
+        for chain in (jsrt_transforms(train=True, spatial_size=48), augmented_jsrt(train=False, spatial_size=48)):
+            out = chain(self.pair("chest"))
+            for key in KEYS:
+                torch.testing.assert_close(out[key].as_tensor(), want[key].as_tensor().float(), rtol=0, atol=0)
+
+    def test_jsrt_flip_is_horizontal(self):
+        """Spatial axis 0 of a MONAI-read PNG is the image's horizontal (PILReader's reverse_indexing)."""
+        from monai.transforms import Flipd
+
+        out = Flipd(KEYS, spatial_axis=0)(jsrt_transforms(spatial_size=48)(self.pair("chest")))
+        np.testing.assert_array_equal(out["label"][0].numpy().T.astype(bool), self.lung[:, ::-1].astype(bool))
 
     def test_jsrt_raw_reader_in_chain(self):
         path = self.root / "JPCLN001.IMG"

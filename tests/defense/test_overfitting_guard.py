@@ -1,4 +1,5 @@
-"""The FGSM-RS catastrophic-overfitting guard: its rule, and a constructed network on which it triggers.
+"""The single-step catastrophic-overfitting guard: its rule, and a constructed network on which it triggers
+(under FGSM-RS and N-FGSM training alike: the check itself uses FGSM-RS).
 
 The constructed network is correct on its check batch ``x0`` and its per-pixel margin depends on the
 normalised perturbation ``d = (x - x0) / eps`` only: ``m(d) = 1.2 - 8 t (d - d^2)``. With ``t = 0``
@@ -17,6 +18,7 @@ import torch.nn as nn
 from ignite.engine import Events
 from monai.data import DataLoader, Dataset
 from monai.networks.utils import one_hot
+from parameterized import parameterized
 
 from nlcen_monai.defense import CatastrophicOverfittingGuard
 from nlcen_monai.engines import AdversarialSupervisedTrainer
@@ -50,7 +52,9 @@ class CurvedNet(nn.Module):
         return 4 * self.sign * (1.2 - 8 * self.curvature * (d - d * d))
 
 
-def curved_trainer(action: str, epochs: int = 4, overfit: bool = True) -> tuple[AdversarialSupervisedTrainer, CurvedNet]:
+def curved_trainer(
+    action: str, epochs: int = 4, overfit: bool = True, method: str = "fgsm_rs"
+) -> tuple[AdversarialSupervisedTrainer, CurvedNet]:
     items = check_items()
     net = CurvedNet(torch.stack([d["image"] for d in items]), torch.stack([d["label"] for d in items]), EPS)
     guard = CatastrophicOverfittingGuard(items, num_images=len(items), pgd_steps=10, action=action, fallback_steps=3)
@@ -62,7 +66,7 @@ def curved_trainer(action: str, epochs: int = 4, overfit: bool = True) -> tuple[
         optimizer=torch.optim.SGD(net.parameters(), lr=0.0),  # the weights change only by hand below
         loss_function=LabelCrossEntropyLoss(),
         eps=EPS,
-        method="fgsm_rs",
+        method=method,
         seed=0,
         overfit_guard=guard,
     )
@@ -93,8 +97,9 @@ class TestGuardRule(unittest.TestCase):
 
 
 class TestGuardOnCurvedNet(unittest.TestCase):
-    def test_triggers_restores_and_falls_back_to_pgd(self):
-        trainer, net = curved_trainer("fallback")
+    @parameterized.expand([("fgsm_rs",), ("n_fgsm",)])
+    def test_triggers_restores_and_falls_back_to_pgd(self, method):
+        trainer, net = curved_trainer("fallback", method=method)
         trainer.run()
         guard_state = trainer.state.adv_guard
         first, second = guard_state["history"]  # no check after the fallback

@@ -73,6 +73,36 @@ class TestAdversarialTrainer(unittest.TestCase):
             self.assertGreaterEqual(b["adv"].min().item(), 0.0)
             self.assertLessEqual(b["adv"].max().item(), 255.0)
 
+    def test_n_fgsm_trains_beyond_the_ball(self):
+        trainer = make_trainer(phantoms(0, 16), epochs=2, eps=8.0, method="n_fgsm", noise_ratio=1.5)
+        seen = record_batches(trainer)
+        before = weights(trainer.network)
+        trainer.run()
+        self.assertEqual(trainer.state.adv_training["method"], "n_fgsm")
+        self.assertEqual(len(seen), 4)
+        for b in seen:
+            delta = (b["adv"] - b["clean"]).abs().max().item()
+            self.assertGreater(delta, b["eps"] + 1)  # not projected on the eps-ball
+            self.assertLessEqual(delta, 2.5 * b["eps"] + 1e-4)  # noise 1.5 eps + step eps
+        self.assertTrue(any(not torch.equal(a, b) for a, b in zip(before, weights(trainer.network))))
+
+    def test_uniform_eps_sampling(self):
+        """Each batch's budget is uniform in [0, the ramped eps], the same for the same seed, the crafting within it."""
+        runs = []
+        for seed in (0, 0, 1):
+            trainer = make_trainer(phantoms(0, 16), epochs=4, batch_size=4, seed=seed, eps=12.0, eps_ramp_epochs=2,
+                                   steps=1, eps_sampling="uniform")
+            runs.append(record_batches(trainer))
+            trainer.run()
+        first, again, other = ([b["eps"] for b in run] for run in runs)
+        self.assertEqual(first, again)
+        self.assertNotEqual(first, other)
+        self.assertEqual(len(set(first)), 16)
+        for b in runs[0]:
+            self.assertTrue(0 <= b["eps"] <= ramped_eps(12.0, b["epoch"], 2))
+            self.assertLessEqual((b["adv"] - b["clean"]).abs().max().item(), b["eps"] + 1e-4)
+        self.assertLess(min(first[8:]), 9.0)  # not just the ramped 12
+
     # (objective arguments, what the training forward sees: "adv" or "clean+adv")
     @parameterized.expand([({"clean_weight": 0.0}, "adv"), ({"clean_weight": 0.5}, "clean+adv"), ({"objective": "trades"}, "clean+adv")])
     def test_training_forward_sees_the_adversarial_images(self, kwargs, expected):
@@ -100,12 +130,15 @@ class TestAdversarialTrainer(unittest.TestCase):
             torch.testing.assert_close(a, b, rtol=0, atol=0)
         self.assertNotEqual(loss_a, loss_c)
 
-    def test_resumed_run_equals_uninterrupted_run(self):
-        """Ramp from ``state.epoch`` and random starts from ``state.iteration``: a restored run repeats the original."""
+    @parameterized.expand([("fixed",), ("uniform",)])
+    def test_resumed_run_equals_uninterrupted_run(self, eps_sampling):
+        """Ramp from ``state.epoch``, random starts and eps draws from ``state.iteration``: a restored run repeats the original."""
         items = phantoms(0, 16)
-        kwargs = {"epochs": 3, "eps": 12.0, "eps_ramp_epochs": 2, "steps": 2, "shuffle_free": True}
+        kwargs = {"epochs": 3, "eps": 12.0, "eps_ramp_epochs": 2, "steps": 2, "shuffle_free": True, "eps_sampling": eps_sampling}
         full = _unshuffled_trainer(items, **kwargs)
+        full_seen = record_batches(full)
         full.run()
+        full_eps = [b["eps"] for b in full_seen if b["epoch"] > 1]
         killed = _unshuffled_trainer(items, **kwargs)
         killed.add_event_handler(Events.EPOCH_COMPLETED(once=1), lambda e: e.terminate())
         killed.run()
@@ -116,7 +149,10 @@ class TestAdversarialTrainer(unittest.TestCase):
         resumed.load_state_dict(saved["trainer"])
         seen = record_batches(resumed)
         resumed.run()
-        self.assertEqual(sorted({(b["epoch"], b["eps"]) for b in seen}), [(2, 12.0), (3, 12.0)])
+        if eps_sampling == "fixed":
+            self.assertEqual(sorted({(b["epoch"], b["eps"]) for b in seen}), [(2, 12.0), (3, 12.0)])
+        else:
+            self.assertEqual([b["eps"] for b in seen], full_eps)
         for a, b in zip(weights(full.network), weights(resumed.network)):
             torch.testing.assert_close(a, b, rtol=0, atol=0)
 
@@ -175,7 +211,16 @@ class TestAdversarialTrainer(unittest.TestCase):
         for a, b in zip(weights(plain.network), weights(ddp.module)):
             torch.testing.assert_close(a, b, rtol=0, atol=0)
 
-    @parameterized.expand([({"iteration_update": lambda e, b: None},), ({"method": "square"},), ({"steps": 0},), ({"eps": -1.0},)])
+    @parameterized.expand(
+        [
+            ({"iteration_update": lambda e, b: None},),
+            ({"method": "square"},),
+            ({"steps": 0},),
+            ({"eps": -1.0},),
+            ({"noise_ratio": -1.0},),
+            ({"eps_sampling": "normal"},),
+        ]
+    )
     def test_bad_arguments(self, kwargs):
         with self.assertRaises(ValueError):
             make_trainer(phantoms(0, 2), **kwargs)
