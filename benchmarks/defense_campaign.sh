@@ -6,6 +6,7 @@
 #   1. train with bundles/nlcen_jsrt (train.json + configs/defense/adversarial_training.json, or train.json
 #      alone for the undefended "clean" run) and the run's overrides;
 #   2. clean DIC/JSC on the whole test set (evaluate.json, all 123 images);
+#   (the evaluation steps take the run's overrides too, so that e.g. its --width builds the right network)
 #   3. the screen: APGD-CE, 20 iterations, one restart, at eps 8 and 32 on every --test-every-th test image
 #      (a cheap upper bound to rank the runs; the converged worst case with the checks is for the finalists);
 # then benchmarks/campaign_table.py prints the table (clean DIC, screen DIC, seconds per epoch and the ratio
@@ -39,15 +40,25 @@ while [ $# -gt 0 ]; do
 done
 
 # name -> overrides of the bundle (on top of --epochs/--width); "clean" trains without adversarial images.
-# Each run changes one thing against at32_mix unless its name says more.
-ORDER=(clean at8 at32_mix at32_trades6 at32_trades1 at32_adv)
+# Each run changes one thing against at32_mix (eps 32 ramped over 10 epochs, clean/adversarial mix 0.5);
+# a run's own --epochs/--width come after the common ones and win.
+MIX32="--adv_eps 32 --adv_ramp_epochs 10 --adv_clean_weight 0.5"
+ORDER=(clean at8 at32_mix at32_trades6 at32_trades1 at32_adv at32_mix_rand at32_mix_aug at32_mix_nfgsm at32_mix_pgd2
+       at16_mix at32_mix_e60 at32_mix_w1)
 declare -A RUN=(
   [clean]=""
   [at8]="--adv_eps 8 --adv_ramp_epochs 5 --adv_clean_weight 0.0"
-  [at32_mix]="--adv_eps 32 --adv_ramp_epochs 10 --adv_clean_weight 0.5"
+  [at32_mix]="$MIX32"
   [at32_trades6]="--adv_eps 32 --adv_ramp_epochs 10 --adv_objective trades --adv_trades_beta 6"
   [at32_trades1]="--adv_eps 32 --adv_ramp_epochs 10 --adv_objective trades --adv_trades_beta 1"
   [at32_adv]="--adv_eps 32 --adv_ramp_epochs 10 --adv_clean_weight 0.0"
+  [at32_mix_rand]="$MIX32 --adv_eps_sampling uniform"
+  [at32_mix_aug]="$MIX32 --augment true"
+  [at32_mix_nfgsm]="$MIX32 --adv_method n_fgsm"
+  [at32_mix_pgd2]="$MIX32 --adv_steps 2"
+  [at16_mix]="--adv_eps 16 --adv_ramp_epochs 10 --adv_clean_weight 0.5"
+  [at32_mix_e60]="$MIX32 --epochs 60"
+  [at32_mix_w1]="$MIX32 --width 1.0"
 )
 [ -n "$OUT" ] || { OUT=runs/campaign; [ "$QUICK" = 0 ] || OUT=${OUT}_quick; }
 if [ "$LIST" = 1 ]; then
@@ -93,7 +104,7 @@ for name in $RUNS; do
   files="'$B/train.json'"
   [ "$name" = clean ] || files="$files,'$AT'"
   read -r -a overrides <<< "${RUN[$name]}"
-  echo "${RUN[$name]:-(undefended)} --epochs $EPOCHS --width $WIDTH --image_size $SIZE" > "$dir/overrides.txt"
+  echo "--epochs $EPOCHS --width $WIDTH --image_size $SIZE ${RUN[$name]:-(undefended)}" > "$dir/overrides.txt"
   if [ ! -f "$dir/train.done" ]; then
     resume=()
     ls "$dir"/models/checkpoint_epoch=*.pt >/dev/null 2>&1 && resume=(--resume true)
@@ -105,12 +116,12 @@ for name in $RUNS; do
   if [ ! -f "$dir/eval_clean/metrics.csv" ]; then
     echo "== $name: clean DIC/JSC on the whole test set  [$(date +%T)]"
     $PY -m monai.bundle run --config_file "['$B/train.json','$B/evaluate.json']" "${COMMON[@]}" \
-      --ckpt_dir "$dir/models" --output_dir "$dir/eval_clean" > "$dir/eval_clean.log" 2>&1
+      "${overrides[@]}" --ckpt_dir "$dir/models" --output_dir "$dir/eval_clean" > "$dir/eval_clean.log" 2>&1
   fi
   if [ ! -f "$dir/screen/robustness/robustness.json" ]; then
     echo "== $name: screen (APGD-CE, $SCREEN_ITERATIONS iterations, eps 8 and 32, every ${TEST_EVERY}th test image)  [$(date +%T)]"
     $PY -m monai.bundle run --config_file "['$B/train.json','$B/adversarial.json','$OUT/screen.json']" \
-      "${COMMON[@]}" --ckpt_dir "$dir/models" --output_dir "$dir/screen" > "$dir/screen.log" 2>&1
+      "${COMMON[@]}" "${overrides[@]}" --ckpt_dir "$dir/models" --output_dir "$dir/screen" > "$dir/screen.log" 2>&1
   fi
 done
 $PY benchmarks/campaign_table.py "$OUT" --runs $RUNS | tee "$OUT/campaign.md"
