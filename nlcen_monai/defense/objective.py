@@ -22,7 +22,10 @@
 
 When the clean prediction is needed the trainer runs one forward pass on the clean and the
 adversarial images concatenated along the batch (one pass keeps a DDP-wrapped network to one
-forward per backward); :func:`split_batch` takes the two halves apart again.
+forward per backward): :meth:`AdversarialObjective.training_inputs` builds that batch,
+:meth:`AdversarialObjective.split_prediction` (:func:`split_batch`) takes the prediction apart again
+and :meth:`AdversarialObjective.training_loss`, the objective on that one prediction, is the
+trainer's ``loss_function``.
 """
 
 from __future__ import annotations
@@ -151,6 +154,38 @@ class AdversarialObjective:
         if self.needs_clean:
             loss = loss + self.clean_weight * self.loss_function(pred_clean, label).mean()
         return loss
+
+    def training_inputs(self, clean: torch.Tensor, adversarial: torch.Tensor) -> torch.Tensor:
+        """The batch of the training forward: ``cat([clean, adversarial])`` when both predictions are
+        needed, else the one that is.
+
+        Args:
+            clean: the clean images.
+            adversarial: the adversarial images of the same batch.
+        """
+        if self.needs_clean and self.needs_adversarial:
+            return torch.cat([clean, adversarial])
+        return clean if self.needs_clean else adversarial
+
+    def split_prediction(self, pred: Prediction, n: int) -> tuple[Prediction | None, Prediction | None]:
+        """``(pred_clean, pred_adv)`` from the prediction on :meth:`training_inputs` (None for the one not needed).
+
+        Args:
+            pred: the training-mode prediction on :meth:`training_inputs`.
+            n: the number of clean images (the batch size).
+        """
+        if self.needs_clean and self.needs_adversarial:
+            return split_batch(pred, n)
+        return (pred, None) if self.needs_clean else (None, pred)
+
+    def training_loss(self, pred: Prediction, label: torch.Tensor) -> torch.Tensor:
+        """The scalar loss from the one prediction on :meth:`training_inputs`: the trainer's ``loss_function``.
+
+        Args:
+            pred: the training-mode prediction on :meth:`training_inputs`.
+            label: the true labels ``(B, 1, *spatial)`` of the clean batch.
+        """
+        return self(*self.split_prediction(pred, label.shape[0]), label)
 
     def __repr__(self) -> str:
         return (

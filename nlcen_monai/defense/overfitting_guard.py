@@ -39,18 +39,18 @@ state at the last passing check (or at the start of this process's training), an
 The guard's verdicts and history are in ``engine.state.adv_guard`` and saved with the trainer's
 state dict, so that ``--resume true`` continues with the fallback; the in-memory snapshot is not
 saved (a resumed run snapshots its first epoch's starting weights). Under ``torchrun`` every rank
-evaluates the same batch and the two Dice values are averaged over ranks, so all ranks decide alike.
+evaluates the same batch and the two Dice values are averaged over ranks (``ignite.distributed``'s
+``all_reduce``, so any Ignite backend), so all ranks decide alike.
 """
 
 from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import ignite.distributed as idist
 import torch
-import torch.distributed as dist
 from monai.data import list_data_collate
 from monai.utils import convert_to_tensor
 from torch.utils.data import DataLoader
@@ -137,9 +137,11 @@ class CatastrophicOverfittingGuard:
     def batch(self, engine: Engine) -> tuple[torch.Tensor, torch.Tensor]:
         """The check batch (images, labels) on the trainer's device, read once."""
         if self._batch is None:
-            prepared = engine.prepare_batch(list_data_collate(self._items()), engine.state.device, engine.non_blocking)
-            images, labels = prepared[0], prepared[1]
-            self._batch = (convert_to_tensor(images, track_meta=False), convert_to_tensor(labels, track_meta=False))
+            # the trainer's clean preparation (its prepare_batch would craft adversarial images)
+            images, labels, _, _ = engine.prepare_batch.clean_batch(
+                list_data_collate(self._items()), engine.state.device, engine.non_blocking
+            )
+            self._batch = (images, labels)
         return self._batch
 
     def _take_snapshot(self, engine: Engine) -> None:
@@ -162,7 +164,7 @@ class CatastrophicOverfittingGuard:
         """``(fgsm_dice, pgd_dice)``: mean Dice of the check batch under FGSM-RS and PGD at the epoch's eps.
 
         The FGSM-RS is the training's own (its ``step_ratio``) under FGSM-RS training, the default one
-        otherwise; both use seeded random starts and are averaged over ranks under ``torch.distributed``.
+        otherwise; both use seeded random starts and are averaged over the ranks (``ignite.distributed``).
         """
         images, labels = self.batch(engine)
         model = engine.crafting_network
@@ -175,9 +177,8 @@ class CatastrophicOverfittingGuard:
         target = as_index_target(labels, images)
         with attack_mode(model), torch.no_grad():
             dice = torch.stack([per_image_dice(convert_to_tensor(model(x), track_meta=False), target).mean() for x in (fgsm, strong)])
-        if dist.is_available() and dist.is_initialized():
-            dist.all_reduce(dice)
-            dice = dice / dist.get_world_size()
+        if idist.get_world_size() > 1:
+            dice = idist.all_reduce(dice) / idist.get_world_size()
         return float(dice[0]), float(dice[1])
 
     def is_overfitting(self, fgsm_dice: float, pgd_dice: float, best_pgd_dice: float | None) -> bool:

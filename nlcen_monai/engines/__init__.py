@@ -1,13 +1,15 @@
-"""Ignite engines of nlcen-monai: the adversarial (robustness) evaluator."""
+"""Ignite engines of nlcen-monai: the adversarial (robustness) evaluator and the adversarial trainer."""
 
 from __future__ import annotations
 
+from .adversarial_batch import AdversarialPrepareBatch
 from .adversarial_evaluator import PAPER_EPSILONS, AdversarialEvaluator, build_attack
 from .adversarial_trainer import AdversarialSupervisedTrainer, unwrap_network
 from .inferer_network import InfererNetwork
 
 __all__ = [
     "AdversarialEvaluator",
+    "AdversarialPrepareBatch",
     "AdversarialSupervisedTrainer",
     "InfererNetwork",
     "PAPER_EPSILONS",

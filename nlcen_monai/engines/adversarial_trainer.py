@@ -17,11 +17,16 @@ uniformly in [0, the epoch's budget] for each batch, then take one optimiser ste
 adversarial-training objective (:class:`~nlcen_monai.defense.AdversarialObjective`:
 clean/adversarial mix or TRADES).
 
-How it keeps MONAI's and Ignite's contracts:
+The iteration is MONAI's own ``SupervisedTrainer._iteration``: crafting is the trainer's
+``prepare_batch`` (:class:`~nlcen_monai.engines.adversarial_batch.AdversarialPrepareBatch`, which
+wraps the ``prepare_batch`` argument) and the objective is its ``loss_function``
+(:meth:`~nlcen_monai.defense.AdversarialObjective.training_loss`). How it keeps MONAI's and
+Ignite's contracts:
 
 - events: ``IterationEvents.FORWARD_COMPLETED``, ``LOSS_COMPLETED``, ``BACKWARD_COMPLETED`` and
   ``MODEL_COMPLETED`` fire as in ``SupervisedTrainer``, as do ``optim_set_to_none``,
-  ``accumulation_steps`` and AMP (autocast + the ``GradScaler`` that ``Trainer.run`` creates);
+  ``accumulation_steps`` and AMP (autocast + the ``GradScaler`` that ``Trainer.run`` creates),
+  all MONAI's code;
 - BatchNorm: crafting runs the network in eval mode (running statistics, nothing updated) through
   ``nlcen_monai.attacks.attack_mode``, which restores every module's mode and every parameter's
   ``requires_grad``; the training forward is in train mode;
@@ -32,7 +37,7 @@ How it keeps MONAI's and Ignite's contracts:
   goes through DDP once per backward (clean and adversarial images concatenated when both are
   needed);
 - resume: the ramp reads ``engine.state.epoch`` and the random starts ``engine.state.iteration``,
-  both restored by MONAI's ``CheckpointLoader``; the crafting method (which the FGSM-RS
+  both restored by MONAI's ``CheckpointLoader``; the crafting method (which the single-step
   :class:`~nlcen_monai.defense.CatastrophicOverfittingGuard` may switch to PGD) is saved in the
   trainer's state dict (``engine.state.adv_training``) and, on resume, the saved one replaces the
   config's (so a fallback holds); a clean-training checkpoint, which has none, resumes as
@@ -50,24 +55,21 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 from monai.engines import SupervisedTrainer
-from monai.engines.utils import IterationEvents
-from monai.utils import CommonKeys as Keys
-from monai.utils import convert_to_tensor
+from monai.engines.utils import default_prepare_batch
 from torch.optim.optimizer import Optimizer
 
 from nlcen_monai.attacks.utils import generator
 from nlcen_monai.defense.crafting import CRAFT_METHODS, DEFAULT_NOISE_RATIO, craft_adversarial, iteration_seed
-from nlcen_monai.defense.objective import AdversarialObjective, split_batch
+from nlcen_monai.defense.objective import AdversarialObjective
 from nlcen_monai.defense.ramp import ramped_eps
+
+from .adversarial_batch import ADV_EPS, CLEAN_IMAGE, AdversarialPrepareBatch
 
 if TYPE_CHECKING:
     from nlcen_monai.defense.overfitting_guard import CatastrophicOverfittingGuard
 
-__all__ = ["AdversarialSupervisedTrainer", "EPS_SAMPLING", "unwrap_network"]
+__all__ = ["AdversarialSupervisedTrainer", "EPS_SAMPLING", "unwrap_network", "ADV_EPS", "CLEAN_IMAGE"]
 
-#: extra keys of ``engine.state.output``: the clean images and the budget used for the batch
-CLEAN_IMAGE = "clean_image"
-ADV_EPS = "adv_eps"
 #: how each batch's budget is chosen: the epoch's ramped eps, or uniform in [0, that eps]
 EPS_SAMPLING = ("fixed", "uniform")
 # a key that separates the per-batch eps draws from the random starts of the same iteration
@@ -96,7 +98,9 @@ class AdversarialSupervisedTrainer(SupervisedTrainer):
             mode it must return the final logits (as every network of ``nlcen_monai.networks``).
             May be wrapped in ``DistributedDataParallel``.
         optimizer: the optimiser.
-        loss_function: the bundle's loss ``loss_function(pred, label)``.
+        loss_function: the bundle's loss ``loss_function(pred, label)``; the objective applies it (it is
+            ``adversarial_objective.loss_function``; the trainer's ``loss_function`` attribute, which
+            MONAI's iteration calls, is the objective's ``training_loss``).
         eps: the final training budget in grey levels.
         eps_ramp_epochs: epochs over which the budget rises linearly to ``eps`` (0: from the start).
         method: ``"pgd"`` (PGD-k), ``"fgsm_rs"`` (FGSM with random start, Wong et al. 2020) or
@@ -116,15 +120,17 @@ class AdversarialSupervisedTrainer(SupervisedTrainer):
         seed: seed of the random starts and eps draws (None: the global generator, not reproducible).
         craft_amp: craft under autocast when ``amp`` is on (default False: crafting in float32).
         overfit_guard: an optional :class:`~nlcen_monai.defense.CatastrophicOverfittingGuard`,
-            attached to this trainer (for ``"fgsm_rs"``).
+            attached to this trainer after ``train_handlers`` (for the single-step methods).
         kwargs: the other arguments of ``monai.engines.SupervisedTrainer`` (``amp``, ``inferer``,
-            ``train_handlers``, ``key_train_metric``, ``optim_set_to_none``, ``accumulation_steps``, ...),
-            except ``iteration_update``.
+            ``train_handlers``, ``key_train_metric``, ``optim_set_to_none``, ``accumulation_steps``,
+            ``prepare_batch`` for the clean batch, ...), except ``iteration_update``.
 
     ``engine.state.output`` holds, besides MONAI's keys (``image`` = the adversarial images the
     network was trained on, ``pred`` = its prediction on them, ``label``, ``loss``),
-    ``"clean_image"`` and ``"adv_eps"`` (the budget of the batch). The inferer is used for the
-    training forward only; crafting calls the network directly (as training on patches does).
+    ``"clean_image"`` and ``"adv_eps"`` (the budget of the batch); see
+    :mod:`~nlcen_monai.engines.adversarial_batch` for when each is set during the iteration. The
+    inferer is used for the training forward only; crafting calls the network directly (as training
+    on patches does).
     """
 
     def __init__(
@@ -151,33 +157,40 @@ class AdversarialSupervisedTrainer(SupervisedTrainer):
         **kwargs: Any,
     ) -> None:
         if kwargs.get("iteration_update") is not None:
-            raise ValueError("AdversarialSupervisedTrainer runs its own iteration; iteration_update is not supported.")
+            raise ValueError("AdversarialSupervisedTrainer crafts in prepare_batch; iteration_update is not supported.")
         if eps < 0 or eps_ramp_epochs < 0:
             raise ValueError(f"eps and eps_ramp_epochs must be >= 0, got {eps} and {eps_ramp_epochs}.")
         if noise_ratio < 0:
             raise ValueError(f"noise_ratio must be >= 0, got {noise_ratio}.")
         if eps_sampling not in EPS_SAMPLING:
             raise ValueError(f"eps_sampling must be one of {EPS_SAMPLING}, got {eps_sampling!r}.")
+        self.adversarial_objective = AdversarialObjective(loss_function, objective, clean_weight, trades_beta)
+        crafting = AdversarialPrepareBatch(kwargs.pop("prepare_batch", default_prepare_batch))
+        # the handlers are attached below, after the crafting's own output handlers
+        train_handlers = kwargs.pop("train_handlers", None)
         super().__init__(
             device=device,
             max_epochs=max_epochs,
             train_data_loader=train_data_loader,
             network=network,
             optimizer=optimizer,
-            loss_function=loss_function,
+            loss_function=self.adversarial_objective.training_loss,
+            prepare_batch=crafting,
             **kwargs,
         )
         self.eps = float(eps)
         self.eps_ramp_epochs = int(eps_ramp_epochs)
         self.noise_ratio = float(noise_ratio)
         self.eps_sampling = eps_sampling
-        self.adversarial_objective = AdversarialObjective(loss_function, objective, clean_weight, trades_beta)
         self.seed = seed
         self.craft_amp = bool(craft_amp)
         # the crafting settings live in the state so that a fallback survives --resume
         self.state.adv_training = {}
         self.set_crafting(method, steps, step_ratio)
         self.state_dict_user_keys.append("adv_training")
+        crafting.attach(self)
+        if train_handlers is not None:
+            self._register_handlers(train_handlers)
         self.overfit_guard = overfit_guard
         if overfit_guard is not None:
             overfit_guard.attach(self)
@@ -243,79 +256,3 @@ class AdversarialSupervisedTrainer(SupervisedTrainer):
                 seed=iteration_seed(self.seed, self.state.iteration, self.state.rank),
                 noise_ratio=self.noise_ratio,
             )
-
-    def _iteration(self, engine: AdversarialSupervisedTrainer, batchdata: dict[str, torch.Tensor]) -> dict:
-        """One adversarial-training iteration: craft, forward, objective, backward, step.
-
-        Args:
-            engine: this trainer.
-            batchdata: the batch from the data loader.
-
-        Raises:
-            ValueError: when ``batchdata`` is None.
-        """
-        if batchdata is None:
-            raise ValueError("Must provide batch data for current iteration.")
-        batch = engine.prepare_batch(batchdata, engine.state.device, engine.non_blocking, **engine.to_kwargs)
-        if len(batch) == 2:
-            inputs, targets = batch
-            args: tuple = ()
-            kwargs: dict = {}
-        else:
-            inputs, targets, args, kwargs = batch
-        inputs = convert_to_tensor(inputs, track_meta=False)
-        targets = convert_to_tensor(targets, track_meta=False)
-
-        eps = engine.batch_eps()
-        objective = engine.adversarial_objective
-        adversarial = engine.craft(inputs, targets, eps) if objective.needs_adversarial else inputs
-        if objective.needs_clean and objective.needs_adversarial:
-            train_inputs = torch.cat([inputs, adversarial])
-        else:
-            train_inputs = inputs if objective.needs_clean else adversarial
-        engine.state.output = {Keys.IMAGE: adversarial, Keys.LABEL: targets, CLEAN_IMAGE: inputs, ADV_EPS: eps}
-
-        def _compute_pred_loss():
-            pred = engine.inferer(train_inputs, engine.network, *args, **kwargs)
-            if objective.needs_clean and objective.needs_adversarial:
-                pred_clean, pred_adv = split_batch(pred, inputs.shape[0])
-            else:
-                pred_clean, pred_adv = (pred, None) if objective.needs_clean else (None, pred)
-            engine.state.output[Keys.PRED] = pred_clean if pred_adv is None else pred_adv
-            engine.fire_event(IterationEvents.FORWARD_COMPLETED)
-            engine.state.output[Keys.LOSS] = objective(pred_clean, pred_adv, targets)
-            engine.fire_event(IterationEvents.LOSS_COMPLETED)
-
-        # gradient accumulation as in SupervisedTrainer._iteration
-        acc = engine.accumulation_steps
-        should_zero_grad, should_step = True, True
-        if acc > 1:
-            epoch_length = engine.state.epoch_length
-            local_iter = engine.state.iteration - 1
-            if epoch_length is not None:
-                local_iter %= epoch_length
-            should_zero_grad = local_iter % acc == 0
-            should_step = (local_iter + 1) % acc == 0 or (epoch_length is not None and local_iter + 1 == epoch_length)
-
-        engine.network.train()
-        if should_zero_grad:
-            engine.optimizer.zero_grad(set_to_none=engine.optim_set_to_none)
-
-        if engine.amp and engine.scaler is not None:
-            with torch.autocast("cuda", **engine.amp_kwargs):
-                _compute_pred_loss()
-            loss = engine.state.output[Keys.LOSS]
-            engine.scaler.scale(loss / acc if acc > 1 else loss).backward()
-            engine.fire_event(IterationEvents.BACKWARD_COMPLETED)
-            if should_step:
-                engine.scaler.step(engine.optimizer)
-                engine.scaler.update()
-        else:
-            _compute_pred_loss()
-            loss = engine.state.output[Keys.LOSS]
-            (loss / acc if acc > 1 else loss).backward()
-            engine.fire_event(IterationEvents.BACKWARD_COMPLETED)
-            if should_step:
-                engine.optimizer.step()
-        engine.fire_event(IterationEvents.MODEL_COMPLETED)
-        return engine.state.output

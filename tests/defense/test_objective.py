@@ -1,4 +1,4 @@
-"""The adversarial-training objective: mix weights, TRADES' KL, deep-supervision outputs."""
+"""The adversarial-training objective: mix weights, TRADES' KL, deep-supervision outputs, the training batch."""
 
 from __future__ import annotations
 
@@ -69,6 +69,26 @@ class TestAdversarialObjective(unittest.TestCase):
         self.assertTrue(objective.needs_clean and objective.needs_adversarial)
         expected = loss(clean, LABEL) + 6.0 * trades_kl(adv[:, 0], clean[:, 0])
         torch.testing.assert_close(objective(clean, adv, LABEL), expected)
+
+    # (objective arguments, what the training forward takes: "clean", "adv" or "clean+adv")
+    @parameterized.expand(
+        [({"clean_weight": 0.0}, "adv"), ({"clean_weight": 0.5}, "clean+adv"), ({"clean_weight": 1.0}, "clean"),
+         ({"objective": "trades"}, "clean+adv")]
+    )
+    def test_training_batch_and_loss(self, kwargs, layout):
+        """The trainer's view: one forward on ``training_inputs``, its prediction split, the same loss as the parts'."""
+        objective = AdversarialObjective(NLCENLoss(), **kwargs)
+        images, adversarial = logits(2, (B, 1, H, H)), logits(3, (B, 1, H, H))
+        parts = {"clean": images, "adv": adversarial}
+        want = torch.cat([parts[k] for k in layout.split("+")])
+        torch.testing.assert_close(objective.training_inputs(images, adversarial), want, rtol=0, atol=0)
+        clean, adv = logits(0, (B, 5, C, H, H)), logits(1, (B, 5, C, H, H))
+        preds = {"clean": clean, "adv": adv}
+        pred = torch.cat([preds[k] for k in layout.split("+")])
+        pred_clean, pred_adv = objective.split_prediction(pred, B)
+        self.assertEqual((pred_clean is None, pred_adv is None), ("clean" not in layout, "adv" not in layout))
+        expected = objective(clean if "clean" in layout else None, adv if "adv" in layout else None, LABEL)
+        torch.testing.assert_close(objective.training_loss(pred, LABEL), expected, rtol=0, atol=0)
 
     @parameterized.expand([({"objective": "madry"},), ({"clean_weight": 1.5},), ({"trades_beta": -1.0},)])
     def test_bad_arguments(self, kwargs):

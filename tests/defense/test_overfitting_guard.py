@@ -11,9 +11,13 @@ pixels whose random start lay in ``(-1, -0.43)``, about a quarter of them.
 
 from __future__ import annotations
 
+import json
+import tempfile
 import unittest
+from pathlib import Path
 
 import torch
+import torch.distributed as dist
 import torch.nn as nn
 from ignite.engine import Events
 from monai.data import DataLoader, Dataset
@@ -81,6 +85,23 @@ def curved_trainer(
     return trainer, net
 
 
+def measured(curvature: float) -> tuple[float, float]:
+    """The guard's ``(fgsm_dice, pgd_dice)`` on the curved network with ``curvature`` (serial or per rank)."""
+    trainer, net = curved_trainer("fallback", overfit=False)
+    with torch.no_grad():
+        net.curvature.fill_(curvature)
+    return trainer.overfit_guard.measure(trainer)
+
+
+def _measure_on_rank(rank: int, curvatures: tuple[float, ...], folder: str) -> None:
+    """One process of a gloo group (as a bundle under torchrun makes it): each rank's network differs."""
+    dist.init_process_group("gloo", init_method=f"file://{folder}/group", rank=rank, world_size=len(curvatures))
+    try:
+        Path(folder, f"rank{rank}.json").write_text(json.dumps(measured(curvatures[rank])))
+    finally:
+        dist.destroy_process_group()
+
+
 class TestGuardRule(unittest.TestCase):
     def test_is_overfitting(self):
         guard = CatastrophicOverfittingGuard([], max_gap=0.3, max_drop=0.2)
@@ -120,6 +141,20 @@ class TestGuardOnCurvedNet(unittest.TestCase):
         self.assertEqual(trainer.state.epoch, 2)
         self.assertEqual(net.curvature.item(), 0.0)
         self.assertEqual(trainer.state.adv_training["method"], "fgsm_rs")
+
+    def test_dice_is_averaged_over_ranks(self):
+        """Under torch.distributed (found by ``ignite.distributed``) every rank gets the mean of the ranks' Dice."""
+        curvatures = (0.0, 1.0)
+        serial = [measured(c) for c in curvatures]
+        self.assertNotEqual(serial[0], serial[1])
+        with tempfile.TemporaryDirectory() as folder:
+            torch.multiprocessing.start_processes(
+                _measure_on_rank, args=(curvatures, folder), nprocs=len(curvatures), start_method="fork"
+            )
+            ranks = [json.loads(Path(folder, f"rank{r}.json").read_text()) for r in range(len(curvatures))]
+        self.assertEqual(ranks[0], ranks[1])
+        for got, want in zip(ranks[0], zip(*serial)):
+            self.assertAlmostEqual(got, sum(want) / len(want), places=6)
 
     def test_healthy_run_never_triggers(self):
         trainer, net = curved_trainer("fallback", epochs=3, overfit=False)

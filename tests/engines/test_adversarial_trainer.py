@@ -14,13 +14,16 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 from ignite.engine import Events
+from monai.data import DataLoader, Dataset
 from monai.engines.utils import IterationEvents
 from monai.utils import CommonKeys as Keys
+from monai.utils import set_determinism
 from parameterized import parameterized
 
 from nlcen_monai.attacks import pgd
 from nlcen_monai.attacks.utils import per_image_dice
-from nlcen_monai.defense import ramped_eps
+from nlcen_monai.defense import AdversarialObjective, craft_adversarial, iteration_seed, ramped_eps
+from nlcen_monai.losses import LabelCrossEntropyLoss
 from nlcen_monai.engines import AdversarialSupervisedTrainer, unwrap_network
 from nlcen_monai.networks import get_loss, get_network
 from nlcen_monai.networks.nets import PixelNormalizedNet
@@ -116,6 +119,31 @@ class TestAdversarialTrainer(unittest.TestCase):
             torch.testing.assert_close(inputs, want, rtol=0, atol=0)
             self.assertFalse(torch.equal(b["adv"], b["clean"]))
 
+    def test_train_handlers_see_the_adversarial_output(self):
+        """A handler in ``train_handlers`` on FORWARD_COMPLETED already sees the trainer's keys; the decollated
+        output has one adversarial image, clean image, prediction and eps per item."""
+
+        class Probe:
+            def __init__(self):
+                self.seen = []
+
+            def attach(self, engine):
+                engine.add_event_handler(IterationEvents.FORWARD_COMPLETED, lambda e: self.seen.append(dict(e.state.output)))
+
+        probe = Probe()
+        trainer = make_trainer(phantoms(0, 4), epochs=1, batch_size=4, eps=8.0, steps=1, clean_weight=0.5, train_handlers=[probe])
+        trainer.run()
+        (out,) = probe.seen
+        self.assertEqual(out["adv_eps"], 8.0)
+        self.assertEqual(out[Keys.IMAGE].shape[0], 4)  # the adversarial images, not the clean+adversarial batch
+        self.assertFalse(torch.equal(out[Keys.IMAGE], out["clean_image"]))
+        self.assertEqual(out[Keys.PRED].shape[0], 8)  # until the loss: the prediction on clean+adversarial
+        items = trainer.state.output
+        self.assertEqual(len(items), 4)
+        self.assertEqual({tuple(d[k].shape) for d in items for k in (Keys.IMAGE, "clean_image", Keys.PRED)},
+                         {(1, SIZE, SIZE), (2, SIZE, SIZE)})
+        self.assertEqual({d["adv_eps"] for d in items}, {8.0})
+
     def test_same_seed_same_run(self):
         runs = []
         for seed in (0, 0, 1):
@@ -129,6 +157,42 @@ class TestAdversarialTrainer(unittest.TestCase):
         for a, b in zip(w_a, w_b):
             torch.testing.assert_close(a, b, rtol=0, atol=0)
         self.assertNotEqual(loss_a, loss_c)
+
+    # (objective and crafting arguments of both the trainer and the hand-written loop)
+    @parameterized.expand(
+        [
+            ({"clean_weight": 0.5}, {"method": "pgd", "steps": 2}),
+            ({"objective": "trades"}, {"method": "pgd", "steps": 2}),
+            ({"clean_weight": 0.0}, {"method": "fgsm_rs"}),
+            ({"clean_weight": 0.0}, {"method": "n_fgsm"}),
+        ]
+    )
+    def test_trainer_equals_the_plain_loop(self, objective_args, craft_args):
+        """MONAI's iteration with crafting in ``prepare_batch`` and the objective as the loss is, bit for bit,
+        the loop that crafts, runs one forward on the training inputs, takes the objective and steps."""
+        items, eps = phantoms(0, 16), 8.0
+        trainer = make_trainer(items, epochs=2, eps=eps, **objective_args, **craft_args)
+        trainer.run()
+
+        set_determinism(0)  # as make_trainer: same initial weights, same shuffling
+        net = tiny_net()
+        loader = DataLoader(Dataset(items), batch_size=8, shuffle=True)
+        optimizer = torch.optim.Adam(net.parameters(), 3e-3)
+        objective = AdversarialObjective(LabelCrossEntropyLoss(), **objective_args)
+        loss = "trades_kl" if objective.objective == "trades" else "ce"
+        iteration = 0
+        for _ in range(2):
+            for batch in loader:
+                iteration += 1
+                x, y = batch["image"], batch["label"]
+                x_adv = craft_adversarial(net, x, y, eps, loss=loss, seed=iteration_seed(0, iteration, 0), **craft_args)
+                net.train()
+                optimizer.zero_grad(set_to_none=True)
+                pred = net(objective.training_inputs(x, x_adv))
+                objective(*objective.split_prediction(pred, x.shape[0]), y).backward()
+                optimizer.step()
+        for a, b in zip(weights(trainer.network), weights(net)):
+            torch.testing.assert_close(a, b, rtol=0, atol=0)
 
     @parameterized.expand([("fixed",), ("uniform",)])
     def test_resumed_run_equals_uninterrupted_run(self, eps_sampling):
@@ -174,10 +238,9 @@ class TestAdversarialTrainer(unittest.TestCase):
         nlcen = get_network("nlcen", nlce=True, backbone="resnet18", widen_factor=0.125, fpn_channels=16)
         net = PixelNormalizedNet(nlcen)
         trainer = make_trainer(phantoms(0, 2, size=64), epochs=1, batch_size=2, network=net, eps=8.0, steps=1, **kwargs)
-        trainer.loss_function = get_loss("nlcen")
-        trainer.adversarial_objective.loss_function = trainer.loss_function
-        preds = []
-        trainer.add_event_handler(IterationEvents.FORWARD_COMPLETED, lambda e: preds.append(e.state.output[Keys.PRED]))
+        trainer.adversarial_objective.loss_function = get_loss("nlcen")  # the bundle's loss, inside the objective
+        preds = []  # once the loss is computed, "pred" is the prediction on the adversarial images
+        trainer.add_event_handler(IterationEvents.BACKWARD_COMPLETED, lambda e: preds.append(e.state.output[Keys.PRED]))
         before = weights(net)
         trainer.run()
         self.assertEqual(tuple(preds[0].shape), (2, 5, 2, 64, 64))  # refined + four sides, adversarial half
