@@ -97,7 +97,9 @@ class RobustnessTableWriter:
             self.logger.info(f"{self.files.per_image}: resuming from {len(stored.images)} per-image rows already recorded.")
 
     def _result(self, engine: Engine) -> RobustnessResult:
-        return self._kept.merged(engine.state.robustness)
+        result = self._kept.merged(engine.state.robustness)
+        result.checks = engine.state.robustness.checks  # judged on this run's rows, or none
+        return result
 
     def save_batch(self, engine: Engine) -> None:
         """Save after a batch: the whole result (single process) or this rank's new rows (its journal)."""

@@ -141,6 +141,8 @@ class TestResumeInsideAnIntensity(unittest.TestCase):
             attacks = {r["attack"] for r in second["rows"]}
             self.assertTrue({"worst_case", "ifgsm"} <= attacks)  # the earlier rows are kept beside the new ones
             self.assertLess(second["passes"]["run"], first["passes"]["run"])
+            self.assertIsNotNone(first["checks"])
+            self.assertIsNone(second["checks"])  # this run's checks (none), not the earlier run's
 
 
 if __name__ == "__main__":
