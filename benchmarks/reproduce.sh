@@ -9,7 +9,8 @@
 #      gradient-masking checks (a defended model's transfer attack is crafted on its undefended twin);
 #   4. clean DIC/JSC on the whole test set; 5. the markdown tables BENCHMARKS.md records.
 # Everything goes through `python -m nlcen_monai.compare`, so each step resumes: a finished model is
-# not retrained with --skip-train, and intensities already in a robustness.csv are not recomputed.
+# not retrained with --skip-train, and the images and intensities already recorded in a model's
+# robustness_per_image.csv are not recomputed (a killed evaluation loses at most one batch).
 #
 # usage: benchmarks/reproduce.sh --dataset jsrt|isic [--quick] [--size N] [--epochs N] [--out DIR]
 #                                [--data-dir DIR] [--skip-train] [--models "nlcen unet ..."] [--test-every K]

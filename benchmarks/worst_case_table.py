@@ -1,15 +1,18 @@
-"""Print the worst-case robustness tables that BENCHMARKS.md records, from each model's ``robustness.json``.
+"""Print the worst-case robustness tables that BENCHMARKS.md records, from each model's results store.
 
-For every model folder given (``NAME=DIR``, ``DIR`` holding the ``robustness.json`` and
-``robustness_per_image.csv`` that ``configs/attacks/strong.json`` writes), three markdown tables:
+For every model folder given (``NAME=DIR``, ``DIR`` holding the ``robustness.json``,
+``robustness_per_image.csv`` and ``robustness.csv`` that ``configs/attacks/strong.json`` writes,
+loaded with :class:`nlcen_monai.robustness.RobustnessResult`), three markdown tables:
 
 1. DIC per intensity: the paper's attack, each strong attack on its own (``n`` = images it had to
-   attack: the others were already broken), the worst case per image over all of them, and the
-   attack that gave the worst case on most images;
-2. the four gradient-masking checks with their numbers, and the verdict;
-3. the cost: passes of the network per image and intensity, run and saved by the skipping.
+   attack: the others were already broken), the worst case per image over all of them, the
+   attack that gave the worst case on most images, and each intensity's gradient-masking status;
+   a cell marked † is an upper bound (the checks failed or did not run at that intensity);
+2. the four gradient-masking checks with their numbers (checks c and d per intensity), and the verdict per intensity;
+3. the cost: passes of the network, run and saved by the skipping, and the worst case's passes per
+   image at each intensity.
 
-With ``--common-cases`` the DIC of table 1 are recomputed from the per-image CSVs over the images that
+With ``--common-cases`` the DIC of table 1 are recomputed from the per-image rows over the images that
 every model's worst case attacked (runs on different subsets of a test set, e.g. ``--test-every 3`` on a
 GPU and ``--test-every 9`` on a CPU, compared on the same images); the checks and costs stay each run's own.
 
@@ -29,17 +32,22 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from nlcen_monai.robustness import (  # noqa: E402
     CHECK_NAMES,
-    read_per_image_csv,
-    read_robustness_json,
-    rows_over_cases,
+    PER_INTENSITY_CHECKS,
+    ResultFiles,
+    RobustnessResult,
+    format_eps,
+    intensity_verdicts,
+    table_rows,
 )
 
+DAGGER = "†"
 
-def load(folder: str) -> tuple[dict, list[dict]]:
-    report = read_robustness_json(os.path.join(folder, "robustness.json"))
-    if not report:
+
+def load(folder: str) -> RobustnessResult:
+    result = RobustnessResult.load(ResultFiles.in_dir(folder))
+    if not result.attack:
         raise SystemExit(f"{folder}: no robustness.json")
-    return report, read_per_image_csv(os.path.join(folder, "robustness_per_image.csv"))
+    return result
 
 
 def worst_attack(per_image: list[dict], attack: str, eps: float) -> str:
@@ -51,15 +59,26 @@ def worst_attack(per_image: list[dict], attack: str, eps: float) -> str:
     return f"{name} ({count}/{sum(sources.values())})"
 
 
-def check_cell(check: dict) -> str:
+def check_cell(name: str, check: dict) -> str:
     passed = {True: "pass", False: "**FAIL**", None: "not run"}[check.get("passed")]
-    if "max_rise" in check and check.get("max_rise") is not None:
+    if check.get("max_rise") is not None:
         return f"{passed} (max rise {check['max_rise']:+.3f})"
     if "dice" in check and "max_dice" in check:
         return f"{passed} (DIC {check['dice']:.3f})" if check["dice"] is not None else passed
-    if "max_drop" in check:
-        return f"{passed} (drop {check['max_drop']:.3f} at eps {', '.join(check['per_eps'])})"
+    if name in PER_INTENSITY_CHECKS and check.get("per_eps"):
+        bold = {e: "" if v.get("passed", True) else "**" for e, v in check["per_eps"].items()}
+        drops = [f"{bold[e]}{v['drop']:.3f}{bold[e]} at eps {e}" for e, v in check["per_eps"].items()]
+        return f"{passed} (drop {', '.join(drops)})"
     return passed
+
+
+def status_cell(verdict) -> str:
+    if verdict.passed:
+        return "passed"
+    parts = [f"**FAILED** ({', '.join(verdict.failed)})"] if verdict.failed else []
+    if verdict.unchecked:
+        parts.append("not run" if len(verdict.unchecked) == len(CHECK_NAMES) else f"not run ({', '.join(verdict.unchecked)})")
+    return f"{'; '.join(parts)} {DAGGER}"
 
 
 def main() -> None:
@@ -75,52 +94,58 @@ def main() -> None:
     loaded = {name: load(folder) for name, folder in models.items()}
     common = None
     if args.common_cases:
-        attacked = [
-            {r["case_id"] for r in per_image if r["attack"] == report.get("attack", "worst_case")}
-            for report, per_image in loaded.values()
-        ]
+        attacked = [{r["case_id"] for r in result.per_image if r["attack"] == result.attack} for result in loaded.values()]
         common = set.intersection(*attacked)
         print(f"\nDIC over the {len(common)} images that every model's worst case attacked\n")
 
-    for name, (report, per_image) in loaded.items():
-        table = report["rows"]
+    print(f"\n{DAGGER}: an upper bound, not a robustness figure (the gradient-masking checks failed or did not run there)")
+    for name, result in loaded.items():
+        per_image, table = result.per_image, result.rows
         if common is not None:  # the means and the "worst on most images" counts over the common images
             per_image = [r for r in per_image if r["case_id"] in common]
-            table = rows_over_cases(per_image, common)
+            table = table_rows(per_image, common)
         rows = {(r["attack"], r["eps"]): r for r in table}
-        attack = report.get("attack", "worst_case")
-        members = [m["name"] for m in report.get("settings", {}).get("attack", {}).get("members", [])]
+        attack = result.attack
+        members = [m["name"] for m in result.settings.get("attack", {}).get("members", [])]
         eps_list = sorted(e for (a, e) in rows if a == attack)
+        verdicts = intensity_verdicts(result.checks, eps_list)
         print(f"\n**{name}**: DIC (n images attacked) per intensity; eps 0 = clean\n")
-        print("| attack | " + " | ".join(f"eps {e:g}" for e in eps_list) + " |")
+        print("| attack | " + " | ".join(f"eps {format_eps(e)}" for e in eps_list) + " |")
         print("|---|" + "---:|" * len(eps_list))
         for a in [*members, attack]:
             cells = []
             for e in eps_list:
                 r = rows.get((a, e)) or (rows.get((attack, 0.0)) if e == 0 else None)
-                cells.append("-" if r is None else f"{r['dice']:.3f} ({r['n_images']})")
+                mark = f" {DAGGER}" if e > 0 and not verdicts[e].passed else ""
+                cells.append("-" if r is None else f"{r['dice']:.3f}{mark} ({r['n_images']})")
             label = f"**{a}**" if a == attack else a
             print(f"| {label} | " + " | ".join(cells) + " |")
         print("| worst on most images | " + " | ".join(worst_attack(per_image, attack, e) if e > 0 else "-" for e in eps_list) + " |")
+        print("| gradient-masking checks | " + " | ".join(status_cell(verdicts[e]) if e > 0 else "-" for e in eps_list) + " |")
 
-    print("\nGradient-masking checks\n")
-    print("| model | " + " | ".join(CHECK_NAMES) + " | verdict |")
+    print("\nGradient-masking checks (c and d at each intensity where they ran)\n")
+    print("| model | " + " | ".join(CHECK_NAMES) + " | verdict per intensity |")
     print("|---|" + "---|" * (len(CHECK_NAMES) + 1))
-    for name, (report, _) in loaded.items():
-        checks = report.get("checks") or {}
-        print(f"| {name} | " + " | ".join(check_cell(checks.get(c, {})) for c in CHECK_NAMES) + f" | {report.get('verdict', '')} |")
+    for name, result in loaded.items():
+        checks = result.checks or {}
+        print(f"| {name} | " + " | ".join(check_cell(c, checks.get(c, {})) for c in CHECK_NAMES) + f" | {result.verdict} |")
 
     print("\nCost: forward(-backward) passes of the network and wall time (all runs of the evaluation summed, checks included)\n")
-    print("| model | images | intensities | passes run | passes saved by skipping | seconds | seconds per image and intensity |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for name, (report, _) in loaded.items():
-        passes, attack = report.get("passes", {}), report.get("attack", "worst_case")
-        clean = [r for r in report["rows"] if r["attack"] == attack and r["eps"] == 0]
-        n = clean[0]["n_images"] if clean else max((r["n_images"] for r in report["rows"]), default=0)
-        n_eps = len({r["eps"] for r in report["rows"] if r["attack"] == attack and r["eps"] > 0})
+    print("| model | images | intensities | passes run | passes saved by skipping | seconds | seconds per image and intensity"
+          " | worst-case passes per image, by intensity |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    for name, result in loaded.items():
+        passes, attack = result.passes, result.attack
+        own = [r for r in result.rows if r["attack"] == attack]
+        clean = [r for r in own if r["eps"] == 0]
+        n = clean[0]["n_images"] if clean else max((r["n_images"] for r in result.rows), default=0)
+        n_eps = len(result.epsilons)
         seconds = passes.get("seconds", 0.0)
         per = seconds / (n * n_eps) if n and n_eps else float("nan")
-        print(f"| {name} | {n} | {n_eps} | {passes.get('run', 0):.0f} | {passes.get('saved', 0):.0f} | {seconds:.0f} | {per:.1f} |")
+        known = [r for r in own if r["eps"] > 0 and r.get("passes") is not None]
+        by_eps = ", ".join(f"{format_eps(r['eps'])}: {r['passes']:.0f}" for r in known) or "-"
+        run, saved = passes.get("run", 0), passes.get("saved", 0)
+        print(f"| {name} | {n} | {n_eps} | {run:.0f} | {saved:.0f} | {seconds:.0f} | {per:.1f} | {by_eps} |")
 
 
 if __name__ == "__main__":

@@ -23,9 +23,9 @@ from contextlib import contextmanager
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from monai.metrics import compute_dice
-from monai.networks.utils import one_hot
 from monai.utils import convert_to_tensor
+
+from nlcen_monai.metrics import per_image_scores
 
 __all__ = [
     "PIXEL_MIN",
@@ -259,18 +259,14 @@ def cross_entropy_sum(target: torch.Tensor) -> Callable[[torch.Tensor, int], tor
 def per_image_dice(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Per-image Dice of the argmax prediction against ``target``, foreground classes averaged.
 
-    Used to pick each image's most successful point (:class:`MostSuccessful`). Images whose target
-    has no foreground get Dice 1 if the prediction is empty too, else 0 (MONAI's ``ignore_empty=False``).
+    Used to pick each image's most successful point (:class:`MostSuccessful`): the Dice of
+    :func:`nlcen_monai.metrics.per_image_scores`, the one function every robustness number comes from.
 
     Args:
         logits: (B, num_classes, *spatial).
         target: (B, *spatial) class indices.
     """
-    num_classes = logits.shape[1]
-    pred = one_hot(logits.argmax(1, keepdim=True), num_classes)
-    ref = one_hot(target.unsqueeze(1), num_classes)
-    dice = compute_dice(pred, ref, include_background=num_classes == 1, ignore_empty=False)
-    return dice.mean(dim=1)
+    return per_image_scores(logits.argmax(1, keepdim=True), target, logits.shape[1])[0]
 
 
 def generator(seed: int | None) -> torch.Generator | None:

@@ -23,7 +23,10 @@ with the lowest Dice against the true labels. It is made cheap the way AutoAttac
 
 Members with an exact shared-prefix sweep (the paper's I-FGSM) run once over all intensities and
 all images, since their sweep already shares the work. The passes each member ran and the passes
-the skipping saved are counted with the members' ``cost``.
+the skipping saved are counted with the members' ``cost``, in total and per image and intensity (a
+shared-prefix sweep's passes go to each intensity by what adding it to the sweep costs,
+:func:`sweep_passes`). Images are scored with :func:`nlcen_monai.metrics.per_image_scores`, the
+function every robustness table is computed with.
 
 Written by hand: no library has a per-image, Dice-based ensemble for segmentation (AutoAttack's is
 for classification accuracy).
@@ -36,14 +39,14 @@ from dataclasses import dataclass, field
 
 import torch
 import torch.nn as nn
-from monai.metrics import compute_dice, compute_iou
-from monai.networks.utils import one_hot
 from monai.utils import convert_to_tensor
 
-from .base import SegmentationAttack
-from .utils import as_index_target, attack_mode
+from nlcen_monai.metrics import per_image_scores
 
-__all__ = ["WorstCaseAttack", "WorstCaseResult", "MemberScores", "predict_classes", "per_image_scores"]
+from .base import SegmentationAttack
+from .utils import attack_mode
+
+__all__ = ["WorstCaseAttack", "WorstCaseResult", "MemberScores", "predict_classes", "per_image_scores", "sweep_passes"]
 
 
 def predict_classes(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
@@ -58,36 +61,37 @@ def predict_classes(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
     return logits.argmax(1, keepdim=True)
 
 
-def per_image_scores(pred: torch.Tensor, label: torch.Tensor, num_classes: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-image Dice and Jaccard of class maps ``pred`` against ``label``, foreground classes averaged.
+def sweep_passes(attack: SegmentationAttack, epsilons: Sequence[float]) -> dict[float, float]:
+    """Per-image passes of one ``attack.sweep`` over ``epsilons``, each intensity's share being what adding it costs.
 
-    An image whose label has no foreground scores 1 when the prediction is empty too, else 0
-    (``ignore_empty=False``), so every image has a number to rank attacks by.
+    The shares sum to ``attack.sweep_cost(epsilons)``; for an attack without a shared sweep each
+    intensity's share is its own ``cost``.
 
     Args:
-        pred: (B, 1, *spatial) predicted class indices.
-        label: (B, 1, *spatial) or (B, *spatial) true class indices.
-        num_classes: the number of output classes of the network.
+        attack: the attack.
+        epsilons: the intensities of the sweep (those <= 0 cost nothing).
     """
-    label = as_index_target(label, pred.float()).unsqueeze(1)
-    pred_1h, ref_1h = one_hot(pred, num_classes), one_hot(label, num_classes)
-    background = num_classes == 1
-    dice = compute_dice(pred_1h, ref_1h, include_background=background, ignore_empty=False).mean(dim=1)
-    jaccard = compute_iou(pred_1h, ref_1h, include_background=background, ignore_empty=False).mean(dim=1)
-    return dice, jaccard
+    positive = sorted({float(e) for e in epsilons if float(e) > 0})
+    shares, before = {}, 0.0
+    for k, eps in enumerate(positive):
+        total = attack.sweep_cost(positive[: k + 1])
+        shares[eps], before = total - before, total
+    return shares
 
 
 @dataclass
 class MemberScores:
     """What one member did at one intensity: the images it attacked (``index`` into the batch) and their scores.
 
-    ``pred`` holds the predicted class maps (k, 1, *spatial) on the member's adversarial images.
+    ``pred`` holds the predicted class maps (k, 1, *spatial) on the member's adversarial images, and
+    ``passes`` the passes it spent per image it attacked.
     """
 
     index: torch.Tensor
     dice: torch.Tensor
     jaccard: torch.Tensor
     pred: torch.Tensor
+    passes: float = 0.0
 
 
 @dataclass
@@ -98,7 +102,8 @@ class WorstCaseResult:
     candidates it started from); ``source[eps][i]`` names what gave image ``i``'s worst case (a
     member, ``"<member>@eps<e>"`` for one inherited from a smaller intensity, or ``"clean"`` /
     ``"initial"``); ``members[name][eps]`` are each member's own scores on the images it attacked.
-    ``passes_run`` and ``passes_saved`` count forward(-backward) passes per the members' ``cost``.
+    ``passes_run`` and ``passes_saved`` count forward(-backward) passes per the members' ``cost``;
+    ``passes[eps]`` (B,) are the passes run on each image at each intensity (they sum to ``passes_run``).
     """
 
     images: dict[float, torch.Tensor] = field(default_factory=dict)
@@ -107,6 +112,7 @@ class WorstCaseResult:
     jaccard: dict[float, torch.Tensor] = field(default_factory=dict)
     source: dict[float, list[str]] = field(default_factory=dict)
     members: dict[str, dict[float, MemberScores]] = field(default_factory=dict)
+    passes: dict[float, torch.Tensor] = field(default_factory=dict)
     passes_run: float = 0.0
     passes_saved: float = 0.0
 
@@ -237,10 +243,11 @@ class WorstCaseAttack(SegmentationAttack):
         best_src = [start] * x0.shape[0]
         positive = [e for e in epsilons if e > 0]
         # members with a shared-prefix sweep: every intensity and every image in one sweep
-        swept = {}
+        swept, shares = {}, {}
         for a in self.attacks:
             if a.sweepable and positive:
                 swept[a.name] = a.sweep(model, x0, label, positive, max_batch=max_batch)
+                shares[a.name] = sweep_passes(a, positive)
                 result.passes_run += a.sweep_cost(positive) * x0.shape[0]
         previous = None
         for eps in epsilons:
@@ -250,19 +257,21 @@ class WorstCaseAttack(SegmentationAttack):
                 else:
                     best_x, best_src = x0.clone(), ["clean"] * x0.shape[0]
                     best_pred, best_dice, best_jac = self._score(model, best_x, label)
+            passes = torch.zeros(x0.shape[0], dtype=torch.float64)
             for attack in self.ordered(eps) if eps > 0 else []:
                 if attack.name in swept:
-                    todo = torch.arange(x0.shape[0])
+                    todo, cost = torch.arange(x0.shape[0]), shares[attack.name][eps]
                 else:
-                    todo = self._todo(best_dice)
-                    result.passes_run += attack.cost(eps) * len(todo)
-                    result.passes_saved += attack.cost(eps) * (x0.shape[0] - len(todo))
+                    todo, cost = self._todo(best_dice), attack.cost(eps)
+                    result.passes_run += cost * len(todo)
+                    result.passes_saved += cost * (x0.shape[0] - len(todo))
                 if len(todo) == 0:
                     continue
+                passes[todo] += cost
                 idx = todo.to(x0.device)
                 adv = swept[attack.name][eps] if attack.name in swept else attack(model, x0[idx], label[idx], eps)
                 pred, dice, jac = self._score(model, adv, label[idx])
-                result.members[attack.name][eps] = MemberScores(todo, dice.cpu(), jac.cpu(), pred)
+                result.members[attack.name][eps] = MemberScores(todo, dice.cpu(), jac.cpu(), pred, float(cost))
                 better = dice < best_dice[idx]
                 if bool(better.any()):
                     sel = idx[better]
@@ -273,6 +282,7 @@ class WorstCaseAttack(SegmentationAttack):
             result.images[eps], result.pred[eps] = best_x.clone(), best_pred.clone()
             result.dice[eps], result.jaccard[eps] = best_dice.cpu().clone(), best_jac.cpu().clone()
             result.source[eps] = list(best_src)
+            result.passes[eps] = passes
             previous = eps
         return result
 

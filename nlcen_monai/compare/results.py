@@ -20,26 +20,27 @@ from pathlib import Path
 from typing import Any
 
 from nlcen_monai.data.atomic import atomic_write_text
-from nlcen_monai.robustness import COLUMNS, read_robustness_csv
+from nlcen_monai.robustness import COLUMNS, ResultFiles, RobustnessResult, format_eps
 
 __all__ = ["COMPARISON_COLUMNS", "comparison_rows", "write_comparison_csv"]
 
-#: the network columns, then the robustness table's own columns (``attack, eps, dice, jaccard, n_images``).
+#: the network columns, then the robustness table's own columns (``attack, eps, dice, jaccard, n_images, passes, checks``).
 COMPARISON_COLUMNS = ("config", "network", "nlce", "use_nonlocal", "use_context", *COLUMNS)
 
 
 def comparison_rows(config: str, info: Mapping[str, Any], robustness_csv: str | os.PathLike) -> list[dict[str, Any]]:
-    """The rows of one configuration's ``robustness.csv``, each prefixed with the configuration and its network.
+    """The table rows of one configuration's results, each prefixed with the configuration and its network.
 
     Args:
         config: the configuration's name.
         info: its network settings (see :func:`nlcen_monai.compare.describe.describe_network`).
-        robustness_csv: the CSV written by ``RobustnessTableWriter``.
+        robustness_csv: the table written by ``RobustnessTableWriter``; the result is loaded from it
+            and the files beside it (:meth:`ResultFiles.of_table`).
 
     Raises:
-        FileNotFoundError: when the CSV does not exist or is empty.
+        FileNotFoundError: when there is no result or it is empty.
     """
-    rows = read_robustness_csv(robustness_csv)
+    rows = RobustnessResult.load(ResultFiles.of_table(robustness_csv)).rows
     if not rows:
         raise FileNotFoundError(f"configuration {config!r}: no robustness rows in '{robustness_csv}'.")
     head = {"config": config, **{k: info.get(k) for k in COMPARISON_COLUMNS[1:5]}}
@@ -57,5 +58,5 @@ def write_comparison_csv(rows: Iterable[Mapping[str, Any]], path: str | os.PathL
     writer = csv.DictWriter(buf, fieldnames=list(COMPARISON_COLUMNS), extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({**row, "eps": f"{float(row['eps']):g}"})
+        writer.writerow({**row, "eps": format_eps(row["eps"])})
     return atomic_write_text(path, buf.getvalue())

@@ -33,7 +33,7 @@ from typing import Any
 
 import monai.bundle
 
-from nlcen_monai.robustness import read_robustness_csv
+from nlcen_monai.robustness import ResultFiles, RobustnessResult
 
 from .figures import draw_comparison_figures
 from .results import comparison_rows, write_comparison_csv
@@ -117,11 +117,12 @@ class ComparisonRunner:
         return describe_network(self._files(spec, "train.json"), self.overrides)
 
     def train(self, spec: RunSpec) -> Path:
-        """Train ``spec`` from scratch and return its ``model.pt``; drops its old robustness table first."""
-        for stale in (self.robustness_csv(spec.name), self.robustness_csv(spec.name).with_suffix(".json")):
-            if stale.exists():
-                logger.info(f"{spec.name}: removing '{stale}' (it belongs to the previous model).")
-                stale.unlink()
+        """Train ``spec`` from scratch and return its ``model.pt``; drops its old robustness results first."""
+        files = ResultFiles.of_table(self.robustness_csv(spec.name))
+        for stale in [files, *files.journals()]:
+            if any(p is not None and p.exists() for p in (stale.csv, stale.json, stale.per_image)):
+                logger.info(f"{spec.name}: removing the robustness results {stale} (they belong to the previous model).")
+                stale.remove()
         overrides = {**self.overrides, **spec.train_overrides, **self._dirs(spec.name)}
         start = time.perf_counter()
         _run_bundle(self._files(spec, "train.json", train=True), overrides)
@@ -150,7 +151,7 @@ class ComparisonRunner:
             _run_bundle(self._files(spec, "train.json", "adversarial.json"), overrides)
             elapsed = time.perf_counter() - start
             logger.info(f"{spec.name}: attack {attack or '(bundle default)'} evaluated in {elapsed:.1f} s.")
-        return read_robustness_csv(self.robustness_csv(spec.name))
+        return RobustnessResult.load(ResultFiles.of_table(self.robustness_csv(spec.name))).rows
 
     def run_one(self, spec: RunSpec) -> None:
         """Train (unless ``skip_train``) and evaluate (unless ``skip_eval``) one configuration."""

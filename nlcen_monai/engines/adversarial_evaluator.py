@@ -8,29 +8,34 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
-"""An Ignite/MONAI evaluator that attacks every batch at every intensity and scores each prediction with metric handlers.
+"""An Ignite/MONAI evaluator that attacks every batch at every intensity and records each image's scores.
 
 ``AdversarialEvaluator`` is a MONAI ``SupervisedEvaluator``: it takes the same data loader,
 ``prepare_batch``, inferer, handlers and bundle-config arguments, and runs under ``torchrun``
-(MONAI's cumulative metrics all-gather their buffers; sharding the test set with a
-``DistributedSampler`` is the data loader's job). Per batch it crafts adversarial images at every
-intensity, through the inferer (so a ``SlidingWindowInferer`` is attacked as it is evaluated), with
-either one attack (the paper's I-FGSM uses its exact shared-prefix sweep) or a worst-case ensemble
-(:class:`~nlcen_monai.attacks.WorstCaseAttack`: per image, the lowest Dice over its members). Every
-prediction goes into the iteration output under its own key (``pred_eps8``, ``pred_apgd_ce_eps8``,
-...) and is scored by one :class:`~nlcen_monai.handlers.AttackMeanDice` and one
-:class:`~nlcen_monai.handlers.AttackMeanIoU` handler, whose values land in ``engine.state.metrics``
-(``dice_eps8``, ``jaccard_apgd_ce_eps8``; see :func:`~nlcen_monai.robustness.metric_name`).
+(sharding the test set with a ``DistributedSampler`` is the data loader's job). Per batch it crafts
+adversarial images at every intensity, through the inferer (so a ``SlidingWindowInferer`` is
+attacked as it is evaluated), with either one attack (the paper's I-FGSM uses its exact
+shared-prefix sweep) or a worst-case ensemble (:class:`~nlcen_monai.attacks.WorstCaseAttack`: per
+image, the lowest Dice over its members), and scores every prediction per image with
+:func:`nlcen_monai.metrics.per_image_scores`.
+
+The results flow one way. Each batch's per-image rows go into ``engine.state.robustness``, a
+:class:`~nlcen_monai.robustness.RobustnessResult` (the results store), with the passes and seconds
+spent (``engine.state.robustness_run`` holds this run's own rows, per rank; under ``torchrun`` they
+are gathered at the end of the epoch). The means per attack and intensity are derived from it and,
+at ``EPOCH_COMPLETED``, published in ``engine.state.metrics`` under
+:class:`~nlcen_monai.robustness.MetricKey` names (``dice_eps8``, ``jaccard_apgd_ce_eps8``;
+``key_metric`` is one of them). Handlers read the store and the adversarial examples the run kept
+(``engine.state.examples``); none attacks again, and this module imports no handler.
+
+Resume: an image whose rows are all in ``engine.state.robustness`` when its batch comes is not
+attacked again (:class:`~nlcen_monai.handlers.RobustnessTableWriter` loads the store at ``STARTED``
+and saves it after every batch, so a killed evaluation loses at most one batch); a new intensity
+or check is computed for every image that lacks it. A row already recorded is never replaced.
 
 With ``checks`` (:class:`~nlcen_monai.robustness.GradientMaskingChecks`) it also runs, on the same
 batches, the attacks of the gradient-masking checks (unbounded, twice the iterations and restarts,
-black-box) and judges the four checks at the end of the epoch.
-
-At ``EPOCH_COMPLETED``, ``engine.state.robustness`` holds ``{"attack", "rows", "per_image", "checks",
-"verdict", "settings", "passes", "epsilons"}``: the table rows (``attack, eps, dice, jaccard,
-n_images``), the per-image rows (``case_id, attack, eps, dice, jaccard, source``), the judged
-checks, the passes run and saved by the worst case's skipping with the wall time in seconds (summed
-over ranks under ``torchrun``), and the intensities attacked in this run.
+black-box) and judges the four checks, per intensity, at the end of the epoch.
 """
 
 from __future__ import annotations
@@ -52,17 +57,19 @@ from monai.utils import ForwardMode, convert_to_tensor, string_list_all_gather
 from torch.utils.data import DataLoader
 
 from nlcen_monai.attacks import SegmentationAttack, get_attack
-from nlcen_monai.attacks.utils import as_index_target
-from nlcen_monai.attacks.worst_case import WorstCaseAttack, WorstCaseResult, per_image_scores, predict_classes
-from nlcen_monai.handlers.attack_metrics import AttackMeanDice, AttackMeanIoU
-from nlcen_monai.robustness.checks import (
+from nlcen_monai.attacks.worst_case import WorstCaseAttack, WorstCaseResult, predict_classes, sweep_passes
+from nlcen_monai.metrics import per_image_scores
+from nlcen_monai.robustness import (
     CHECK_BLACK_BOX,
     CHECK_MORE_ITERATIONS,
     CHECK_UNBOUNDED,
+    AdversarialExamples,
+    KINDS,
     GradientMaskingChecks,
-    verdict,
+    MetricKey,
+    RobustnessResult,
+    eps_key,
 )
-from nlcen_monai.robustness.results import eps_key, merge_rows, metric_name
 
 from .inferer_network import InfererNetwork
 
@@ -113,6 +120,13 @@ def _case_ids(batchdata: Any, key: str, batch_size: int, iteration: int) -> list
     return [f"rank{idist.get_rank()}_iteration{iteration}_{i}" for i in range(batch_size)]
 
 
+class _Published:
+    """A key metric the evaluator writes into ``engine.state.metrics`` itself; MONAI's key-metric logic compares it."""
+
+    def attach(self, engine: Any, name: str) -> None:
+        """Nothing to attach: the value is published at ``EPOCH_COMPLETED`` before MONAI compares it."""
+
+
 class AdversarialEvaluator(SupervisedEvaluator):
     """Robustness evaluation: DIC and JSC of ``network`` on clean and adversarial images, per attack and intensity.
 
@@ -130,10 +144,15 @@ class AdversarialEvaluator(SupervisedEvaluator):
         num_classes: number of output classes.
         max_batch: the most images per pass of a shared-prefix sweep (default: the batch size).
         inferer: a MONAI inferer (e.g. ``SlidingWindowInferer``); the attacks differentiate through it.
-        checks: the gradient-masking checks to run and judge; None: no checks (and no robustness claim).
-        key_metric: the metric to use as the evaluator's key metric (e.g. ``"dice_eps8"`` to select a
-            checkpoint on robust Dice); None: no key metric.
+        checks: the gradient-masking checks to run and judge; None: no checks (every adversarial
+            figure is then an upper bound).
+        key_metric: the evaluator's key metric, a :class:`~nlcen_monai.robustness.MetricKey` or its
+            name (e.g. ``MetricKey("dice", 8)`` or ``"dice_eps8"`` to select a checkpoint on robust
+            Dice); None: no key metric.
         case_id_key: the batch key whose file names give the case ids of the per-image rows.
+        keep_examples: how many of the first images attacked in this run to keep, with their
+            adversarial images and predictions at every intensity, in ``engine.state.examples``
+            (for the qualitative panel); 0 keeps none.
         epoch_length, non_blocking, prepare_batch, val_handlers, mode, event_names, event_to_attr,
             decollate, to_kwargs, amp_kwargs: as for MONAI's ``SupervisedEvaluator`` (``decollate``
             defaults to False: the predictions are scored batch-first).
@@ -155,8 +174,9 @@ class AdversarialEvaluator(SupervisedEvaluator):
         max_batch: int | None = None,
         inferer: Inferer | None = None,
         checks: GradientMaskingChecks | None = None,
-        key_metric: str | None = None,
+        key_metric: str | MetricKey | None = None,
         case_id_key: str = Keys.IMAGE,
+        keep_examples: int = 2,
         epoch_length: int | None = None,
         non_blocking: bool = False,
         prepare_batch: Callable = default_prepare_batch,
@@ -180,19 +200,14 @@ class AdversarialEvaluator(SupervisedEvaluator):
         self.max_batch = max_batch
         self.checks = checks
         self.case_id_key = case_id_key
-        self._check_eps = checks.check_epsilons(positive) if checks is not None else []
+        self.keep_examples = int(keep_examples)
+        self.settings = {"attack": self.attack.describe(), "checks": None if checks is None else checks.describe()}
+        self._check_eps = checks.check_epsilons(positive) if checks is not None and positive else []
         self.scored = self._scored_keys(positive)
-        self._metric_handlers: dict[str, Any] = {}
-        for attack_name, eps in self.scored:
-            key = self.score_key(attack_name, eps)
-            self._metric_handlers[metric_name("dice", eps, attack_name)] = AttackMeanDice(key)
-            self._metric_handlers[metric_name("jaccard", eps, attack_name)] = AttackMeanIoU(key)
-        metrics = dict(self._metric_handlers)
-        key_val_metric = None
+        if isinstance(key_metric, MetricKey):
+            key_metric = key_metric.to_name()
         if key_metric is not None:
-            if key_metric not in metrics:
-                raise ValueError(f"key_metric '{key_metric}' is not one of the evaluator's metrics {sorted(metrics)}.")
-            key_val_metric = {key_metric: metrics.pop(key_metric)}
+            self._check_key_metric(key_metric)
         super().__init__(
             device=device,
             val_data_loader=val_data_loader,
@@ -201,8 +216,6 @@ class AdversarialEvaluator(SupervisedEvaluator):
             non_blocking=non_blocking,
             prepare_batch=prepare_batch,
             inferer=inferer,
-            key_val_metric=key_val_metric,
-            additional_metrics=metrics,
             amp=False,
             mode=mode,
             event_names=event_names,
@@ -211,102 +224,125 @@ class AdversarialEvaluator(SupervisedEvaluator):
             to_kwargs=to_kwargs,
             amp_kwargs=amp_kwargs,
         )
-        if key_val_metric is None:  # MONAI's Workflow attaches additional metrics only beside a key metric
-            for name, handler in metrics.items():
-                handler.attach(self, name)
         self.attacked_network = InfererNetwork(self.network, self.inferer)
-        self._previous_rows: list[dict] = []
-        self._previous_per_image: list[dict] = []
-        self.state.robustness = {}
-        self.state.per_image = []
-        self.state.passes = {"run": 0.0, "saved": 0.0}
-        self.add_event_handler(Events.EPOCH_STARTED, self._reset_robustness)
-        self.add_event_handler(Events.EPOCH_COMPLETED, self._compute_robustness)
+        self._base = self._new_result()
+        self.state.robustness = self._new_result()
+        self.state.robustness_run = self._new_result()
+        self.state.examples = None
+        self.add_event_handler(Events.STARTED, self._start)
+        self.add_event_handler(Events.EPOCH_STARTED, self._begin)
+        self.add_event_handler(Events.EPOCH_COMPLETED, self._finish)
+        if key_metric is not None:  # MONAI's own comparison, on the value _finish publishes
+            self._register_metrics({key_metric: _Published()})
         if val_handlers is not None:
             self._register_handlers(val_handlers)
 
     # ---- what is scored -------------------------------------------------------------------------------------
 
-    @staticmethod
-    def score_key(attack: str | None, eps: float) -> str:
-        """The output key suffix of a scored prediction: ``eps8`` (the evaluator's attack) or ``pgd_eps8``."""
-        return metric_name("dice", eps, attack)[len("dice_") :]
-
-    def _scored_keys(self, positive: Sequence[float]) -> list[tuple[str | None, float]]:
-        keys: list[tuple[str | None, float]] = [(None, e) for e in self.epsilons]
-        keys += [(m, e) for m in self.members for e in positive]
-        if self.checks is not None:
+    def _scored_keys(self, positive: Sequence[float]) -> list[tuple[str, float]]:
+        """Every (attack, eps) the evaluation can write rows for."""
+        keys = [(self.attack_name, e) for e in self.epsilons] + [(m, e) for m in self.members for e in positive]
+        if self.checks is not None and positive:
             keys.append((CHECK_UNBOUNDED, self.checks.unbounded_eps))
             for e in self._check_eps:
-                keys += [(CHECK_MORE_ITERATIONS, e), (CHECK_BLACK_BOX, e)]
-                keys += [(a.name, e) for a in self.checks.black_box]
+                keys += [(CHECK_MORE_ITERATIONS, e), (CHECK_BLACK_BOX, e)] + [(a.name, e) for a in self.checks.black_box]
         return keys
 
-    def skip_epsilons(
-        self, done: Iterable[float], rows: Sequence[Mapping] = (), per_image: Sequence[Mapping] = ()
-    ) -> list[float]:
-        """Resume: drop intensities already computed (e.g. read from ``robustness.csv``); returns the ones left.
+    def _expected(self) -> list[tuple[str, float]]:
+        """The (attack, eps) rows every image of a completed batch has (members skip broken images: not these)."""
+        keys = [(self.attack_name, e) for e in self.epsilons]
+        if self.checks is not None and any(e > 0 for e in self.epsilons):
+            keys.append((CHECK_UNBOUNDED, self.checks.unbounded_eps))
+            keys += [(CHECK_MORE_ITERATIONS, e) for e in self._check_eps]
+            keys += [(CHECK_BLACK_BOX, e) for e in self._check_eps if self.checks.black_box]
+        return keys
 
-        Args:
-            done: intensities to skip (eps = 0 skips the clean evaluation).
-            rows: the rows already written, merged into this run's rows for the checks and the report.
-            per_image: the per-image rows already written, likewise.
-        """
-        skip = {eps_key(e) for e in done}
-        self.epsilons = [e for e in self.epsilons if e not in skip]
-        self._previous_rows = [dict(r) for r in rows]
-        self._previous_per_image = [dict(r) for r in per_image]
-        return list(self.epsilons)
+    def _check_key_metric(self, key_metric: str) -> None:
+        names = sorted(
+            MetricKey(kind, e, None if a == self.attack_name else a).to_name() for a, e in self.scored for kind in KINDS
+        )
+        if key_metric not in names:
+            raise ValueError(f"key_metric '{key_metric}' is not one of the evaluator's metrics {names}.")
+
+    def _new_result(self) -> RobustnessResult:
+        return RobustnessResult(attack=self.attack_name, settings=self.settings)
+
+    # ---- the run's result -----------------------------------------------------------------------------------
+
+    def _start(self, engine: AdversarialEvaluator) -> None:
+        """A fresh result and no examples (a results handler may then load the stored result)."""
+        engine.state.robustness = engine._new_result()
+        engine.state.examples = None
+
+    def _begin(self, engine: AdversarialEvaluator) -> None:
+        """Remember the result this run starts from, and start this run's own record."""
+        stored = engine.state.robustness
+        stored.attack, stored.settings, stored.complete = engine.attack_name, engine.settings, False
+        engine._base = stored.copy()
+        engine.state.robustness_run = engine._new_result()
+
+    def _add(self, rows: list[dict], **counters: float) -> None:
+        self.state.robustness.add(rows, **counters)
+        self.state.robustness_run.add(rows, **counters)
+
+    def _finish(self, engine: AdversarialEvaluator) -> None:
+        """Gather the ranks' rows, judge the checks and publish the means in ``engine.state.metrics``."""
+        if idist.get_world_size() > 1:
+            run = RobustnessResult(attack=engine.attack_name)
+            for text in string_list_all_gather([json.dumps(engine.state.robustness_run.to_dict())]):
+                run = run.merged(RobustnessResult.from_dict(json.loads(text)))
+            engine.state.robustness = engine._base.merged(run)
+        result = engine.state.robustness
+        result.attack, result.settings = engine.attack_name, engine.settings
+        result.checks = None
+        if engine.checks is not None:
+            result.checks = engine.checks.judge(result.rows, result.per_image, engine.attack_name, engine.members)
+        result.complete = True
+        engine.state.metrics.update(result.metrics(sorted({a for a, _ in engine.scored})))
 
     # ---- attacking and predicting ---------------------------------------------------------------------------
 
-    def attack_images(self, images: torch.Tensor, label: torch.Tensor, eps: float) -> torch.Tensor:
-        """The evaluator's attack on ``images`` at intensity ``eps``, through the inferer (used by the panel handler)."""
-        if float(eps) == 0:
-            return convert_to_tensor(images, track_meta=False)
-        with torch.enable_grad():
-            return self.attack(self.attacked_network, images, label, eps)
+    def _rows(self, ids: Sequence[str], owner: str, name: str, eps: float, dice, jac, index=None, source=None,
+              passes: float | torch.Tensor | None = None) -> list[dict]:
+        """Per-image rows of one scored prediction, for the images whose ``owner`` row at ``eps`` is not recorded yet.
 
-    def predict(self, images: torch.Tensor) -> torch.Tensor:
-        """Logits of the network through the inferer, in the evaluator's forward mode, without gradients."""
-        with self.mode(self.network), torch.no_grad():
-            return self.attacked_network(images)
-
-    def _reset_robustness(self, engine: AdversarialEvaluator) -> None:
-        engine.state.per_image = []
-        engine.state.passes = {"run": 0.0, "saved": 0.0}
-        engine._started = time.perf_counter()
-
-    def _put(self, output: dict, per_image: list, ids: list[str], attack: str | None, eps: float, pred, dice, jac,
-             index: torch.Tensor | None = None, source: Sequence[str] | None = None) -> None:
-        """Store one scored prediction under its output key and its per-image rows."""
-        key = self.score_key(attack, eps)
-        output[f"pred_{key}"] = one_hot(pred, self.num_classes)
-        rows_index = range(len(ids)) if index is None else index.tolist()
-        if index is not None:
-            output[f"index_{key}"] = index
-        name = self.attack_name if attack is None else attack
-        for k, i in enumerate(rows_index):
-            per_image.append({
+        ``index`` lists the batch positions a member attacked (default: all); a tensor ``passes`` is per
+        batch position, a number is the same for every image.
+        """
+        positions = range(len(ids)) if index is None else index.tolist()
+        rows = []
+        for k, i in enumerate(positions):
+            if self.state.robustness.has(owner, eps, ids[i]):
+                continue
+            spent = passes[i] if isinstance(passes, torch.Tensor) else passes
+            rows.append({
                 "case_id": ids[i], "attack": name, "eps": eps, "dice": float(dice[k]), "jaccard": float(jac[k]),
-                "source": "" if source is None else source[i],
+                "source": "" if source is None else source[i], "passes": None if spent is None else float(spent),
             })
+        return rows
 
-    def _put_result(self, output: dict, per_image: list, ids: list[str], result: WorstCaseResult,
-                    attack: str | None, members: bool) -> None:
-        """Store a worst-case result: its per-image worst under ``attack`` and, if asked, each member's own scores."""
+    def _result_rows(self, ids: Sequence[str], result: WorstCaseResult, owner: str, members: bool) -> list[dict]:
+        """The rows of a worst-case result: its per-image worst under ``owner`` and, if asked, each member's own."""
+        rows = []
         for eps in result.images:
-            self._put(output, per_image, ids, attack, eps, result.pred[eps], result.dice[eps], result.jaccard[eps],
-                      source=result.source[eps])
+            rows += self._rows(ids, owner, owner, eps, result.dice[eps], result.jaccard[eps],
+                               source=result.source[eps], passes=result.passes.get(eps))
         if members:
             for name, by_eps in result.members.items():
                 for eps, s in by_eps.items():
-                    self._put(output, per_image, ids, name, eps, s.pred, s.dice, s.jaccard, index=s.index)
-        self.state.passes["run"] += result.passes_run
-        self.state.passes["saved"] += result.passes_saved
+                    rows += self._rows(ids, owner, name, eps, s.dice, s.jaccard, index=s.index, passes=s.passes)
+        return rows
+
+    def _todo(self, ids: Sequence[str]) -> tuple[list[int], list[float], bool]:
+        """Which images of the batch lack rows, at which intensities to attack them, and whether check b runs."""
+        stored, expected = self.state.robustness, self._expected()
+        todo = [i for i, c in enumerate(ids) if any(not stored.has(a, e, c) for a, e in expected)]
+        eps = sorted({e for i in todo for a, e in expected if a != CHECK_UNBOUNDED and not stored.has(a, e, ids[i])})
+        unbounded = any(not stored.has(a, e, ids[i]) for i in todo for a, e in expected if a == CHECK_UNBOUNDED)
+        return todo, eps, unbounded
 
     def _iteration(self, engine: AdversarialEvaluator, batchdata: dict[str, torch.Tensor]) -> dict:  # type: ignore[override]
-        """Attack the batch at every intensity (and for the checks), predict through the inferer, store every key.
+        """Attack the batch's unrecorded images at every intensity (and for the checks), record every score.
 
         Args:
             engine: this evaluator.
@@ -314,108 +350,83 @@ class AdversarialEvaluator(SupervisedEvaluator):
         """
         if batchdata is None:
             raise ValueError("Must provide batch data for current iteration.")
+        started = time.perf_counter()
         batch = engine.prepare_batch(batchdata, engine.state.device, engine.non_blocking, **engine.to_kwargs)
         inputs = convert_to_tensor(batch[0], track_meta=False)
         targets = convert_to_tensor(batch[1], track_meta=False)
-        ids = _case_ids(batchdata, engine.case_id_key, inputs.shape[0], engine.state.iteration)
-        model = engine.attacked_network
-        attack_eps = [e for e in engine.epsilons if e > 0]
-        output: dict[str, Any] = {Keys.IMAGE: inputs, Keys.LABEL: targets}
-        per_image: list[dict] = []
-        with engine.mode(engine.network), torch.enable_grad():
-            clean_pred = predict_classes(model, inputs)
-            output["label_onehot"] = one_hot(as_index_target(targets, inputs).unsqueeze(1), engine.num_classes)
-            if 0.0 in engine.epsilons:
-                dice, jac = per_image_scores(clean_pred, targets, engine.num_classes)
-                engine._put(output, per_image, ids, None, 0.0, clean_pred, dice, jac)
-            worst: dict[float, torch.Tensor] = {}
-            if isinstance(engine.attack, WorstCaseAttack):
-                engine.attack.num_classes = engine.num_classes
-                result = engine.attack.run(model, inputs, targets, attack_eps, max_batch=engine.max_batch)
-                engine._put_result(output, per_image, ids, result, None, members=True)
-                worst = result.images
-            elif attack_eps:
-                worst = engine.attack.sweep(model, inputs, targets, attack_eps, max_batch=engine.max_batch)
-                for eps in attack_eps:
-                    pred = predict_classes(model, worst[eps])
-                    dice, jac = per_image_scores(pred, targets, engine.num_classes)
-                    engine._put(output, per_image, ids, None, eps, pred, dice, jac)
-                engine.state.passes["run"] += engine.attack.sweep_cost(attack_eps) * inputs.shape[0]
-            if engine.checks is not None and attack_eps:
-                engine._run_checks(output, per_image, ids, model, inputs, targets, worst)
-        output[Keys.PRED] = one_hot(clean_pred, engine.num_classes)
+        all_ids = _case_ids(batchdata, engine.case_id_key, inputs.shape[0], engine.state.iteration)
+        todo, run_eps, run_unbounded = engine._todo(all_ids)
+        index = torch.as_tensor(todo, dtype=torch.long, device=inputs.device)
+        inputs, targets, ids = inputs[index], targets[index], [all_ids[i] for i in todo]
+        output: dict[str, Any] = {Keys.IMAGE: inputs, Keys.LABEL: targets, "case_id": ids}
+        if not todo:
+            output[Keys.PRED] = torch.zeros((0, engine.num_classes, *inputs.shape[2:]), device=inputs.device)
+        else:
+            clean_pred = engine._attack_batch(ids, inputs, targets, run_eps, run_unbounded)
+            output[Keys.PRED] = one_hot(clean_pred, engine.num_classes)
+            engine._add([], seconds=time.perf_counter() - started)
         engine.state.output = output
-        engine.state.per_image.extend(per_image)
         engine.fire_event(IterationEvents.FORWARD_COMPLETED)
         engine.fire_event(IterationEvents.MODEL_COMPLETED)
         return output
+
+    def _attack_batch(self, ids: list[str], inputs: torch.Tensor, targets: torch.Tensor, run_eps: list[float],
+                      run_unbounded: bool) -> torch.Tensor:
+        """Attack and score the images, add their rows to the result; returns the clean predictions."""
+        model, name, rows = self.attacked_network, self.attack_name, []
+        attack_eps = [e for e in run_eps if e > 0]
+        counters = {"run": 0.0, "saved": 0.0}
+        with self.mode(self.network), torch.enable_grad():
+            clean_pred = predict_classes(model, inputs)
+            adversarial, preds = {0.0: inputs}, {0.0: clean_pred}
+            if 0.0 in run_eps:
+                dice, jac = per_image_scores(clean_pred, targets, self.num_classes)
+                rows += self._rows(ids, name, name, 0.0, dice, jac, passes=0.0)
+            if isinstance(self.attack, WorstCaseAttack) and attack_eps:
+                self.attack.num_classes = self.num_classes
+                result = self.attack.run(model, inputs, targets, attack_eps, max_batch=self.max_batch)
+                rows += self._result_rows(ids, result, name, members=True)
+                counters["run"] += result.passes_run
+                counters["saved"] += result.passes_saved
+                adversarial.update(result.images)
+                preds.update(result.pred)
+            elif attack_eps:
+                adversarial.update(self.attack.sweep(model, inputs, targets, attack_eps, max_batch=self.max_batch))
+                shares = sweep_passes(self.attack, attack_eps)
+                for eps in attack_eps:
+                    preds[eps] = predict_classes(model, adversarial[eps])
+                    dice, jac = per_image_scores(preds[eps], targets, self.num_classes)
+                    rows += self._rows(ids, name, name, eps, dice, jac, passes=shares[eps])
+                counters["run"] += self.attack.sweep_cost(attack_eps) * inputs.shape[0]
+            if self.checks is not None:
+                rows += self._run_checks(ids, inputs, targets, adversarial, attack_eps, run_unbounded, counters)
+        if self.state.examples is None and self.keep_examples > 0:
+            self.state.examples = AdversarialExamples.keep(self.keep_examples, ids, inputs, targets, adversarial, preds)
+        self._add(rows, **counters)
+        return clean_pred
 
     def _ensemble(self, attacks: Sequence[SegmentationAttack]) -> WorstCaseAttack:
         skip = self.attack.skip_broken if isinstance(self.attack, WorstCaseAttack) else True
         broken = self.attack.broken_dice if isinstance(self.attack, WorstCaseAttack) else 0.0
         return WorstCaseAttack(attacks, skip_broken=skip, broken_dice=broken, num_classes=self.num_classes, name="check")
 
-    def _run_checks(self, output, per_image, ids, model, inputs, targets, worst: Mapping[float, torch.Tensor]) -> None:
-        """Checks b-d on this batch, each starting from the evaluated worst case (so they can only lower it)."""
-        checks = self.checks
+    def _run_checks(self, ids, inputs, targets, worst: Mapping[float, torch.Tensor], attack_eps: Sequence[float],
+                    run_unbounded: bool, counters: dict[str, float]) -> list[dict]:
+        """Checks b-d on these images, each starting from the evaluated worst case (so they can only lower it)."""
+        checks, model, rows = self.checks, self.attacked_network, []
         members = self.attack.attacks if isinstance(self.attack, WorstCaseAttack) else [self.attack]
-        largest = max(worst)
-        unbounded_attacks = members if checks.unbounded_attacks is None else checks.unbounded_attacks
-        unbounded = self._ensemble(unbounded_attacks).run(
-            model, inputs, targets, [checks.unbounded_eps], initial=worst[largest]
-        )
-        self._put_result(output, per_image, ids, unbounded, CHECK_UNBOUNDED, members=False)
-        for eps in self._check_eps:
-            if eps not in worst:
-                continue
-            stronger = self._ensemble([a.strengthened(checks.factor) for a in members])
-            result = stronger.run(model, inputs, targets, [eps], initial=worst[eps])
-            self._put_result(output, per_image, ids, result, CHECK_MORE_ITERATIONS, members=False)
+        runs = []
+        if run_unbounded:
+            unbounded_attacks = members if checks.unbounded_attacks is None else checks.unbounded_attacks
+            start = worst[max(attack_eps)] if attack_eps else None
+            runs.append((CHECK_UNBOUNDED, unbounded_attacks, checks.unbounded_eps, start, False))
+        for eps in [e for e in self._check_eps if e in attack_eps]:
+            runs.append((CHECK_MORE_ITERATIONS, [a.strengthened(checks.factor) for a in members], eps, worst[eps], False))
             if checks.black_box:
-                result = self._ensemble(checks.black_box).run(model, inputs, targets, [eps], initial=worst[eps])
-                self._put_result(output, per_image, ids, result, CHECK_BLACK_BOX, members=True)
-
-    # ---- results --------------------------------------------------------------------------------------------
-
-    def _gather_per_image(self) -> list[dict]:
-        rows = self.state.per_image
-        if idist.get_world_size() > 1:
-            rows = [json.loads(r) for r in string_list_all_gather([json.dumps(r) for r in rows])]
+                runs.append((CHECK_BLACK_BOX, checks.black_box, eps, worst[eps], True))
+        for owner, attacks, eps, start, with_members in runs:
+            result = self._ensemble(attacks).run(model, inputs, targets, [eps], initial=start)
+            rows += self._result_rows(ids, result, owner, members=with_members)
+            counters["run"] += result.passes_run
+            counters["saved"] += result.passes_saved
         return rows
-
-    def _compute_robustness(self, engine: AdversarialEvaluator) -> None:
-        rows = []
-        for attack, eps in engine.scored:
-            dice_handler = engine._metric_handlers[metric_name("dice", eps, attack)]
-            if dice_handler.n_images == 0:
-                continue
-            rows.append({
-                "attack": engine.attack_name if attack is None else attack,
-                "eps": eps,
-                "dice": float(engine.state.metrics[metric_name("dice", eps, attack)]),
-                "jaccard": float(engine.state.metrics[metric_name("jaccard", eps, attack)]),
-                "n_images": dice_handler.n_images,
-            })
-        per_image = engine._gather_per_image()
-        passes = dict(engine.state.passes, seconds=time.perf_counter() - engine._started)
-        if idist.get_world_size() > 1:
-            passes = {k: float(idist.all_reduce(float(v))) for k, v in passes.items()}
-        all_rows = merge_rows(engine._previous_rows, rows)
-        all_per_image = engine._previous_per_image + per_image
-        checks = None
-        if engine.checks is not None:
-            checks = engine.checks.judge(all_rows, all_per_image, engine.attack_name, engine.members)
-        engine.state.robustness = {
-            "attack": engine.attack_name,
-            "rows": rows,
-            "per_image": per_image,
-            "all_rows": all_rows,
-            "checks": checks,
-            "verdict": verdict(checks),
-            "settings": {
-                "attack": engine.attack.describe(),
-                "checks": None if engine.checks is None else engine.checks.describe(),
-            },
-            "passes": passes,
-            "epsilons": [e for e in engine.epsilons if e > 0],
-        }

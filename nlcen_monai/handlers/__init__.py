@@ -1,18 +1,14 @@
-"""Ignite handlers of nlcen-monai: per-attack metrics, the robustness tables (with resume), the log, the curves and the panel."""
+"""Ignite handlers of nlcen-monai, all reading ``engine.state``: the results store on disk (with resume), the log, the curves, the panel."""
 
 from __future__ import annotations
 
 from .adversarial_panel import AdversarialPanelWriter
-from .attack_metrics import AttackMeanDice, AttackMeanIoU, AttackOutput
 from .robustness_curves import RobustnessCurvesWriter
 from .robustness_log import log_robustness_metrics, metric_sort_key
 from .robustness_table import RobustnessTableWriter, robustness_rows
 
 __all__ = [
     "AdversarialPanelWriter",
-    "AttackMeanDice",
-    "AttackMeanIoU",
-    "AttackOutput",
     "RobustnessCurvesWriter",
     "RobustnessTableWriter",
     "log_robustness_metrics",

@@ -8,41 +8,42 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
-"""Ignite handler that draws a qualitative panel (paper Figure 6 style) for the first image(s) at one intensity.
+"""Ignite handler that draws a qualitative panel (paper Figure 6 style) of the first images at one intensity.
 
-It keeps the first ``num_images`` images of the evaluator's first batch, and when the run
-completes (rank 0) attacks them at ``eps`` with the evaluator's own attack and network, then
-draws image, perturbation, adversarial image, clean and attacked predictions, and ground
-truth (for volumes, their middle slice along the last spatial axis). It is independent of the
-intensity list, so it also works when a resumed sweep has nothing left to compute.
+It draws what the evaluator kept (``engine.state.examples``, an
+:class:`~nlcen_monai.robustness.AdversarialExamples`: the first images attacked in this run, with their
+adversarial images and predictions at every intensity): image, perturbation, adversarial image,
+clean and attacked predictions, and ground truth (for volumes, their middle slice along the last
+spatial axis). It never attacks again: when this run did not attack at ``eps`` (a resumed run with
+nothing left to do there, or an intensity that is not evaluated) it says so in the log and draws nothing.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import ignite.distributed as idist
-import torch
 from ignite.engine import Events
-from monai.utils import convert_to_tensor
 
+from nlcen_monai.robustness import eps_key
 from nlcen_monai.visualize.plots import plot_adversarial_panel
 
 if TYPE_CHECKING:
-    from nlcen_monai.engines import AdversarialEvaluator
+    from ignite.engine import Engine
 
 __all__ = ["AdversarialPanelWriter"]
 
 
 class AdversarialPanelWriter:
-    """Write a PNG panel of the first ``num_images`` test images attacked at ``eps`` (rank 0 only).
+    """Write a PNG panel of the first ``num_images`` images the evaluator attacked at ``eps`` (rank 0 only).
 
     Args:
         output_dir: the folder of the figure.
-        eps: the intensity shown (the paper's Figure 6: 32).
-        num_images: how many images of the first batch (at most its size).
+        eps: the intensity shown (the paper's Figure 6: 32); one of the evaluated intensities.
+        num_images: how many images (at most the evaluator's ``keep_examples``).
         filename: the PNG file name; default ``robustness_panel_<attack>_eps<eps>.png`` so that the
             panels of several attacks in one output folder do not overwrite each other.
         title: the figure title (default: the attack's name).
@@ -61,38 +62,37 @@ class AdversarialPanelWriter:
         reverse_indexing: bool = True,
     ) -> None:
         self.output_dir = Path(output_dir)
-        self.eps = float(eps)
+        self.eps = eps_key(eps)
         self.num_images = int(num_images)
         self.filename = filename
         self.title = title
         self.reverse_indexing = reverse_indexing
-        self._images: torch.Tensor | None = None
-        self._label: torch.Tensor | None = None
+        self.logger = logging.getLogger(__name__)
 
-    def attach(self, engine: AdversarialEvaluator) -> None:
-        """Keep the first batch's images on the first iteration, draw on ``Events.COMPLETED``."""
-        engine.add_event_handler(Events.ITERATION_STARTED(once=1), self.keep_first_images)
+    def attach(self, engine: Engine) -> None:
+        """Draw on ``Events.COMPLETED``."""
         engine.add_event_handler(Events.COMPLETED, self)
 
-    def keep_first_images(self, engine: AdversarialEvaluator) -> None:
-        """Store the first ``num_images`` images and labels of the current batch."""
-        batch = engine.prepare_batch(engine.state.batch, engine.state.device, engine.non_blocking, **engine.to_kwargs)
-        self._images = convert_to_tensor(batch[0][: self.num_images], track_meta=False).detach().clone()
-        self._label = convert_to_tensor(batch[1][: self.num_images], track_meta=False).detach().clone()
-
-    def __call__(self, engine: AdversarialEvaluator) -> None:
-        if idist.get_rank() != 0 or self._images is None:
+    def __call__(self, engine: Engine) -> None:
+        if idist.get_rank() != 0:
             return
-        adversarial = engine.attack_images(self._images, self._label, self.eps)
-        clean_pred = engine.predict(self._images).argmax(1, keepdim=True)
-        adv_pred = engine.predict(adversarial).argmax(1, keepdim=True)
-        arrays = [self._images, adversarial, clean_pred, adv_pred, self._label]
-        if self._images.dim() == 5:  # volumes: the middle slice along the last spatial axis
+        examples = getattr(engine.state, "examples", None)
+        if examples is None or self.eps not in examples.adversarial:
+            self.logger.info(f"no image was attacked at eps {self.eps:g} in this run: the panel is not drawn.")
+            return
+        if self.num_images > len(examples.case_ids):
+            kept = len(examples.case_ids)
+            self.logger.warning(f"the evaluator kept {kept} image(s); the panel shows those, not {self.num_images}.")
+        n = self.num_images
+        arrays = [examples.images, examples.adversarial[self.eps], examples.pred[0.0], examples.pred[self.eps]]
+        arrays = [a[:n] for a in [*arrays, examples.label]]
+        if arrays[0].dim() == 5:  # volumes: the middle slice along the last spatial axis
             arrays = [a[..., a.shape[-1] // 2] for a in arrays]
+        attack = getattr(engine.state.robustness, "attack", "") or "attack"
         plot_adversarial_panel(
             *arrays,
-            self.output_dir / (self.filename or f"robustness_panel_{engine.attack_name}_eps{self.eps:g}.png"),
+            self.output_dir / (self.filename or f"robustness_panel_{attack}_eps{self.eps:g}.png"),
             eps=self.eps,
-            title=self.title or engine.attack_name,
+            title=self.title or attack,
             reverse_indexing=self.reverse_indexing,
         )

@@ -10,11 +10,12 @@
 # limitations under the License.
 """Ignite handler that draws the DIC/JSC-vs-intensity curves (paper Figures 4-5 style) when evaluation completes.
 
-A thin wrapper of ``nlcen_monai.visualize.plot_robustness_curves``: the rows are those of the
-CSV (if any) updated with the engine's new results, so the figure is complete after a resumed run
-whatever the order of the handlers. Every attack is drawn (a worst-case ensemble's curve thick,
-beside each member's, the paper's attack among them), the ``check_*`` rows of the gradient-masking
-checks are not curves, and the checks' verdict is printed under the panels.
+A thin wrapper of ``nlcen_monai.visualize.plot_robustness_curves`` on the results store in
+``engine.state.robustness`` (the whole result, earlier runs included when the table writer resumed
+it). Every attack is drawn (a worst-case ensemble's curve thick, beside each member's, the paper's
+attack among them), the ``check_*`` rows of the gradient-masking checks are not curves, a point whose
+intensity did not pass the checks is hollow (an upper bound), and the checks' verdict per intensity
+is printed under the panels. Other models' results are loaded with the store.
 """
 
 from __future__ import annotations
@@ -27,14 +28,11 @@ from typing import TYPE_CHECKING
 import ignite.distributed as idist
 from ignite.engine import Events
 
-from nlcen_monai.robustness.checks import verdict
-from nlcen_monai.robustness.results import merge_rows, read_robustness_csv
+from nlcen_monai.robustness import ResultFiles, RobustnessResult, verdict
 from nlcen_monai.visualize.plots import plot_robustness_curves
 
-from .robustness_table import robustness_rows
-
 if TYPE_CHECKING:
-    from nlcen_monai.engines import AdversarialEvaluator
+    from ignite.engine import Engine
 
 __all__ = ["RobustnessCurvesWriter"]
 
@@ -43,11 +41,11 @@ class RobustnessCurvesWriter:
     """Write a PNG of DIC and JSC against the intensity, one line per model/attack (rank 0 only).
 
     Args:
-        output_dir: the folder of the figure and of this model's ``robustness.csv``.
+        output_dir: the folder of the figure.
         filename: the PNG file name.
-        csv_filename: the name of this model's CSV in ``output_dir`` (earlier rows to include).
+        csv_filename: unused, kept for config compatibility (the rows come from ``engine.state.robustness``).
         model_name: the legend label of this model ("" labels lines by attack only).
-        other_models: ``{label: path to another robustness.csv}`` drawn on the same figure.
+        other_models: ``{label: path to another model's robustness.csv}`` drawn on the same figure.
         attacks: only these attacks (default: all but the ``check_*`` rows).
         title: the figure title.
     """
@@ -64,25 +62,23 @@ class RobustnessCurvesWriter:
     ) -> None:
         self.output_dir = Path(output_dir)
         self.path = self.output_dir / filename
-        self.csv_path = self.output_dir / csv_filename
         self.model_name = model_name
         self.other_models = dict(other_models or {})
         self.attacks = attacks
         self.title = title
 
-    def attach(self, engine: AdversarialEvaluator) -> None:
+    def attach(self, engine: Engine) -> None:
         """Draw the figure on ``Events.COMPLETED``."""
         engine.add_event_handler(Events.COMPLETED, self)
 
-    def __call__(self, engine: AdversarialEvaluator) -> None:
+    def __call__(self, engine: Engine) -> None:
         if idist.get_rank() != 0:
             return
-        rows = merge_rows(read_robustness_csv(self.csv_path), robustness_rows(engine))
-        rows = [r for r in rows if not str(r["attack"]).startswith("check_")]
+        result = getattr(engine.state, "robustness", None) or RobustnessResult()
+        rows = [r for r in result.rows if not str(r["attack"]).startswith("check_")]
         if not rows:
             return
-        state = getattr(engine.state, "robustness", None) or {}
-        note = state.get("verdict") or verdict(None)
-        plot_robustness_curves(
-            {self.model_name: rows, **self.other_models}, self.path, self.attacks, self.title, note=note
-        )
+        others = {label: RobustnessResult.load(ResultFiles.of_table(path)).rows for label, path in self.other_models.items()}
+        others = {label: [r for r in rows if not r["attack"].startswith("check_")] for label, rows in others.items()}
+        note = result.verdict if result.epsilons else verdict(None)
+        plot_robustness_curves({self.model_name: rows, **others}, self.path, self.attacks, self.title, note=note)

@@ -12,30 +12,29 @@
 
 MONAI's ``StatsHandler`` prints ``engine.state.metrics`` sorted by name, which puts ``dice_eps10``
 before ``dice_eps2``; :func:`log_robustness_metrics` is its ``epoch_print_logger`` for the
-adversarial evaluator: one line per attack, intensities in increasing order, then the verdict of
-the gradient-masking checks.
+adversarial evaluator: one line per attack, intensities in increasing order (names read with
+:meth:`~nlcen_monai.robustness.MetricKey.from_name`), every figure whose intensity did not pass the
+gradient-masking checks marked ``<=`` (an upper bound), then the checks' verdict per intensity.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
 from ignite.engine import Engine
 
-__all__ = ["log_robustness_metrics", "metric_sort_key"]
+from nlcen_monai.robustness import MetricKey, is_upper_bound
 
-_NAME = re.compile(r"^(dice|jaccard)_(?:(.+)_)?eps([0-9.eE+-]+)$")
+__all__ = ["log_robustness_metrics", "metric_sort_key"]
 
 
 def metric_sort_key(name: str) -> tuple[str, float, str]:
     """``(attack, eps, kind)`` of a metric name such as ``dice_pgd_eps8`` (attack "" for the evaluator's own)."""
-    match = _NAME.match(name)
-    if match is None:
+    if not MetricKey.is_name(name):
         return (name, math.inf, "")
-    kind, attack, eps = match.groups()
-    return (attack or "", float(eps), kind)
+    key = MetricKey.from_name(name)
+    return (key.attack or "", key.eps, key.kind)
 
 
 def log_robustness_metrics(engine: Engine) -> None:
@@ -43,16 +42,22 @@ def log_robustness_metrics(engine: Engine) -> None:
 
     Use it as ``StatsHandler(iteration_log=False, epoch_print_logger=log_robustness_metrics)``.
     """
+    result = getattr(engine.state, "robustness", None)
+    attack_name = getattr(result, "attack", "") or "attack"
+    status = {} if result is None else {(r["attack"], r["eps"]): r["checks"] for r in result.rows}
     groups: dict[str, list[str]] = {}
     for name in sorted(engine.state.metrics, key=metric_sort_key):
         value: Any = engine.state.metrics[name]
         if isinstance(value, float) and math.isnan(value):
             continue
         attack, eps, kind = metric_sort_key(name)
-        label = attack or getattr(engine, "attack_name", "attack")
-        groups.setdefault(label, []).append(f"{kind}@{eps:g}: {value:.4f}" if eps != math.inf else f"{name}: {value}")
+        label = attack or attack_name
+        if eps == math.inf:
+            groups.setdefault(label, []).append(f"{name}: {value}")
+            continue
+        bound = "<=" if not label.startswith("check_") and is_upper_bound(status.get((label, eps)), eps) else ""
+        groups.setdefault(label, []).append(f"{kind}@{eps:g}: {bound}{value:.4f}")
     for attack, values in groups.items():
         engine.logger.info(f"Epoch[{engine.state.epoch}] {attack} -- " + " ".join(values))
-    state = getattr(engine.state, "robustness", None) or {}
-    if state.get("verdict"):
-        engine.logger.info(f"gradient-masking checks: {state['verdict']}")
+    if result is not None and result.epsilons:
+        engine.logger.info(f"gradient-masking checks ('<=': an upper bound): {result.verdict}")

@@ -8,17 +8,18 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
-"""Ignite handler that writes the robustness results and makes the evaluation resume from them.
+"""Ignite handler that keeps the results store on disk: read once on resume, saved after every batch.
 
-At ``Events.STARTED`` it reads ``robustness.csv`` and ``robustness_per_image.csv`` (rank 0,
-broadcast to the other ranks with Ignite's ``idist``), removes the intensities already recorded
-for the evaluator's attack from the evaluator's list and hands it the old rows (so the
-gradient-masking checks are judged on the whole table). At ``Events.COMPLETED`` rank 0 merges the
-new rows into ``robustness.csv``, ``robustness_per_image.csv`` and ``robustness.json`` (with the
-checks, the verdict, the attack settings, and the passes and seconds spent, summed over resumed
-runs) through ``nlcen_monai.robustness``.
-Attach it on every rank (it must not be ``_disabled_`` on rank > 0: all ranks have to skip the
-same intensities).
+At ``Events.STARTED`` rank 0 loads the stored :class:`~nlcen_monai.robustness.RobustnessResult`
+(``robustness_per_image.csv``, ``robustness.json``, ``robustness.csv``, and the journals of an
+unfinished multi-process run), broadcasts it to the other ranks with Ignite's ``idist`` and puts it
+in ``engine.state.robustness`` (as MONAI's ``CheckpointLoader`` restores an engine's state): the
+evaluator then attacks only the images that lack rows. After every batch the store is saved
+atomically (rank 0 in a single process; under ``torchrun`` each rank saves the rows of its own
+images to its journal, ``robustness_per_image.rank<r>.csv`` and ``robustness.rank<r>.json``), so a
+killed evaluation loses at most one batch. At ``Events.COMPLETED`` rank 0 saves the whole result
+(gathered, with the checks judged per intensity) and removes the journals.
+Attach it on every rank (it must not be ``_disabled_`` on rank > 0: all ranks have to skip the same images).
 """
 
 from __future__ import annotations
@@ -26,41 +27,36 @@ from __future__ import annotations
 import json
 import logging
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import ignite.distributed as idist
 from ignite.engine import Events
 
-from nlcen_monai.robustness.results import (
-    done_epsilons,
-    read_per_image_csv,
-    read_robustness_csv,
-    read_robustness_json,
-    write_per_image_csv,
-    write_robustness_table,
-)
+from nlcen_monai.robustness import PASS_COUNTERS, ResultFiles, RobustnessResult
 
 if TYPE_CHECKING:
-    from nlcen_monai.engines import AdversarialEvaluator
+    from ignite.engine import Engine
 
 __all__ = ["RobustnessTableWriter", "robustness_rows"]
 
 
-def robustness_rows(engine: AdversarialEvaluator) -> list[dict]:
-    """The table rows computed in the engine's last run (``engine.state.robustness["rows"]``)."""
-    return list((getattr(engine.state, "robustness", None) or {}).get("rows", []))
+def robustness_rows(engine: Engine) -> list[dict]:
+    """The table rows of ``engine.state.robustness`` (kept for one release: read ``engine.state.robustness.rows``)."""
+    result = getattr(engine.state, "robustness", None)
+    return [] if result is None else result.rows
 
 
 class RobustnessTableWriter:
-    """Write ``robustness.csv``, ``robustness_per_image.csv`` and ``robustness.json``, and resume from them.
+    """Keep ``robustness.csv``, ``robustness_per_image.csv`` and ``robustness.json`` up to date, and resume from them.
 
     Args:
         output_dir: the folder of the files.
-        csv_filename: the table (columns ``attack, eps, dice, jaccard, n_images``).
-        json_filename: the JSON report (rows, checks, verdict, settings, passes); None for none.
-        per_image_filename: the per-image table (``case_id, attack, eps, dice, jaccard, source``); None for none.
-        resume: skip the intensities already in the CSV for the evaluator's attack name.
+        csv_filename: the table (``attack, eps, dice, jaccard, n_images, passes, checks``).
+        json_filename: the JSON report (rows, checks and per-intensity verdicts, settings, passes); None for none.
+        per_image_filename: the per-image record (``case_id, attack, eps, dice, jaccard, source, passes``);
+            None for none (then a run cannot resume).
+        resume: skip the images already recorded (else everything is recomputed, and the new rows
+            replace the old ones in the files; the passes and seconds are this run's).
     """
 
     def __init__(
@@ -71,41 +67,51 @@ class RobustnessTableWriter:
         per_image_filename: str | None = "robustness_per_image.csv",
         resume: bool = True,
     ) -> None:
-        self.output_dir = Path(output_dir)
-        self.csv_path = self.output_dir / csv_filename
-        self.json_path = None if json_filename is None else self.output_dir / json_filename
-        self.per_image_path = None if per_image_filename is None else self.output_dir / per_image_filename
+        self.files = ResultFiles.in_dir(output_dir, csv_filename, json_filename, per_image_filename)
         self.resume = resume
+        self._kept = RobustnessResult()
         self.logger = logging.getLogger(__name__)
 
-    def attach(self, engine: AdversarialEvaluator) -> None:
-        """Register the resume step on ``Events.STARTED`` and the writer on ``Events.COMPLETED``."""
-        if self.resume:
-            engine.add_event_handler(Events.STARTED, self.skip_done)
+    @property
+    def csv_path(self):
+        """The table's path."""
+        return self.files.csv
+
+    def attach(self, engine: Engine) -> None:
+        """Load on ``Events.STARTED``, save after every iteration and on ``Events.COMPLETED``."""
+        engine.add_event_handler(Events.STARTED, self.load)
+        engine.add_event_handler(Events.ITERATION_COMPLETED, self.save_batch)
         engine.add_event_handler(Events.COMPLETED, self)
 
-    def skip_done(self, engine: AdversarialEvaluator) -> None:
-        """Remove from the evaluator the intensities already recorded in the CSV for its attack."""
-        old = {"done": [], "rows": [], "per_image": []}
-        if idist.get_rank() == 0:
-            old["done"] = done_epsilons(self.csv_path, engine.attack_name)
-            old["rows"] = read_robustness_csv(self.csv_path)
-            old["per_image"] = read_per_image_csv(self.per_image_path) if self.per_image_path else []
+    def load(self, engine: Engine) -> None:
+        """Read the stored result once (rank 0), share it with every rank; with ``resume`` hand it to the engine."""
+        content = RobustnessResult.load(self.files).to_dict() if idist.get_rank() == 0 else {}
         if idist.get_world_size() > 1:
-            old = json.loads(idist.broadcast(json.dumps(old), src=0))
-        left = engine.skip_epsilons(old["done"], rows=old["rows"], per_image=old["per_image"])
-        if old["done"]:
-            self.logger.info(f"{self.csv_path}: {engine.attack_name} already done at eps {old['done']}; computing {left}.")
+            content = json.loads(idist.broadcast(json.dumps(content), src=0))
+        stored = RobustnessResult.from_dict(content)
+        if not self.resume:  # kept beside the new rows, not skipped; this run's cost only
+            self._kept = RobustnessResult.from_dict({**content, "passes": dict.fromkeys(PASS_COUNTERS, 0.0)})
+            return
+        engine.state.robustness = stored
+        if stored.images:
+            self.logger.info(f"{self.files.per_image}: resuming from {len(stored.images)} per-image rows already recorded.")
 
-    def __call__(self, engine: AdversarialEvaluator) -> None:
-        """Merge the engine's results into the files (rank 0 only)."""
+    def _result(self, engine: Engine) -> RobustnessResult:
+        result = self._kept.merged(engine.state.robustness)
+        result.checks = engine.state.robustness.checks  # judged on this run's rows, or none
+        return result
+
+    def save_batch(self, engine: Engine) -> None:
+        """Save after a batch: the whole result (single process) or this rank's new rows (its journal)."""
+        if idist.get_world_size() > 1:
+            engine.state.robustness_run.save(self.files.journal(idist.get_rank()))
+        elif idist.get_rank() == 0:
+            self._result(engine).save(self.files)
+
+    def __call__(self, engine: Engine) -> None:
+        """Save the whole result and remove the journals (rank 0 only)."""
         if idist.get_rank() != 0:
             return
-        state = getattr(engine.state, "robustness", None) or {}
-        if self.per_image_path is not None:
-            write_per_image_csv(state.get("per_image", []), self.per_image_path)
-        extra = {k: state[k] for k in ("attack", "checks", "verdict", "settings") if k in state}
-        if self.json_path is not None and "passes" in state:  # a resumed run adds its passes and seconds to the earlier ones
-            old = read_robustness_json(self.json_path).get("passes", {}) if self.resume else {}
-            extra["passes"] = {k: float(old.get(k, 0.0)) + float(v) for k, v in state["passes"].items()}
-        write_robustness_table(state.get("rows", []), self.csv_path, self.json_path, extra=extra)
+        self._result(engine).save(self.files)
+        for journal in self.files.journals():
+            journal.remove()

@@ -1,48 +1,85 @@
-"""Robustness results outside the engines: the tables on disk (schema, resume, atomic writes) and the gradient-masking checks."""
+"""Robustness results outside the engines: the typed results store, its files, the metric keys, the gradient-masking checks."""
 
 from __future__ import annotations
+
+from nlcen_monai.metrics import per_image_scores
 
 from .checks import (
     CHECK_BLACK_BOX,
     CHECK_MORE_ITERATIONS,
     CHECK_NAMES,
     CHECK_UNBOUNDED,
+    PER_INTENSITY_CHECKS,
+    STATUS_PASSED,
     GradientMaskingChecks,
+    IntensityVerdict,
+    intensity_verdicts,
+    is_upper_bound,
     verdict,
 )
+from .examples import AdversarialExamples
+from .keys import KINDS, MetricKey, eps_key, format_eps
 from .results import (
     COLUMNS,
     PER_IMAGE_COLUMNS,
     done_epsilons,
-    eps_key,
+    merge_per_image,
     merge_rows,
-    metric_name,
     read_per_image_csv,
     read_robustness_csv,
     read_robustness_json,
     rows_over_cases,
     rows_to_csv_text,
+    table_rows,
     write_per_image_csv,
     write_robustness_table,
 )
+from .store import PASS_COUNTERS, ResultFiles, RobustnessResult
+
+
+def metric_name(kind: str, eps: float, attack: str | None = None) -> str:
+    """``MetricKey(kind, eps, attack).to_name()``: kept for one release; use :class:`MetricKey`.
+
+    Args:
+        kind: ``"dice"`` or ``"jaccard"``.
+        eps: the intensity (0 = clean).
+        attack: a member's or a check's name; None for the evaluator's own attack.
+    """
+    return MetricKey(kind, eps, attack).to_name()
+
 
 __all__ = [
+    "AdversarialExamples",
     "CHECK_BLACK_BOX",
     "CHECK_MORE_ITERATIONS",
     "CHECK_NAMES",
     "CHECK_UNBOUNDED",
     "COLUMNS",
     "GradientMaskingChecks",
+    "IntensityVerdict",
+    "KINDS",
+    "MetricKey",
+    "PASS_COUNTERS",
     "PER_IMAGE_COLUMNS",
+    "PER_INTENSITY_CHECKS",
+    "ResultFiles",
+    "RobustnessResult",
+    "STATUS_PASSED",
     "done_epsilons",
     "eps_key",
+    "format_eps",
+    "intensity_verdicts",
+    "is_upper_bound",
+    "merge_per_image",
     "merge_rows",
     "metric_name",
+    "per_image_scores",
     "read_per_image_csv",
     "read_robustness_csv",
     "read_robustness_json",
     "rows_over_cases",
     "rows_to_csv_text",
+    "table_rows",
     "verdict",
     "write_per_image_csv",
     "write_robustness_table",

@@ -24,27 +24,40 @@ d. ``black_box``: black-box attacks (the gradient-free Square attack, transfer f
 
 :class:`GradientMaskingChecks` is the configuration the evaluator takes (which intensities, which
 black-box attacks, the tolerances); the evaluator runs the extra attacks and writes their results as
-``check_*`` rows, and :meth:`GradientMaskingChecks.judge` turns the rows into named verdicts. A
-model that fails a check, or was not checked, is never called robust (:func:`verdict`).
+``check_*`` rows, and :meth:`GradientMaskingChecks.judge` turns the rows into named verdicts.
+
+Robustness is said of an intensity, never of a model as a whole. Checks c and d run at every
+evaluated intensity (unless ``epsilons`` narrows them) and are judged there; a and b are
+model-wide, so their failure (or absence) makes every intensity an upper bound.
+:func:`intensity_verdicts` gives each intensity its :class:`IntensityVerdict` (``passed``, or the checks
+that failed or did not run there), a figure whose intensity did not pass is an upper bound
+(:func:`is_upper_bound`), and :func:`verdict` says it in one line, per intensity.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from nlcen_monai.attacks.base import SegmentationAttack
+from .keys import eps_key, format_eps
 
-from .results import eps_key
+if TYPE_CHECKING:
+    from nlcen_monai.attacks.base import SegmentationAttack
 
 __all__ = [
     "CHECK_NAMES",
     "CHECK_UNBOUNDED",
     "CHECK_MORE_ITERATIONS",
     "CHECK_BLACK_BOX",
+    "PER_INTENSITY_CHECKS",
+    "STATUS_PASSED",
     "GradientMaskingChecks",
+    "IntensityVerdict",
+    "intensity_verdicts",
+    "is_upper_bound",
     "verdict",
 ]
 
@@ -53,6 +66,10 @@ CHECK_NAMES = ("monotone", "unbounded", "more_iterations", "black_box")
 CHECK_UNBOUNDED = "check_unbounded"
 CHECK_MORE_ITERATIONS = "check_more_iterations"
 CHECK_BLACK_BOX = "check_black_box"
+#: the checks judged at each intensity; the others are model-wide
+PER_INTENSITY_CHECKS = ("more_iterations", "black_box")
+#: the status of an intensity whose four checks passed (any other status is an upper bound)
+STATUS_PASSED = "passed"
 
 
 class GradientMaskingChecks:
@@ -60,7 +77,8 @@ class GradientMaskingChecks:
 
     Args:
         epsilons: the intensities at which checks c and d run (each is one more worst-case run
-            there); None: the median of the evaluated intensities.
+            there); None: every evaluated intensity. The figures at the other intensities are
+            marked unchecked (upper bounds).
         black_box: the black-box attacks of check d, e.g. ``[Square(...), TransferAttack(surrogate,
             APGD(...))]``; empty: check d is not run (and so not passed).
         unbounded_attacks: the attacks of check b; None: the evaluated attack's own members (an
@@ -99,10 +117,8 @@ class GradientMaskingChecks:
     def check_epsilons(self, evaluated: Sequence[float]) -> list[float]:
         """The intensities where checks c and d run, given the evaluated ones (only those evaluated count)."""
         positive = sorted({eps_key(e) for e in evaluated if float(e) > 0})
-        if not positive:
-            return []
         if self.epsilons is None:
-            return [positive[(len(positive) - 1) // 2]]
+            return positive
         return [e for e in self.epsilons if e in positive]
 
     def describe(self) -> dict[str, Any]:
@@ -136,6 +152,8 @@ class GradientMaskingChecks:
 
         Returns:
             ``{check name: {"passed": True | False | None, ...its numbers}}``; ``None`` means not run.
+            Checks c and d also hold ``per_eps``: ``{format_eps(eps): {"passed", "drop", ...}}`` for
+            each intensity where they ran.
         """
         table = {(r["attack"], eps_key(r["eps"])): r for r in rows}
         evaluated = sorted(e for (a, e) in table if a == attack and e > 0)
@@ -184,25 +202,124 @@ class GradientMaskingChecks:
         for eps in evaluated:
             if (check, eps) in table and (attack, eps) in table:
                 base, checked = float(table[(attack, eps)]["dice"]), float(table[(check, eps)]["dice"])
-                per_eps[f"{eps:g}"] = {"dice": base, "checked_dice": checked, "drop": base - checked}
+                drop = base - checked
+                per_eps[format_eps(eps)] = {"passed": drop <= tolerance, "dice": base, "checked_dice": checked, "drop": drop}
         if not per_eps:
             return {"passed": None, "tolerance": tolerance, "per_eps": {}}
         max_drop = max(v["drop"] for v in per_eps.values())
         return {"passed": max_drop <= tolerance, "max_drop": max_drop, "tolerance": tolerance, "per_eps": per_eps}
 
 
-def verdict(checks: Mapping[str, Mapping[str, Any]] | None) -> str:
-    """One sentence for reports and figures: whether the scores may be read as robustness.
+@dataclass(frozen=True)
+class IntensityVerdict:
+    """The gradient-masking checks at one intensity: which failed there, which did not run there.
+
+    Args:
+        failed: the checks that failed (a model-wide check's failure counts at every intensity).
+        unchecked: the checks that did not run (default: all four, i.e. nothing was checked).
+    """
+
+    failed: tuple[str, ...] = ()
+    unchecked: tuple[str, ...] = CHECK_NAMES
+
+    @property
+    def passed(self) -> bool:
+        """All four checks ran and passed: the figures at this intensity are not just upper bounds."""
+        return not self.failed and not self.unchecked
+
+    @property
+    def status(self) -> str:
+        """The ``checks`` column: ``passed``, ``failed:<checks>``, ``unchecked`` or ``unchecked:<checks>``, or both."""
+        if self.passed:
+            return STATUS_PASSED
+        parts = [f"failed:{','.join(self.failed)}"] if self.failed else []
+        if set(self.unchecked) == set(CHECK_NAMES):
+            parts.append("unchecked")
+        elif self.unchecked:
+            parts.append(f"unchecked:{','.join(self.unchecked)}")
+        return " ".join(parts)
+
+    def describe(self) -> str:
+        """The status in words, e.g. ``checks FAILED (more_iterations): upper bound``."""
+        if self.passed:
+            return "all four gradient-masking checks passed"
+        parts = [f"FAILED ({', '.join(self.failed)})"] if self.failed else []
+        if self.unchecked:
+            everything = set(self.unchecked) == set(CHECK_NAMES)
+            parts.append("not run" if everything else f"not run ({', '.join(self.unchecked)})")
+        return f"checks {'; '.join(parts)}: upper bound"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able: ``{"status", "failed", "unchecked", "upper_bound"}``."""
+        return {
+            "status": self.status,
+            "failed": list(self.failed),
+            "unchecked": list(self.unchecked),
+            "upper_bound": not self.passed,
+        }
+
+
+def is_upper_bound(status: str | None, eps: float = 1.0) -> bool:
+    """Whether a table cell with ``checks`` status ``status`` at intensity ``eps`` is only an upper bound.
+
+    The clean score (``eps`` 0) is a measurement, never an upper bound; an adversarial figure is one
+    unless its intensity's status is ``passed`` (an older table without the column counts as unchecked).
+
+    Args:
+        status: the ``checks`` column of a ``robustness.csv`` row.
+        eps: the row's intensity.
+    """
+    return float(eps) > 0 and status != STATUS_PASSED
+
+
+def _check_passed(check: Mapping[str, Any] | None, name: str, eps: float) -> bool | None:
+    if not check:
+        return None
+    if name not in PER_INTENSITY_CHECKS:
+        return check.get("passed")
+    entry = (check.get("per_eps") or {}).get(format_eps(eps))
+    if entry is None:
+        return None
+    return bool(entry["passed"]) if "passed" in entry else entry["drop"] <= check["tolerance"]  # an older report
+
+
+def intensity_verdicts(
+    checks: Mapping[str, Mapping[str, Any]] | None, epsilons: Iterable[float]
+) -> dict[float, IntensityVerdict]:
+    """Per evaluated intensity (> 0), the checks that failed or did not run there.
+
+    Checks c and d count where they ran (their ``per_eps``); a and b are model-wide and count at every
+    intensity. No checks at all: every intensity is unchecked.
+
+    Args:
+        checks: the output of :meth:`GradientMaskingChecks.judge`, or None.
+        epsilons: the evaluated intensities.
+    """
+    verdicts = {}
+    for eps in sorted({eps_key(e) for e in epsilons if float(e) > 0}):
+        passed = {name: _check_passed((checks or {}).get(name), name, eps) for name in CHECK_NAMES}
+        verdicts[eps] = IntensityVerdict(
+            failed=tuple(n for n in CHECK_NAMES if passed[n] is False),
+            unchecked=tuple(n for n in CHECK_NAMES if passed[n] is None),
+        )
+    return verdicts
+
+
+def verdict(checks: Mapping[str, Mapping[str, Any]] | None, epsilons: Iterable[float] = ()) -> str:
+    """One line for logs, reports and figures: per intensity, whether its figures may be read as robustness.
 
     Args:
         checks: the output of :meth:`GradientMaskingChecks.judge` (None: no checks were run).
+        epsilons: the evaluated intensities; without them, only the checks' model-wide outcome is said.
     """
     if not checks:
-        return "gradient-masking checks not run: these scores are upper bounds, not a robustness claim"
-    failed = [n for n in CHECK_NAMES if checks.get(n, {}).get("passed") is False]
-    missing = [n for n in CHECK_NAMES if checks.get(n, {}).get("passed") is None]
-    if failed:
-        return f"gradient-masking check(s) FAILED ({', '.join(failed)}): not robust; the scores are upper bounds"
-    if missing:
-        return f"gradient-masking check(s) not run ({', '.join(missing)}): the scores are upper bounds"
-    return "all four gradient-masking checks passed"
+        return "gradient-masking checks not run: every adversarial figure is an upper bound"
+    verdicts = intensity_verdicts(checks, epsilons)
+    if not verdicts:
+        failed = tuple(n for n in CHECK_NAMES if checks.get(n, {}).get("passed") is False)
+        missing = tuple(n for n in CHECK_NAMES if checks.get(n, {}).get("passed") is None)
+        return IntensityVerdict(failed, missing).describe()
+    groups: dict[IntensityVerdict, list[float]] = {}
+    for eps, v in verdicts.items():
+        groups.setdefault(v, []).append(eps)
+    return "; ".join(f"eps {', '.join(format_eps(e) for e in eps)}: {v.describe()}" for v, eps in groups.items())

@@ -8,21 +8,25 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
-"""The robustness results on disk: their schema, the intensity keys, reading, merging and atomic writing.
+"""The robustness files: their columns, reading, merging and atomic writing (the store's file format).
 
-Three files per evaluated model, all rewritten atomically (``nlcen_monai.data.atomic.atomic_write_text``,
-readable by the team: 0666 & ~umask) so a crash
-never leaves a half-written table, and all merged with what is already there so an interrupted
-evaluation resumes (DESIGN section 7):
+Three files per evaluated model, written atomically (``nlcen_monai.data.atomic.atomic_write_text``,
+readable by the team: 0666 & ~umask) so a crash never leaves a half-written table:
 
-- ``robustness.csv``: one row per attack and intensity, ``attack, eps, dice, jaccard, n_images``
-  (``eps = 0`` is the clean image). A worst-case evaluation writes a row for the ensemble and one
-  for each member (``n_images`` says how many images that member attacked), and the
-  gradient-masking checks write their own ``check_*`` rows.
-- ``robustness.json``: ``{"rows": [...], "checks": {...}, ...}``: the same rows plus the checks'
-  verdicts and whatever the evaluator records beside them (attack settings, passes run and saved).
-- ``robustness_per_image.csv``: ``case_id, attack, eps, dice, jaccard, source``: which attack
-  breaks which image (``source`` names the member that gave an ensemble's worst case).
+- ``robustness_per_image.csv``: ``case_id, attack, eps, dice, jaccard, source, passes``: every score
+  of every image (``source`` names the member that gave an ensemble's worst case, ``passes`` the
+  forward(-backward) passes that attack spent on that image at that intensity). It is the record the
+  other two are computed from, and what an interrupted evaluation resumes from.
+- ``robustness.csv``: one row per attack and intensity, ``attack, eps, dice, jaccard, n_images,
+  passes, checks`` (``eps = 0`` is the clean image; ``dice``, ``jaccard`` and ``passes`` are means
+  over the ``n_images`` images that attack scored; ``checks`` is the intensity's gradient-masking
+  status, :mod:`nlcen_monai.robustness.checks`: ``passed``, else the figure is an upper bound).
+- ``robustness.json``: ``{"rows": [...], "checks": {...}, "intensities": {...}, ...}``: the same rows
+  with the checks' verdicts per intensity, the attack settings, and the passes and seconds spent.
+
+:class:`~nlcen_monai.robustness.RobustnessResult` loads, merges and saves the three together; the
+functions here are its file format, and :func:`write_robustness_table` / :func:`write_per_image_csv`
+merge rows into files for scripts that have rows but no result.
 """
 
 from __future__ import annotations
@@ -30,76 +34,92 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from nlcen_monai.data.atomic import atomic_write_text
 
+from .keys import eps_key, format_eps
+
 __all__ = [
     "COLUMNS",
     "PER_IMAGE_COLUMNS",
-    "eps_key",
-    "metric_name",
     "read_robustness_csv",
     "read_robustness_json",
-    "done_epsilons",
-    "merge_rows",
-    "rows_to_csv_text",
-    "write_robustness_table",
     "read_per_image_csv",
-    "write_per_image_csv",
+    "merge_rows",
+    "merge_per_image",
+    "table_rows",
     "rows_over_cases",
+    "rows_to_csv_text",
+    "per_image_to_csv_text",
+    "write_robustness_table",
+    "write_per_image_csv",
+    "done_epsilons",
+    "row_key",
+    "image_key",
+    "json_rows",
 ]
 
-COLUMNS = ("attack", "eps", "dice", "jaccard", "n_images")
-PER_IMAGE_COLUMNS = ("case_id", "attack", "eps", "dice", "jaccard", "source")
+COLUMNS = ("attack", "eps", "dice", "jaccard", "n_images", "passes", "checks")
+PER_IMAGE_COLUMNS = ("case_id", "attack", "eps", "dice", "jaccard", "source", "passes")
+# columns an older file may lack, with the value they read as
+_OPTIONAL = {"passes": None, "checks": "", "source": ""}
 
 
-def eps_key(eps: float) -> float:
-    """An intensity rounded to 6 decimals, the identity used to match rows (0.5 == 0.50000001)."""
-    return round(float(eps), 6)
+def _optional_float(value: Any) -> float | None:
+    return None if value is None or value == "" or (isinstance(value, float) and math.isnan(value)) else float(value)
 
 
-def metric_name(kind: str, eps: float, attack: str | None = None) -> str:
-    """The ``engine.state.metrics`` name of a score: ``dice_eps8`` (the evaluator's attack) or ``dice_pgd_eps8``.
+_TYPES: dict[str, Callable] = {
+    "attack": str,
+    "eps": eps_key,
+    "dice": float,
+    "jaccard": float,
+    "n_images": int,
+    "case_id": str,
+    "source": str,
+    "passes": _optional_float,
+    "checks": str,
+}
 
-    Args:
-        kind: ``"dice"`` or ``"jaccard"``.
-        eps: the intensity (0 = clean).
-        attack: a member's or a check's name; None for the evaluator's own attack.
-    """
-    return f"{kind}_eps{eps_key(eps):g}" if attack is None else f"{kind}_{attack}_eps{eps_key(eps):g}"
 
-
-def _parse(row: Mapping[str, Any], path: str | os.PathLike, columns: Sequence[str], types: Mapping[str, Callable]):
-    missing = [c for c in columns if c not in row or row[c] is None or (row[c] == "" and types[c] is not str)]
+def _parse(row: Mapping[str, Any], path: str | os.PathLike, columns: Sequence[str]) -> dict[str, Any]:
+    required = [c for c in columns if c not in _OPTIONAL]
+    missing = [c for c in required if row.get(c) is None or (row[c] == "" and _TYPES[c] is not str)]
     if missing:
         raise ValueError(f"{path}: row {dict(row)} lacks the column(s) {missing}; expected {list(columns)}.")
     try:
-        return {c: types[c](row[c]) for c in columns}
+        return {c: _TYPES[c](row[c]) if row.get(c) is not None else _OPTIONAL[c] for c in columns}
     except ValueError as e:
         raise ValueError(f"{path}: unreadable row {dict(row)}: {e}") from e
-
-
-_TYPES = {"attack": str, "eps": eps_key, "dice": float, "jaccard": float, "n_images": int, "case_id": str, "source": str}
 
 
 def _read_csv(path: str | os.PathLike, columns: Sequence[str]) -> list[dict[str, Any]]:
     if not os.path.isfile(path):
         return []
     with open(path, newline="", encoding="utf-8") as f:
-        return [_parse(row, path, columns, _TYPES) for row in csv.DictReader(f)]
+        return [_parse(row, path, columns) for row in csv.DictReader(f)]
 
 
 def read_robustness_csv(path: str | os.PathLike) -> list[dict[str, Any]]:
-    """The rows of a ``robustness.csv``; an empty list when the file does not exist.
+    """The rows of a ``robustness.csv`` (``COLUMNS``; an older file's missing ``passes``/``checks``: None/""); [] if absent.
 
     Args:
         path: the CSV file.
     """
     return _read_csv(path, COLUMNS)
+
+
+def read_per_image_csv(path: str | os.PathLike) -> list[dict[str, Any]]:
+    """The rows of a ``robustness_per_image.csv`` (``PER_IMAGE_COLUMNS``); [] when absent.
+
+    Args:
+        path: the CSV file.
+    """
+    return _read_csv(path, PER_IMAGE_COLUMNS)
 
 
 def read_robustness_json(path: str | os.PathLike) -> dict[str, Any]:
@@ -113,18 +133,8 @@ def read_robustness_json(path: str | os.PathLike) -> dict[str, Any]:
     with open(path, encoding="utf-8") as f:
         content = json.load(f)
     if not isinstance(content, dict) or "rows" not in content:
-        raise ValueError(f"{path}: expected an object with 'rows', as written by write_robustness_table.")
+        raise ValueError(f"{path}: expected an object with 'rows', as written by RobustnessResult.save.")
     return content
-
-
-def done_epsilons(path: str | os.PathLike, attack: str) -> list[float]:
-    """The intensities already in the CSV at ``path`` for ``attack`` (sorted).
-
-    Args:
-        path: the CSV file (missing means nothing done).
-        attack: the attack name as written in the ``attack`` column.
-    """
-    return sorted({row["eps"] for row in read_robustness_csv(path) if row["attack"] == attack})
 
 
 def _merge(old: Iterable[Mapping[str, Any]], new: Iterable[Mapping[str, Any]], key: Callable) -> list[dict[str, Any]]:
@@ -133,14 +143,73 @@ def _merge(old: Iterable[Mapping[str, Any]], new: Iterable[Mapping[str, Any]], k
     return [merged[k] for k in sorted(merged)]
 
 
+def row_key(row: Mapping[str, Any]) -> tuple[str, float]:
+    """``(attack, eps)``: the identity of a table row."""
+    return str(row["attack"]), eps_key(row["eps"])
+
+
+def image_key(row: Mapping[str, Any]) -> tuple[str, float, str]:
+    """``(attack, eps, case_id)``: the identity of a per-image row."""
+    return str(row["attack"]), eps_key(row["eps"]), str(row["case_id"])
+
+
 def merge_rows(old: Iterable[Mapping[str, Any]], new: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Old rows updated by new ones (same attack and intensity: the new row wins), sorted by attack then eps.
+    """Old table rows updated by new ones (same attack and intensity: the new row wins), sorted by attack then eps.
 
     Args:
         old: rows already written.
         new: rows just computed.
     """
-    return _merge(old, new, lambda r: (str(r["attack"]), eps_key(r["eps"])))
+    return _merge(old, new, row_key)
+
+
+def merge_per_image(old: Iterable[Mapping[str, Any]], new: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Old per-image rows updated by new ones (same attack, intensity and case: the new row wins), sorted.
+
+    Args:
+        old: rows already written.
+        new: rows just computed (``source`` and ``passes`` may be missing).
+    """
+    new = [{**r, "source": r.get("source") or "", "passes": _optional_float(r.get("passes"))} for r in new]
+    return _merge(old, new, image_key)
+
+
+def _mean(values: Sequence[float | None]) -> float | None:
+    known = [float(v) for v in values if v is not None]
+    return sum(known) / len(known) if known else None
+
+
+def table_rows(per_image: Iterable[Mapping[str, Any]], cases: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    """The table rows (``attack, eps, dice, jaccard, n_images, passes``) averaged from per-image rows.
+
+    Each attack's mean is over the cases it scored (``n_images``): a worst-case member scores only
+    the images still unbroken when its turn came. ``passes`` is the mean per image (None if unknown).
+
+    Args:
+        per_image: rows of a ``robustness_per_image.csv``.
+        cases: only these case ids (e.g. the images two evaluations on different subsets share); None: all.
+    """
+    keep = None if cases is None else {str(c) for c in cases}
+    groups: dict[tuple[str, float], list[Mapping[str, Any]]] = {}
+    for r in per_image:
+        if keep is None or str(r["case_id"]) in keep:
+            groups.setdefault(row_key(r), []).append(r)
+    return [
+        {
+            "attack": attack,
+            "eps": eps,
+            "dice": sum(float(r["dice"]) for r in group) / len(group),
+            "jaccard": sum(float(r["jaccard"]) for r in group) / len(group),
+            "n_images": len(group),
+            "passes": _mean([r.get("passes") for r in group]),
+        }
+        for (attack, eps), group in sorted(groups.items())
+    ]
+
+
+def rows_over_cases(per_image: Iterable[Mapping[str, Any]], cases: Iterable[str]) -> list[dict[str, Any]]:
+    """The table rows over the images in ``cases`` only: :func:`table_rows` with ``cases`` (kept for one release)."""
+    return table_rows(per_image, cases)
 
 
 def _csv_text(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> str:
@@ -148,13 +217,24 @@ def _csv_text(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> str:
     writer = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({**row, "eps": f"{float(row['eps']):g}"})
+        cells = {**_OPTIONAL, **row, "eps": format_eps(row["eps"])}
+        writer.writerow({c: "" if cells.get(c) is None else cells[c] for c in columns})
     return buf.getvalue()
 
 
 def rows_to_csv_text(rows: Iterable[Mapping[str, Any]]) -> str:
-    """The CSV text of ``rows`` with the header ``COLUMNS``."""
+    """The CSV text of table ``rows`` with the header ``COLUMNS`` (None is an empty cell)."""
     return _csv_text(rows, COLUMNS)
+
+
+def per_image_to_csv_text(rows: Iterable[Mapping[str, Any]]) -> str:
+    """The CSV text of per-image ``rows`` with the header ``PER_IMAGE_COLUMNS`` (None is an empty cell)."""
+    return _csv_text(rows, PER_IMAGE_COLUMNS)
+
+
+def json_rows(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Table rows as the JSON report lists them: ``COLUMNS`` only, missing optional ones as None/""."""
+    return [{c: row.get(c, _OPTIONAL.get(c)) for c in COLUMNS} for row in rows]
 
 
 def write_robustness_table(
@@ -163,72 +243,44 @@ def write_robustness_table(
     json_path: str | os.PathLike | None = None,
     extra: Mapping[str, Any] | Callable[[list[dict[str, Any]]], Mapping[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Merge ``rows`` into the CSV at ``csv_path`` and rewrite the JSON copy; returns all rows.
+    """Merge table ``rows`` into the CSV at ``csv_path`` and rewrite the JSON copy; returns all rows.
+
+    For scripts that have table rows but no per-image record; an evaluation saves a
+    :class:`~nlcen_monai.robustness.RobustnessResult` instead.
 
     Args:
-        rows: new rows (``COLUMNS`` keys).
+        rows: new rows (``COLUMNS`` keys; ``passes`` and ``checks`` may be missing).
         csv_path: the CSV file; rows already there for other (attack, eps) pairs are kept.
         json_path: where to write ``{"rows": all rows, **extra}``; None for no JSON. Keys of the old
             JSON that ``extra`` does not replace are kept.
-        extra: more JSON content (e.g. the gradient-masking checks), or a function of all rows that
-            returns it (so it is computed on the merged table of a resumed run).
+        extra: more JSON content, or a function of all rows that returns it.
     """
     merged = merge_rows(read_robustness_csv(csv_path), rows)
     atomic_write_text(csv_path, rows_to_csv_text(merged))
     if json_path is not None:
         content = {k: v for k, v in read_robustness_json(json_path).items() if k != "rows"}
         content.update(extra(merged) if callable(extra) else dict(extra or {}))
-        records = [{c: r[c] for c in COLUMNS} for r in merged]
-        atomic_write_text(json_path, json.dumps({"rows": records, **content}, indent=2) + "\n")
+        atomic_write_text(json_path, json.dumps({"rows": json_rows(merged), **content}, indent=2) + "\n")
     return merged
-
-
-def read_per_image_csv(path: str | os.PathLike) -> list[dict[str, Any]]:
-    """The rows of a ``robustness_per_image.csv``; an empty list when the file does not exist.
-
-    Args:
-        path: the CSV file.
-    """
-    return _read_csv(path, PER_IMAGE_COLUMNS)
 
 
 def write_per_image_csv(rows: Iterable[Mapping[str, Any]], path: str | os.PathLike) -> list[dict[str, Any]]:
     """Merge per-image ``rows`` into the CSV at ``path`` (same case, attack and eps: the new row wins).
 
     Args:
-        rows: new rows (``PER_IMAGE_COLUMNS`` keys; ``source`` may be missing or empty).
+        rows: new rows (``PER_IMAGE_COLUMNS`` keys; ``source`` and ``passes`` may be missing or empty).
         path: the CSV file.
     """
-    rows = [{**r, "source": r.get("source") or ""} for r in rows]
-    merged = _merge(
-        read_per_image_csv(path), rows, lambda r: (str(r["attack"]), eps_key(r["eps"]), str(r["case_id"]))
-    )
-    atomic_write_text(path, _csv_text(merged, PER_IMAGE_COLUMNS))
+    merged = merge_per_image(read_per_image_csv(path), rows)
+    atomic_write_text(path, per_image_to_csv_text(merged))
     return merged
 
 
-def rows_over_cases(per_image: Iterable[Mapping[str, Any]], cases: Iterable[str]) -> list[dict[str, Any]]:
-    """The ``robustness.csv`` rows recomputed from per-image rows over the images in ``cases`` only.
-
-    Two evaluations run on different subsets of a test set (every 3rd image on one machine, every
-    9th on another) are compared on the images both attacked. Each attack's mean is over the
-    cases it attacked among ``cases`` (``n_images``), as in the evaluator's own rows.
+def done_epsilons(path: str | os.PathLike, attack: str) -> list[float]:
+    """The intensities in the table at ``path`` for ``attack`` (sorted; kept for one release).
 
     Args:
-        per_image: rows of a ``robustness_per_image.csv``.
-        cases: the case ids to keep.
+        path: the CSV file (missing means nothing done).
+        attack: the attack name as written in the ``attack`` column.
     """
-    keep, groups = set(cases), {}
-    for r in per_image:
-        if r["case_id"] in keep:
-            groups.setdefault((str(r["attack"]), eps_key(r["eps"])), []).append(r)
-    return [
-        {
-            "attack": attack,
-            "eps": eps,
-            "dice": sum(float(r["dice"]) for r in group) / len(group),
-            "jaccard": sum(float(r["jaccard"]) for r in group) / len(group),
-            "n_images": len(group),
-        }
-        for (attack, eps), group in sorted(groups.items())
-    ]
+    return sorted({row["eps"] for row in read_robustness_csv(path) if row["attack"] == attack})

@@ -13,8 +13,10 @@
 Uses matplotlib's object-oriented API with the Agg canvas (no pyplot, no global backend
 change), so it runs headless; figures are saved with the package's atomic writer
 (:func:`nlcen_monai.data.atomic.atomic_write`: temporary file + ``os.replace``, mode 0644 under umask 022).
-The curve function takes one or many ``robustness.csv`` files, so a comparison runner can draw
-several models (and attacks) on one figure.
+The ``draw_*`` functions draw on the axes or figure they are given, the ``*_figure`` functions make
+the figure, and the ``plot_*`` functions save it. They take rows, never files: loading results is the
+results store's job (:class:`nlcen_monai.robustness.RobustnessResult`), so a comparison runner draws
+several models (and attacks) on one figure from the rows it loaded.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 import torch
@@ -30,11 +32,18 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from nlcen_monai.data.atomic import atomic_write
-from nlcen_monai.robustness.results import read_robustness_csv
+from nlcen_monai.robustness.checks import is_upper_bound
 
-__all__ = ["save_figure", "plot_robustness_curves", "plot_adversarial_panel", "adversarial_panel_figure"]
+__all__ = [
+    "save_figure",
+    "draw_robustness_curves",
+    "robustness_curves_figure",
+    "plot_robustness_curves",
+    "adversarial_panel_figure",
+    "plot_adversarial_panel",
+]
 
-Source = Union[str, os.PathLike, Sequence[Mapping[str, Any]]]
+Rows = Sequence[Mapping[str, Any]]
 
 
 def save_figure(fig: Figure, path: str | os.PathLike, dpi: int = 120) -> Path:
@@ -49,61 +58,110 @@ def save_figure(fig: Figure, path: str | os.PathLike, dpi: int = 120) -> Path:
     return atomic_write(path, lambda f: fig.savefig(f, dpi=dpi, format="png", bbox_inches="tight"))
 
 
-def _load(source: Source) -> list[Mapping[str, Any]]:
-    if isinstance(source, (str, os.PathLike)):
-        if not os.path.isfile(source):
-            raise FileNotFoundError(f"robustness table not found: {source}")
-        return read_robustness_csv(source)
-    return list(source)
+def draw_robustness_curves(
+    axes: Sequence[Any],
+    tables: Mapping[str, Rows],
+    attacks: Sequence[str] | None = None,
+    emphasize: Sequence[str] = ("worst_case",),
+) -> int:
+    """Draw DIC on ``axes[0]`` and JSC on ``axes[1]`` against the intensity, one line per (model, attack).
+
+    A point whose row's ``checks`` status is not ``passed`` (an adversarial figure whose intensity
+    failed or skipped the gradient-masking checks) is drawn hollow: an upper bound.
+
+    Args:
+        axes: two matplotlib axes.
+        tables: ``{model label: table rows}`` (``attack, eps, dice, jaccard`` and, if known, ``checks``).
+        attacks: only these attacks (default: all found).
+        emphasize: attacks drawn with a thick line when there is one model (the worst case over an ensemble).
+
+    Returns:
+        the number of lines drawn.
+    """
+    n_lines = 0
+    for label, rows in tables.items():
+        names = sorted({r["attack"] for r in rows if attacks is None or r["attack"] in attacks})
+        for attack in names:
+            pts = sorted(
+                (float(r["eps"]), float(r["dice"]), float(r["jaccard"]), is_upper_bound(r.get("checks"), r["eps"]))
+                for r in rows
+                if r["attack"] == attack
+            )
+            eps, dice, jac, bound = zip(*pts)
+            name = label if len(names) == 1 and len(tables) > 1 else f"{label} ({attack})" if label else attack
+            style = {"linewidth": 3.0, "color": "black"} if attack in emphasize and len(tables) == 1 else {}
+            for ax, values in zip(axes, (dice, jac)):
+                (line,) = ax.plot(eps, values, marker="o", markersize=3, label=name, **style)
+                hollow = [(e, v) for e, v, b in zip(eps, values, bound) if b]
+                if hollow:
+                    ax.plot(*zip(*hollow), linestyle="none", marker="o", markersize=4, markerfacecolor="white",
+                            markeredgecolor=line.get_color())
+            n_lines += 1
+    for ax, metric in zip(axes, ("DIC", "JSC")):
+        ax.set_xlabel("adversarial intensity ε (grey levels)")
+        ax.set_ylabel(metric)
+        ax.grid(True, alpha=0.3)
+        if n_lines:
+            ax.legend(fontsize=8)
+    return n_lines
+
+
+def robustness_curves_figure(
+    tables: Mapping[str, Rows],
+    attacks: Sequence[str] | None = None,
+    title: str | None = None,
+    note: str | None = None,
+    emphasize: Sequence[str] = ("worst_case",),
+    fig: Figure | None = None,
+) -> Figure:
+    """The two-panel figure of :func:`draw_robustness_curves`, with a title and a note under the panels.
+
+    Args:
+        tables: ``{model label: table rows}``.
+        attacks: only these attacks (default: all found).
+        title: figure title.
+        note: a line printed under the panels (e.g. the gradient-masking verdict per intensity).
+        emphasize: attacks drawn with a thick line.
+        fig: the figure to draw on (default: a new 11 x 4.2 in one).
+
+    Raises:
+        ValueError: when there is no row to draw.
+    """
+    fig = fig if fig is not None else Figure(figsize=(11, 4.2))
+    if draw_robustness_curves(fig.subplots(1, 2), tables, attacks, emphasize) == 0:
+        raise ValueError(f"no rows to plot in {list(tables)} for attacks {attacks}.")
+    if title:
+        fig.suptitle(title)
+    hollow = any(is_upper_bound(r.get("checks"), r["eps"]) for rows in tables.values() for r in rows)
+    lines = [note] if note else []
+    if hollow:
+        lines.append("hollow points: upper bounds (gradient-masking checks failed or not run at that intensity)")
+    if lines:
+        fig.text(0.5, -0.02, "\n".join(lines), ha="center", va="top", fontsize=9)
+    return fig
 
 
 def plot_robustness_curves(
-    sources: Mapping[str, Source] | Sequence[str | os.PathLike],
+    tables: Mapping[str, Rows],
     output_path: str | os.PathLike,
     attacks: Sequence[str] | None = None,
     title: str | None = None,
     note: str | None = None,
     emphasize: Sequence[str] = ("worst_case",),
 ) -> Path:
-    """Two panels, DIC and JSC against the intensity, one line per (model, attack).
+    """Save :func:`robustness_curves_figure` as a PNG.
 
     Args:
-        sources: ``{model label: CSV path or rows}``, or a list of CSV paths (each labelled by its
-            folder's name, e.g. ``eval/nlcen/robustness.csv`` -> ``nlcen``).
+        tables: ``{model label: table rows}`` (load files with :class:`nlcen_monai.robustness.RobustnessResult`).
         output_path: the PNG file.
         attacks: only these attacks (default: all found).
         title: figure title.
-        note: a line printed under the panels (e.g. the gradient-masking verdict).
+        note: a line printed under the panels (e.g. the gradient-masking verdict per intensity).
         emphasize: attacks drawn with a thick line (the worst case over an ensemble).
     """
-    if not isinstance(sources, Mapping):
-        sources = {Path(p).parent.name or Path(p).stem: p for p in sources}
-    tables = {label: _load(src) for label, src in sources.items()}
-    fig = Figure(figsize=(11, 4.2))
-    axes = fig.subplots(1, 2)
-    n_lines = 0
-    for label, rows in tables.items():
-        names = sorted({r["attack"] for r in rows if attacks is None or r["attack"] in attacks})
-        for attack in names:
-            pts = sorted((float(r["eps"]), float(r["dice"]), float(r["jaccard"])) for r in rows if r["attack"] == attack)
-            eps, dice, jac = zip(*pts)
-            name = label if len(names) == 1 and len(tables) > 1 else f"{label} ({attack})" if label else attack
-            style = {"linewidth": 3.0, "color": "black"} if attack in emphasize and len(tables) == 1 else {}
-            axes[0].plot(eps, dice, marker="o", markersize=3, label=name, **style)
-            axes[1].plot(eps, jac, marker="o", markersize=3, label=name, **style)
-            n_lines += 1
-    if n_lines == 0:
-        raise ValueError(f"no rows to plot in {list(sources)} for attacks {attacks}.")
-    for ax, metric in zip(axes, ("DIC", "JSC")):
-        ax.set_xlabel("adversarial intensity ε (grey levels)")
-        ax.set_ylabel(metric)
-        ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=8)
-    if title:
-        fig.suptitle(title)
-    if note:
-        fig.text(0.5, -0.02, note, ha="center", va="top", fontsize=9)
-    return save_figure(fig, output_path)
+    if not isinstance(tables, Mapping):
+        raise TypeError("plot_robustness_curves takes {label: rows}; load robustness.csv files with RobustnessResult.load.")
+    return save_figure(robustness_curves_figure(tables, attacks, title, note, emphasize), output_path)
 
 
 def _np(x: Any) -> np.ndarray:
@@ -164,15 +222,21 @@ def adversarial_panel_figure(
     eps: float,
     title: str | None = None,
     reverse_indexing: bool = True,
+    fig: Figure | None = None,
 ) -> Figure:
-    """The figure :func:`plot_adversarial_panel` saves (same arguments, less ``output_path``)."""
+    """The figure :func:`plot_adversarial_panel` saves (same arguments, less ``output_path``), one row of six axes per image.
+
+    Args:
+        fig: the figure to draw on (default: a new one sized for the images); the other arguments as
+            for :func:`plot_adversarial_panel`.
+    """
     arrays = [_np(a) for a in (images, adversarial, clean_pred, adv_pred, label)]
     if reverse_indexing:  # MONAI's (..., x, y) -> (..., rows, columns), as imshow expects
         arrays = [np.swapaxes(a, -1, -2) for a in arrays]
     images, adversarial, clean_pred, adv_pred, label = arrays
     n = images.shape[0]
     cols = ("image", f"perturbation (±{eps:g})", f"adversarial ε={eps:g}", "prediction (clean)", "prediction (attacked)", "ground truth")
-    fig = Figure(figsize=(2.2 * len(cols), 2.3 * n + 0.4))
+    fig = fig if fig is not None else Figure(figsize=(2.2 * len(cols), 2.3 * n + 0.4))
     axes = np.asarray(fig.subplots(n, len(cols), squeeze=False))
     vmax = max(float(eps), 1e-6)
     for i in range(n):

@@ -9,7 +9,7 @@ import torch.nn as nn
 from monai.networks.nets import UNet
 
 from nlcen_monai.attacks import IFGSM, PGD, SegPGD, TargetedIFGSM
-from nlcen_monai.attacks.worst_case import WorstCaseAttack, per_image_scores
+from nlcen_monai.attacks.worst_case import WorstCaseAttack, per_image_scores, sweep_passes
 
 
 def threshold_net() -> nn.Module:
@@ -74,7 +74,25 @@ class TestWorstCase(unittest.TestCase):
         total = sum(a.cost(e) * 4 for a in (cheap, dear) for e in (16.0, 24.0))
         self.assertEqual(result.passes_run + result.passes_saved, total)
         self.assertGreater(result.passes_saved, 0)
+        # per image and intensity: what each image cost, summing to the passes run
+        self.assertEqual(sum(float(result.passes[e].sum()) for e in (16.0, 24.0)), result.passes_run)
+        attacked = set() if pgd_at_16 is None else set(pgd_at_16.index.tolist())
+        expected = [cheap.cost(16.0) + (dear.cost(16.0) if i in attacked else 0.0) for i in range(4)]
+        self.assertEqual(result.passes[16.0].tolist(), expected)
+        self.assertEqual(result.members["ifgsm"][16.0].passes, cheap.cost(16.0))
         self.assertTrue(torch.all(result.dice[24.0] <= 0.2))
+
+    def test_sweep_passes_share_out_the_sweep(self):
+        attack = TargetedIFGSM()
+        shares = sweep_passes(attack, [16, 0, 2])
+        self.assertEqual(shares, {2.0: 3.0, 16.0: 18.0})  # eps 2: its 3 steps; eps 16: the 18 more it adds to the sweep
+        self.assertEqual(sum(shares.values()), attack.sweep_cost([2, 16]))
+        pgd = PGD(steps=5)
+        self.assertEqual(sweep_passes(pgd, [2, 16]), {2.0: pgd.cost(2), 16.0: pgd.cost(16)})
+        net, (images, label) = threshold_net(), blobs()
+        result = WorstCaseAttack([attack], skip_broken=False).run(net, images, label, [2, 16])
+        self.assertEqual(result.passes[16.0].tolist(), [18.0] * 4)
+        self.assertEqual(sum(float(p.sum()) for p in result.passes.values()), result.passes_run)
 
     def test_initial_candidates(self):
         net, (images, label) = threshold_net(), blobs()

@@ -75,6 +75,7 @@ def test_adversarial_writes_robustness_outputs(trained):
         rows = list(csv.DictReader(f))
     assert [float(r["eps"]) for r in rows] == [0.0, 1.0, 4.0]
     assert all(r["attack"] == "targeted_ifgsm" and int(r["n_images"]) == 8 for r in rows)
+    assert [r["checks"] for r in rows] == ["", "unchecked", "unchecked"]  # no checks: upper bounds
     assert (out / "robustness.json").is_file()
     assert (out / "robustness_curves.png").stat().st_size > 0
     assert (out / "robustness_panel_targeted_ifgsm_eps4.png").stat().st_size > 0
@@ -207,9 +208,11 @@ def test_torchrun_two_process_training_agrees(tmp_path):
            "--config_file", repr(configs), "--epsilons", "[1, 4]", "--panel_eps", "4", "--num_workers", "0"]
     result = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
-    with open(tmp_path / "demo_runs" / "nlcen_jsrt" / "eval" / "robustness" / "robustness.csv") as f:
+    robustness = tmp_path / "demo_runs" / "nlcen_jsrt" / "eval" / "robustness"
+    with open(robustness / "robustness.csv") as f:
         rows = list(csv.DictReader(f))
     assert [(float(r["eps"]), int(r["n_images"])) for r in rows] == [(0.0, 8), (1.0, 8), (4.0, 8)]
+    assert not list(robustness.glob("*.rank*"))  # each rank's journal was merged and removed
 
 
 @pytest.mark.parametrize("augment", [False, True])

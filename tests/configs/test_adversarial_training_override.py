@@ -73,6 +73,10 @@ class TestOverrideParses(unittest.TestCase):
             parser[key] = value
         return parser
 
+    def test_validation_key_metric_is_a_metric_key(self):
+        key = self.parser(adv_eps=4.0).get_parsed_content("adv_val_key_metric")
+        self.assertEqual(key.to_name(), "dice_eps4")
+
     def test_trainer_arguments_come_from_the_adv_keys(self):
         trainer = self.parser().get("train#trainer")
         self.assertEqual(trainer["_target_"], "nlcen_monai.engines.AdversarialSupervisedTrainer")

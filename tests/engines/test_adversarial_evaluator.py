@@ -13,13 +13,14 @@ from monai.data import DataLoader, Dataset
 from monai.inferers import SlidingWindowInferer
 from monai.metrics import DiceMetric, MeanIoU
 from monai.networks.nets import UNet
+from ignite.engine import Events
 from monai.networks.utils import one_hot
 from parameterized import parameterized
 
 from nlcen_monai.attacks import PGD, SegPGD, TargetedIFGSM, TransferAttack, get_attack
 from nlcen_monai.engines import PAPER_EPSILONS, AdversarialEvaluator, InfererNetwork
 from nlcen_monai.handlers import AdversarialPanelWriter
-from nlcen_monai.robustness import GradientMaskingChecks
+from nlcen_monai.robustness import GradientMaskingChecks, MetricKey
 
 
 def threshold_net() -> nn.Module:
@@ -60,7 +61,7 @@ def loader(n: int = 4) -> DataLoader:
 
 
 def rows_of(evaluator):
-    return {(r["attack"], r["eps"]): r for r in evaluator.state.robustness["rows"]}
+    return {(r["attack"], r["eps"]): r for r in evaluator.state.robustness.rows}
 
 
 # (attack, attack_kwargs)
@@ -89,7 +90,7 @@ class TestAdversarialEvaluator(unittest.TestCase):
         self.assertLess(strong["jaccard"], strong["dice"] + 1e-6)
         self.assertAlmostEqual(evaluator.state.metrics["dice_eps16"], strong["dice"])
         self.assertAlmostEqual(evaluator.state.metrics["jaccard_eps0"], clean["jaccard"])
-        per_image = [r for r in evaluator.state.robustness["per_image"] if r["eps"] == 16.0]
+        per_image = [r for r in evaluator.state.robustness.per_image if r["eps"] == 16.0]
         self.assertAlmostEqual(sum(r["dice"] for r in per_image) / 4, strong["dice"], places=6)
 
     def test_matches_monai_metrics(self):
@@ -112,11 +113,18 @@ class TestAdversarialEvaluator(unittest.TestCase):
             self.assertAlmostEqual(row["jaccard"], iou, places=6)
 
     def test_epsilons_and_skip(self):
+        first = AdversarialEvaluator("cpu", loader(), threshold_net(), epsilons=[0.5000000001, 0])
+        first.run()
+        stored = first.state.robustness
         evaluator = AdversarialEvaluator("cpu", loader(), threshold_net(), epsilons=[4, 0.5, 4.0, 0])
         self.assertEqual(evaluator.epsilons, [0.0, 0.5, 4.0])
-        self.assertEqual(evaluator.skip_epsilons([0.5000000001, 0]), [4.0])
+        # a stored result (as RobustnessTableWriter loads it): only what it lacks is computed
+        evaluator.add_event_handler(Events.STARTED, lambda engine: setattr(engine.state, "robustness", stored.copy()))
         evaluator.run()
-        self.assertEqual([r["eps"] for r in evaluator.state.robustness["rows"]], [4.0])
+        self.assertEqual([r["eps"] for r in evaluator.state.robustness_run.rows], [4.0])
+        self.assertEqual([r["eps"] for r in evaluator.state.robustness.rows], [0.0, 0.5, 4.0])
+        self.assertEqual(evaluator.state.robustness.per_image[:8], stored.per_image)
+        self.assertEqual(sorted(evaluator.state.metrics), ["dice_eps0", "dice_eps0.5", "dice_eps4", "jaccard_eps0", "jaccard_eps0.5", "jaccard_eps4"])
         no_clean = AdversarialEvaluator("cpu", loader(), threshold_net(), epsilons=[1], include_clean=False)
         self.assertEqual(no_clean.epsilons, [1.0])
         self.assertEqual(len(AdversarialEvaluator("cpu", loader(), threshold_net()).epsilons), len(PAPER_EPSILONS) + 1)
@@ -141,8 +149,8 @@ class TestAdversarialEvaluator(unittest.TestCase):
         white = AdversarialEvaluator("cpu", loader(), target_net, epsilons=[16])
         white.run()
         self.assertEqual(
-            [(r["dice"], r["jaccard"]) for r in transfer.state.robustness["rows"]],
-            [(r["dice"], r["jaccard"]) for r in white.state.robustness["rows"]],
+            [(r["dice"], r["jaccard"]) for r in transfer.state.robustness.rows],
+            [(r["dice"], r["jaccard"]) for r in white.state.robustness.rows],
         )
 
     def test_worst_case_rows_and_key_metric(self):
@@ -158,14 +166,20 @@ class TestAdversarialEvaluator(unittest.TestCase):
                 self.assertLessEqual(rows[("worst_case", eps)]["dice"], rows[(m.name, eps)]["dice"] + 1e-7)
         self.assertEqual(evaluator.state.key_metric_name, "dice_eps12")
         self.assertAlmostEqual(evaluator.state.best_metric, rows[("worst_case", 12.0)]["dice"])
+        self.assertEqual(evaluator.state.best_metric_epoch, 1)
+        by_key = AdversarialEvaluator("cpu", loader(), threshold_net(), epsilons=[4], attack=members,
+                                      key_metric=MetricKey("jaccard", 4, "pgd"))
+        by_key.run()
+        self.assertEqual(by_key.state.key_metric_name, "jaccard_pgd_eps4")
+        self.assertAlmostEqual(by_key.state.best_metric, rows_of(by_key)[("pgd", 4.0)]["jaccard"])
         # per image: the worst case is at most every member that attacked the image
-        per_image = evaluator.state.robustness["per_image"]
+        per_image = evaluator.state.robustness.per_image
         worst = {(r["case_id"], r["eps"]): r["dice"] for r in per_image if r["attack"] == "worst_case"}
         for r in per_image:
             if r["attack"] in {m.name for m in members}:
                 self.assertLessEqual(worst[(r["case_id"], r["eps"])], r["dice"] + 1e-7)
         self.assertEqual(len({r["case_id"] for r in per_image}), 4)
-        self.assertIn("members", evaluator.state.robustness["settings"]["attack"])
+        self.assertIn("members", evaluator.state.robustness.settings["attack"])
 
     def test_sliding_window_inferer_is_attacked_through(self):
         net = threshold_net()
@@ -217,7 +231,7 @@ class TestAdversarialEvaluator(unittest.TestCase):
         for name, net in (("plain", threshold_net()), ("masked", RoundedInput(threshold_net()))):
             evaluator = AdversarialEvaluator("cpu", loader(), net, epsilons=[2, 8, 16], attack=members, checks=checks())
             evaluator.run()
-            verdicts[name] = evaluator.state.robustness["checks"]
+            verdicts[name] = evaluator.state.robustness.checks
         self.assertTrue(all(c["passed"] for c in verdicts["plain"].values()), verdicts["plain"])
         self.assertFalse(verdicts["masked"]["black_box"]["passed"], verdicts["masked"])
         self.assertGreater(verdicts["masked"]["black_box"]["max_drop"], 0.05)
@@ -250,7 +264,7 @@ class TestAdversarialEvaluator(unittest.TestCase):
         evaluator = parser.get_parsed_content("evaluator")
         self.assertIsInstance(evaluator, AdversarialEvaluator)
         evaluator.run()
-        attacks = {r["attack"] for r in evaluator.state.robustness["rows"]}
+        attacks = {r["attack"] for r in evaluator.state.robustness.rows}
         self.assertEqual(attacks, {"worst_case", "targeted_ifgsm", "pgd", "check_unbounded", "check_more_iterations"})
 
 

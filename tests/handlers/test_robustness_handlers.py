@@ -5,49 +5,21 @@ from __future__ import annotations
 import csv
 import json
 import os
+import sys
 import tempfile
 import unittest
+from pathlib import Path
 from unittest import mock
 
-import torch
-import torch.nn as nn
-from monai.data import DataLoader, Dataset
 from parameterized import parameterized
 
 from nlcen_monai.attacks import PGD, TargetedIFGSM
 from nlcen_monai.engines import AdversarialEvaluator
 from nlcen_monai.handlers import AdversarialPanelWriter, RobustnessCurvesWriter, RobustnessTableWriter, log_robustness_metrics
-from nlcen_monai.robustness import GradientMaskingChecks
+from nlcen_monai.robustness import CHECK_NAMES, GradientMaskingChecks
 
-
-class CountingThresholdNet(nn.Module):
-    """Foreground where the 3x3 mean exceeds 128; counts the images of its gradient passes."""
-
-    def __init__(self):
-        super().__init__()
-        self.conv = nn.Conv2d(1, 2, 3, padding=1)
-        with torch.no_grad():
-            self.conv.weight.zero_()
-            self.conv.weight[1] = 1 / 90
-            self.conv.weight[0] = -1 / 90
-            self.conv.bias.copy_(torch.tensor([128 / 10, -128 / 10]))
-        self.grad_images = 0
-
-    def forward(self, x):
-        if torch.is_grad_enabled() and x.requires_grad:
-            self.grad_images += x.shape[0]
-        return self.conv(x)
-
-
-def loader() -> DataLoader:
-    g = torch.Generator().manual_seed(0)
-    items = []
-    for i in range(4):
-        label = torch.zeros(1, 32, 32)
-        label[:, 6 + i : 22 + i, 8:24] = 1
-        image = label * 24 + 116 + torch.randint(-3, 4, (1, 32, 32), generator=g).float()
-        items.append({"image": image, "label": label})
-    return DataLoader(Dataset(items), batch_size=2)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from handler_utils import CountingThresholdNet, loader  # noqa: E402
 
 
 def evaluate(out_dir, epsilons, attack="targeted_ifgsm", panel=True, **kwargs):
@@ -80,18 +52,25 @@ class TestRobustnessHandlers(unittest.TestCase):
                 ],
             )
             rows = read_csv(os.path.join(d, "robustness.csv"))
-            self.assertEqual(list(rows[0]), ["attack", "eps", "dice", "jaccard", "n_images"])
+            self.assertEqual(list(rows[0]), ["attack", "eps", "dice", "jaccard", "n_images", "passes", "checks"])
             self.assertEqual([r["eps"] for r in rows], ["0", "2", "16"])
             self.assertTrue(all(r["n_images"] == "4" and r["attack"] == "targeted_ifgsm" for r in rows))
             self.assertGreater(float(rows[0]["dice"]), float(rows[2]["dice"]))
+            # no checks: every adversarial cell is an upper bound; the clean one is a measurement
+            self.assertEqual([r["checks"] for r in rows], ["", "unchecked", "unchecked"])
+            # passes per image: the sweep's 16 trunk steps and fork tails 1 and 4, shared out by intensity
+            self.assertEqual([float(r["passes"]) for r in rows], [0.0, 3.0, 18.0])
             with open(os.path.join(d, "robustness.json")) as f:
                 report = json.load(f)
             self.assertEqual([r["eps"] for r in report["rows"]], [0.0, 2.0, 16.0])
             self.assertAlmostEqual(report["rows"][2]["dice"], float(rows[2]["dice"]))
             self.assertIn("not run", report["verdict"])
+            self.assertTrue(report["complete"])
+            self.assertEqual(report["intensities"]["16"], {
+                "status": "unchecked", "failed": [], "unchecked": list(CHECK_NAMES), "upper_bound": True})
             self.assertEqual(report["passes"]["run"], 4 * (16 + 1 + 4))  # per image: 16 trunk steps, fork tails 1 and 4
             per_image = read_csv(os.path.join(d, "robustness_per_image.csv"))
-            self.assertEqual(list(per_image[0]), ["case_id", "attack", "eps", "dice", "jaccard", "source"])
+            self.assertEqual(list(per_image[0]), ["case_id", "attack", "eps", "dice", "jaccard", "source", "passes"])
             self.assertEqual(len(per_image), 3 * 4)
             mean16 = sum(float(r["dice"]) for r in per_image if r["eps"] == "16") / 4
             self.assertAlmostEqual(mean16, float(rows[2]["dice"]), places=6)
@@ -105,8 +84,7 @@ class TestRobustnessHandlers(unittest.TestCase):
             old = read_csv(os.path.join(d, "robustness.csv"))
             old_per_image = read_csv(os.path.join(d, "robustness_per_image.csv"))
             second, net = evaluate(d, [2, 4, 8], panel=False)
-            self.assertEqual(second.epsilons, [8.0])
-            self.assertEqual([r["eps"] for r in second.state.robustness["rows"]], [8.0])
+            self.assertEqual([r["eps"] for r in second.state.robustness_run.rows], [8.0])
             self.assertEqual(net.grad_images, 4 * 10)  # 4 images x num_steps(8): nothing recomputed
             rows = read_csv(os.path.join(d, "robustness.csv"))
             self.assertEqual([r["eps"] for r in rows], ["0", "2", "4", "8"])
@@ -116,7 +94,7 @@ class TestRobustnessHandlers(unittest.TestCase):
             self.assertTrue(all(r in per_image for r in old_per_image))
             # everything done: no attack at all, tables unchanged
             third, net = evaluate(d, [4, 8], panel=False)
-            self.assertEqual(third.epsilons, [])
+            self.assertEqual(third.state.robustness_run.rows, [])
             self.assertEqual(net.grad_images, 0)
             self.assertEqual(read_csv(os.path.join(d, "robustness.csv")), rows)
             self.assertEqual(read_csv(os.path.join(d, "robustness_per_image.csv")), per_image)
@@ -142,7 +120,7 @@ class TestRobustnessHandlers(unittest.TestCase):
             # a resumed run with nothing left judges the checks on the table already written
             again, net = evaluate(d, [2, 8, 16], attack=members, panel=False, checks=GradientMaskingChecks())
             self.assertEqual(net.grad_images, 0)
-            self.assertEqual(again.state.robustness["checks"], report["checks"])
+            self.assertEqual(again.state.robustness.checks, report["checks"])
 
     def test_no_resume_recomputes(self):
         with tempfile.TemporaryDirectory() as d:
@@ -162,6 +140,10 @@ class TestRobustnessHandlers(unittest.TestCase):
         line = logs.output[0]
         self.assertLess(line.index("dice@2:"), line.index("dice@10:"))
         self.assertLess(line.index("dice@0:"), line.index("dice@2:"))
+        # no checks: every adversarial figure is marked as an upper bound, the clean one is not
+        self.assertRegex(line, r"dice@2: <=[0-9.]+ ")
+        self.assertRegex(line, r"dice@0: [0-9.]+ ")
+        self.assertIn("gradient-masking checks ('<=': an upper bound): gradient-masking checks not run", logs.output[-1])
 
     @parameterized.expand([("table",), ("curves",), ("panel",)])
     def test_only_rank_zero_writes(self, which):

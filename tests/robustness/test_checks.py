@@ -1,4 +1,4 @@
-"""Tests for the judging of the gradient-masking checks on results tables."""
+"""Tests for the judging of the gradient-masking checks on results tables, per intensity."""
 
 from __future__ import annotations
 
@@ -6,7 +6,16 @@ import unittest
 
 from parameterized import parameterized
 
-from nlcen_monai.robustness import CHECK_BLACK_BOX, CHECK_MORE_ITERATIONS, CHECK_UNBOUNDED, GradientMaskingChecks, verdict
+from nlcen_monai.robustness import (
+    CHECK_BLACK_BOX,
+    CHECK_MORE_ITERATIONS,
+    CHECK_UNBOUNDED,
+    GradientMaskingChecks,
+    IntensityVerdict,
+    intensity_verdicts,
+    is_upper_bound,
+    verdict,
+)
 
 
 def row(attack, eps, dice):
@@ -19,18 +28,20 @@ def image(case, attack, eps, dice):
 
 HEALTHY_ROWS = [
     row("worst_case", 0, 0.95), row("worst_case", 4, 0.6), row("worst_case", 8, 0.3),
-    row(CHECK_UNBOUNDED, 255, 0.0), row(CHECK_MORE_ITERATIONS, 4, 0.595), row(CHECK_BLACK_BOX, 4, 0.6),
+    row(CHECK_UNBOUNDED, 255, 0.0),
+    row(CHECK_MORE_ITERATIONS, 4, 0.595), row(CHECK_BLACK_BOX, 4, 0.6),
+    row(CHECK_MORE_ITERATIONS, 8, 0.3), row(CHECK_BLACK_BOX, 8, 0.31),
 ]
 HEALTHY_IMAGES = [
     image("a", "pgd", 4, 0.7), image("b", "pgd", 4, 0.5), image("a", "pgd", 8, 0.3), image("b", "pgd", 8, 0.3),
 ]
 
-# (name, changed rows, changed images, failing check)
+# (name, changed rows, changed images, failing check, the intensities it fails at)
 FAILURES = [
-    ("rises", [], [image("a", "pgd", 8, 0.9), image("b", "pgd", 8, 0.6)], "monotone"),
-    ("unbounded", [row(CHECK_UNBOUNDED, 255, 0.2)], [], "unbounded"),
-    ("more_iterations", [row(CHECK_MORE_ITERATIONS, 4, 0.55)], [], "more_iterations"),
-    ("black_box", [row(CHECK_BLACK_BOX, 4, 0.4)], [], "black_box"),
+    ("rises", [], [image("a", "pgd", 8, 0.9), image("b", "pgd", 8, 0.6)], "monotone", [4.0, 8.0]),
+    ("unbounded", [row(CHECK_UNBOUNDED, 255, 0.2)], [], "unbounded", [4.0, 8.0]),
+    ("more_iterations", [row(CHECK_MORE_ITERATIONS, 8, 0.25)], [], "more_iterations", [8.0]),
+    ("black_box", [row(CHECK_BLACK_BOX, 4, 0.4)], [], "black_box", [4.0]),
 ]
 
 
@@ -40,35 +51,75 @@ def replace(rows, new, keys):
     return list(index.values())
 
 
+def judge(rows=HEALTHY_ROWS, images=HEALTHY_IMAGES, **kwargs):
+    return GradientMaskingChecks(**kwargs).judge(rows, images, "worst_case", ["pgd"])
+
+
 class TestChecks(unittest.TestCase):
-    def test_healthy_passes_all(self):
-        checks = GradientMaskingChecks().judge(HEALTHY_ROWS, HEALTHY_IMAGES, "worst_case", ["pgd"])
+    def test_healthy_passes_all_at_every_intensity(self):
+        checks = judge()
         self.assertTrue(all(c["passed"] for c in checks.values()), checks)
         self.assertAlmostEqual(checks["more_iterations"]["max_drop"], 0.005)
+        self.assertEqual(sorted(checks["more_iterations"]["per_eps"]), ["4", "8"])
         self.assertAlmostEqual(checks["monotone"]["max_rise"], -0.3)
-        self.assertEqual(verdict(checks), "all four gradient-masking checks passed")
+        verdicts = intensity_verdicts(checks, [0, 4, 8])
+        self.assertEqual(sorted(verdicts), [4.0, 8.0])  # the clean score is not judged
+        self.assertTrue(all(v.passed and v.status == "passed" for v in verdicts.values()))
+        self.assertEqual(verdict(checks, [4, 8]), "eps 4, 8: all four gradient-masking checks passed")
 
     @parameterized.expand(FAILURES)
-    def test_each_failure(self, _, rows, images, failing):
-        checks = GradientMaskingChecks().judge(
-            replace(HEALTHY_ROWS, rows, ("attack", "eps")), replace(HEALTHY_IMAGES, images, ("case_id", "attack", "eps")),
-            "worst_case", ["pgd"],
-        )
+    def test_each_failure_marks_its_intensities(self, _, rows, images, failing, where):
+        checks = judge(replace(HEALTHY_ROWS, rows, ("attack", "eps")), replace(HEALTHY_IMAGES, images, ("case_id", "attack", "eps")))
         self.assertEqual([n for n, c in checks.items() if c["passed"] is False], [failing])
-        self.assertIn("FAILED", verdict(checks))
-        self.assertIn(failing, verdict(checks))
-        self.assertNotIn("passed", verdict(checks))
+        verdicts = intensity_verdicts(checks, [4, 8])
+        self.assertEqual([e for e, v in verdicts.items() if v.failed], where)
+        for eps, v in verdicts.items():
+            self.assertEqual(v.status, f"failed:{failing}" if eps in where else "passed")
+            self.assertEqual(v.to_dict()["upper_bound"], eps in where)
+        line = verdict(checks, [4, 8])
+        self.assertIn(f"FAILED ({failing}): upper bound", line)
+        for eps in where:
+            self.assertRegex(line, rf"eps [0-9, ]*{eps:g}[0-9, ]*: checks FAILED")
 
-    def test_not_run_is_not_robust(self):
-        checks = GradientMaskingChecks().judge(HEALTHY_ROWS[:3], HEALTHY_IMAGES, "worst_case", ["pgd"])
-        self.assertIsNone(checks["unbounded"]["passed"])
-        self.assertIn("not run", verdict(checks))
-        self.assertIn("not run", verdict(None))
-
-    def test_check_epsilons(self):
-        self.assertEqual(GradientMaskingChecks().check_epsilons([0, 2, 4, 8, 16, 32]), [8.0])
-        self.assertEqual(GradientMaskingChecks().check_epsilons([2, 4, 8, 16]), [4.0])
+    def test_narrowed_epsilons_leave_the_other_intensities_unchecked(self):
+        """Checks c and d run at every evaluated intensity by default; ``epsilons`` narrows them, the rest is unchecked."""
+        self.assertEqual(GradientMaskingChecks().check_epsilons([0, 2, 4, 8, 16, 32]), [2.0, 4.0, 8.0, 16.0, 32.0])
         self.assertEqual(GradientMaskingChecks(epsilons=[8, 32, 5]).check_epsilons([2, 8, 32]), [8.0, 32.0])
+        rows = [r for r in HEALTHY_ROWS if not (r["attack"].startswith("check_") and r["eps"] == 8)]
+        verdicts = intensity_verdicts(judge(rows), [4, 8])
+        self.assertTrue(verdicts[4.0].passed)
+        self.assertEqual(verdicts[8.0], IntensityVerdict((), ("more_iterations", "black_box")))
+        self.assertEqual(verdicts[8.0].status, "unchecked:more_iterations,black_box")
+        self.assertIn("eps 8: checks not run (more_iterations, black_box): upper bound", verdict(judge(rows), [4, 8]))
+
+    def test_failed_and_unchecked_together(self):
+        rows = replace(HEALTHY_ROWS, [row(CHECK_UNBOUNDED, 255, 0.5)], ("attack", "eps"))
+        rows = [r for r in rows if r["attack"] != CHECK_BLACK_BOX]
+        verdicts = intensity_verdicts(judge(rows), [4])
+        self.assertEqual(verdicts[4.0].status, "failed:unbounded unchecked:black_box")
+
+    def test_not_run_is_an_upper_bound(self):
+        checks = judge(HEALTHY_ROWS[:3])
+        self.assertIsNone(checks["unbounded"]["passed"])
+        self.assertEqual(intensity_verdicts(None, [2])[2.0].status, "unchecked")
+        self.assertEqual(intensity_verdicts(checks, [4])[4.0].status, "unchecked:unbounded,more_iterations,black_box")
+        self.assertIn("not run", verdict(checks, [4, 8]))
+        self.assertIn("upper bound", verdict(None))
+        self.assertNotIn("passed", verdict(checks, [4, 8]))
+
+    def test_is_upper_bound(self):
+        self.assertFalse(is_upper_bound("passed", 8))
+        self.assertTrue(is_upper_bound("failed:more_iterations", 8))
+        self.assertTrue(is_upper_bound("", 8))  # a table without the column: unchecked
+        self.assertTrue(is_upper_bound(None, 0.5))
+        self.assertFalse(is_upper_bound("", 0))  # the clean score is a measurement
+
+    def test_older_report_without_per_eps_verdicts(self):
+        checks = judge()
+        for name in ("more_iterations", "black_box"):
+            for entry in checks[name]["per_eps"].values():
+                del entry["passed"]
+        self.assertTrue(all(v.passed for v in intensity_verdicts(checks, [4, 8]).values()))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Tests for the robustness results on disk: CSV/JSON round trip, merge, per-image table, modes and clear errors."""
+"""Tests for the robustness files: CSV/JSON round trip, merge, per-image table, older files, modes and clear errors."""
 
 from __future__ import annotations
 
@@ -16,17 +16,18 @@ from nlcen_monai.robustness import (
     read_robustness_csv,
     read_robustness_json,
     rows_over_cases,
+    table_rows,
     write_per_image_csv,
     write_robustness_table,
 )
 
 ROWS = [
-    {"attack": "pgd", "eps": 2.0, "dice": 0.5, "jaccard": 0.4, "n_images": 3},
-    {"attack": "targeted_ifgsm", "eps": 0.5, "dice": 0.9, "jaccard": 0.8, "n_images": 3},
+    {"attack": "pgd", "eps": 2.0, "dice": 0.5, "jaccard": 0.4, "n_images": 3, "passes": 12.5, "checks": "passed"},
+    {"attack": "targeted_ifgsm", "eps": 0.5, "dice": 0.9, "jaccard": 0.8, "n_images": 3, "passes": None, "checks": ""},
 ]
 PER_IMAGE = [
-    {"case_id": "JPCLN002", "attack": "worst_case", "eps": 8.0, "dice": 0.2, "jaccard": 0.1, "source": "apgd_ce"},
-    {"case_id": "JPCLN002", "attack": "apgd_ce", "eps": 8.0, "dice": 0.2, "jaccard": 0.1, "source": ""},
+    {"case_id": "JPCLN002", "attack": "worst_case", "eps": 8.0, "dice": 0.2, "jaccard": 0.1, "source": "apgd_ce", "passes": 30.0},
+    {"case_id": "JPCLN002", "attack": "apgd_ce", "eps": 8.0, "dice": 0.2, "jaccard": 0.1, "source": "", "passes": 20.0},
 ]
 
 
@@ -37,7 +38,7 @@ class TestResults(unittest.TestCase):
             json_path = os.path.join(d, "sub", "robustness.json")
             write_robustness_table(ROWS, path, json_path, extra={"verdict": "v1", "checks": {"a": 1}})
             self.assertEqual(read_robustness_csv(path), ROWS)
-            new = {"attack": "pgd", "eps": 2.0000000001, "dice": 0.1, "jaccard": 0.05, "n_images": 3}
+            new = {"attack": "pgd", "eps": 2.0000000001, "dice": 0.1, "jaccard": 0.05, "n_images": 3, "passes": 1.0, "checks": "passed"}
             merged = write_robustness_table([new], path, json_path, extra=lambda rows: {"verdict": f"{len(rows)} rows"})
             self.assertEqual(len(merged), 2)
             self.assertEqual(read_robustness_csv(path)[0]["dice"], 0.1)
@@ -65,13 +66,25 @@ class TestResults(unittest.TestCase):
             path = os.path.join(d, "robustness_per_image.csv")
             write_per_image_csv(PER_IMAGE, path)
             again = dict(PER_IMAGE[1], dice=0.0, jaccard=0.0)
-            other = dict(PER_IMAGE[1], case_id="JPCLN004", source=None)
+            other = dict(PER_IMAGE[1], case_id="JPCLN004", source=None, passes=None)
             rows = write_per_image_csv([again, other], path)
             self.assertEqual(len(rows), 3)
             read = read_per_image_csv(path)
             self.assertEqual(read, rows)
             self.assertEqual([r["dice"] for r in read if r["attack"] == "apgd_ce"], [0.0, 0.2])
             self.assertEqual(read[-1]["source"], "apgd_ce")
+            self.assertEqual([r["passes"] for r in read], [20.0, None, 30.0])
+
+    def test_older_files_without_passes_and_checks(self):
+        with tempfile.TemporaryDirectory() as d:
+            table, per_image = os.path.join(d, "robustness.csv"), os.path.join(d, "robustness_per_image.csv")
+            with open(table, "w") as f:
+                f.write("attack,eps,dice,jaccard,n_images\npgd,1,0.5,0.4,2\n")
+            with open(per_image, "w") as f:
+                f.write("case_id,attack,eps,dice,jaccard,source\na,pgd,1,0.5,0.4,\n")
+            self.assertEqual(read_robustness_csv(table), [
+                {"attack": "pgd", "eps": 1.0, "dice": 0.5, "jaccard": 0.4, "n_images": 2, "passes": None, "checks": ""}])
+            self.assertIsNone(read_per_image_csv(per_image)[0]["passes"])
 
     def test_rows_over_cases(self):
         per_image = [
@@ -82,9 +95,13 @@ class TestResults(unittest.TestCase):
         self.assertEqual([(r["attack"], r["n_images"]) for r in rows], [("pgd", 1), ("worst_case", 2)])
         self.assertAlmostEqual(rows[1]["dice"], 0.8)
         self.assertAlmostEqual(rows[1]["jaccard"], 0.4)
+        self.assertIsNone(rows[1]["passes"])
         self.assertEqual(rows_over_cases(per_image, []), [])
+        self.assertEqual(table_rows(per_image)[1]["n_images"], 3)
+        per_image[0]["passes"], per_image[1]["passes"] = 10.0, 20.0
+        self.assertAlmostEqual(table_rows(per_image)[1]["passes"], 15.0)  # the mean over the images that have one
 
-    def test_metric_names(self):
+    def test_metric_name_alias(self):
         self.assertEqual(metric_name("dice", 8), "dice_eps8")
         self.assertEqual(metric_name("jaccard", 0.5, "apgd_ce"), "jaccard_apgd_ce_eps0.5")
 
@@ -101,6 +118,10 @@ class TestResults(unittest.TestCase):
                 read_robustness_csv(path)
             with open(path, "w") as f:
                 f.write("attack,eps,dice,jaccard,n_images\npgd,one,0.5,0.4,2\n")
+            with self.assertRaisesRegex(ValueError, "robustness.csv"):
+                read_robustness_csv(path)
+            with open(path, "w") as f:
+                f.write("attack,eps,dice,jaccard,n_images,passes\npgd,1,0.5,0.4,2,many\n")
             with self.assertRaisesRegex(ValueError, "robustness.csv"):
                 read_robustness_csv(path)
             json_path = os.path.join(d, "robustness.json")

@@ -1,0 +1,315 @@
+# Copyright (c) nlcen-monai contributors
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#     http://www.apache.org/licenses/LICENSE-2.0
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""The results store: one typed robustness result, loaded, merged and saved in one place.
+
+:class:`RobustnessResult` holds what an evaluation found: every image's score per attack and
+intensity (the record everything else is computed from), the judged gradient-masking checks, the
+attack settings, and the passes and seconds spent. The table (one row per attack and intensity),
+each intensity's check status, the one-line verdict and the ``engine.state.metrics`` values are
+derived from it, so they cannot disagree. The evaluator adds each batch's rows to it, handlers
+read it from ``engine.state.robustness``, and :meth:`RobustnessResult.save` /
+:meth:`RobustnessResult.load` write and read the three files of :mod:`nlcen_monai.robustness.results`
+(:class:`ResultFiles` names them, and the per-rank journals a multi-process run keeps until it ends).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from nlcen_monai.data.atomic import atomic_write_text
+
+from .checks import intensity_verdicts, verdict
+from .keys import KINDS, MetricKey, eps_key, format_eps
+from .results import (
+    image_key,
+    json_rows,
+    merge_rows,
+    per_image_to_csv_text,
+    read_per_image_csv,
+    read_robustness_csv,
+    read_robustness_json,
+    row_key,
+    rows_to_csv_text,
+    table_rows,
+)
+
+__all__ = ["PASS_COUNTERS", "ResultFiles", "RobustnessResult"]
+
+#: the counters a result sums over resumed runs: passes run, passes saved by the worst case's skipping, seconds
+PASS_COUNTERS = ("run", "saved", "seconds")
+
+
+@dataclass(frozen=True)
+class ResultFiles:
+    """Where a result is kept: the table, the JSON report and the per-image record (None: not written).
+
+    Args:
+        csv: ``robustness.csv``.
+        json: ``robustness.json``.
+        per_image: ``robustness_per_image.csv``; without it a run cannot resume inside an intensity.
+    """
+
+    csv: Path | None
+    json: Path | None = None
+    per_image: Path | None = None
+
+    @classmethod
+    def in_dir(
+        cls,
+        output_dir: str | os.PathLike,
+        csv_filename: str | None = "robustness.csv",
+        json_filename: str | None = "robustness.json",
+        per_image_filename: str | None = "robustness_per_image.csv",
+    ) -> ResultFiles:
+        """The files of that name in ``output_dir`` (a None name is not written)."""
+        folder = Path(output_dir)
+        return cls(*(None if name is None else folder / name for name in (csv_filename, json_filename, per_image_filename)))
+
+    @classmethod
+    def of_table(cls, csv_path: str | os.PathLike) -> ResultFiles:
+        """The files beside a table ``<name>.csv``: ``<name>.json`` and ``<name>_per_image.csv``."""
+        csv_path = Path(csv_path)
+        return cls(csv_path, csv_path.with_suffix(".json"), csv_path.with_name(f"{csv_path.stem}_per_image.csv"))
+
+    def journal(self, rank: int) -> ResultFiles:
+        """Rank ``rank``'s journal under ``torchrun``: ``<per-image>.rank<r>.csv`` and ``<json>.rank<r>.json``, no table."""
+
+        def tagged(path: Path | None) -> Path | None:
+            return None if path is None else path.with_name(f"{path.stem}.rank{int(rank)}{path.suffix}")
+
+        return ResultFiles(None, tagged(self.json), tagged(self.per_image))
+
+    def journals(self) -> list[ResultFiles]:
+        """The journals present on disk (left by a multi-process run that did not finish)."""
+        if self.per_image is None or not self.per_image.parent.is_dir():
+            return []
+        found = sorted(self.per_image.parent.glob(f"{self.per_image.stem}.rank*{self.per_image.suffix}"))
+        ranks = [p.name[len(self.per_image.stem) + 5 : -len(self.per_image.suffix)] for p in found]
+        return [self.journal(int(r)) for r in ranks if r.isdigit()]
+
+    def remove(self) -> None:
+        """Delete these files (a journal, once merged into the main files)."""
+        for path in (self.csv, self.json, self.per_image):
+            if path is not None and path.exists():
+                path.unlink()
+
+
+def _image_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    passes = row.get("passes")
+    return {
+        "case_id": str(row["case_id"]),
+        "attack": str(row["attack"]),
+        "eps": eps_key(row["eps"]),
+        "dice": float(row["dice"]),
+        "jaccard": float(row["jaccard"]),
+        "source": row.get("source") or "",
+        "passes": None if passes is None else float(passes),
+    }
+
+
+@dataclass
+class RobustnessResult:
+    """The robustness of one model: per-image scores, the checks, the settings and the cost, summed over resumed runs.
+
+    Args:
+        attack: the evaluated attack's name (a worst-case ensemble's, or a single attack's); its rows
+            are the model's figures, the other rows are its members' and the checks'.
+        images: the per-image rows (``PER_IMAGE_COLUMNS``) by ``(attack, eps, case_id)``.
+        legacy_rows: table rows read from a ``robustness.csv`` without per-image rows behind them
+            (an older file, or one written by ``write_robustness_table``), kept as they are.
+        checks: the judged gradient-masking checks (:meth:`GradientMaskingChecks.judge`), None: not judged.
+        settings: the attack and check settings, as JSON.
+        passes: the counters of :data:`PASS_COUNTERS`.
+        complete: False while an evaluation is adding rows (a file saved then is a partial result).
+    """
+
+    attack: str = ""
+    images: dict[tuple[str, float, str], dict[str, Any]] = field(default_factory=dict)
+    legacy_rows: list[dict[str, Any]] = field(default_factory=list)
+    checks: dict[str, Any] | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+    passes: dict[str, float] = field(default_factory=lambda: dict.fromkeys(PASS_COUNTERS, 0.0))
+    complete: bool = False
+
+    # ---- adding -------------------------------------------------------------------------------------------
+
+    def add(self, rows: Iterable[Mapping[str, Any]], **counters: float) -> None:
+        """Add per-image rows (the same attack, intensity and case: the new row wins) and add to the counters.
+
+        Args:
+            rows: per-image rows (``source`` and ``passes`` may be missing).
+            counters: amounts to add, e.g. ``run=120, seconds=3.5`` (see :data:`PASS_COUNTERS`).
+        """
+        for row in rows:
+            row = _image_row(row)
+            self.images[image_key(row)] = row
+        for name, value in counters.items():
+            if name not in PASS_COUNTERS:
+                raise ValueError(f"unknown counter {name!r}; expected one of {PASS_COUNTERS}.")
+            self.passes[name] = float(self.passes.get(name, 0.0)) + float(value)
+
+    def has(self, attack: str, eps: float, case_id: str) -> bool:
+        """Whether the score of ``attack`` at ``eps`` on image ``case_id`` is recorded."""
+        return (str(attack), eps_key(eps), str(case_id)) in self.images
+
+    def merged(self, other: RobustnessResult) -> RobustnessResult:
+        """This result updated by ``other`` (a later run or another rank): rows united, counters summed.
+
+        Args:
+            other: its rows win over the same rows here; its attack, checks and settings win when set.
+        """
+        return RobustnessResult(
+            attack=other.attack or self.attack,
+            images={**self.images, **other.images},
+            legacy_rows=merge_rows(self.legacy_rows, other.legacy_rows),
+            checks=other.checks if other.checks is not None else self.checks,
+            settings=other.settings or self.settings,
+            passes={k: float(self.passes.get(k, 0.0)) + float(other.passes.get(k, 0.0)) for k in PASS_COUNTERS},
+            complete=other.complete,
+        )
+
+    def copy(self) -> RobustnessResult:
+        """A copy whose rows and counters can change independently."""
+        return replace(self, images=dict(self.images), legacy_rows=list(self.legacy_rows), passes=dict(self.passes))
+
+    # ---- what is derived ---------------------------------------------------------------------------------
+
+    @property
+    def per_image(self) -> list[dict[str, Any]]:
+        """The per-image rows, sorted by attack, intensity and case."""
+        return [self.images[k] for k in sorted(self.images)]
+
+    @property
+    def epsilons(self) -> list[float]:
+        """The intensities (> 0) at which the evaluated attack has figures."""
+        return sorted({e for (a, e) in self._table() if a == self.attack and e > 0})
+
+    def _table(self) -> dict[tuple[str, float], dict[str, Any]]:
+        rows = merge_rows(self.legacy_rows, table_rows(self.images.values()))
+        return {row_key(r): r for r in rows}
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        """The table: per attack and intensity, the mean Dice, Jaccard and passes, ``n_images``, and ``checks``.
+
+        ``checks`` is the intensity's status (:class:`~nlcen_monai.robustness.IntensityVerdict`) on every
+        adversarial row but the checks' own; empty on the clean rows and the ``check_*`` rows.
+        """
+        table = self._table()
+        verdicts = intensity_verdicts(self.checks, {e for (_, e) in table})
+        return [
+            {**r, "checks": "" if r["eps"] == 0 or r["attack"].startswith("check_") else verdicts[r["eps"]].status}
+            for r in table.values()
+        ]
+
+    @property
+    def verdict(self) -> str:
+        """The checks in one line, per intensity of the evaluated attack."""
+        return verdict(self.checks, self.epsilons)
+
+    def metrics(self, attacks: Sequence[str] | None = None) -> dict[str, float]:
+        """``{MetricKey name: value}`` of every table row, e.g. ``{"dice_eps8": ..., "dice_pgd_eps8": ...}``.
+
+        The evaluated attack's rows are named without the attack (``MetricKey(kind, eps)``).
+
+        Args:
+            attacks: only these attacks' rows (None: all).
+        """
+        values = {}
+        for r in self._table().values():
+            if attacks is None or r["attack"] in attacks:
+                attack = None if r["attack"] == self.attack else r["attack"]
+                for kind in KINDS:
+                    values[MetricKey(kind, r["eps"], attack).to_name()] = float(r[kind])
+        return values
+
+    def report(self) -> dict[str, Any]:
+        """The content of ``robustness.json``: rows, checks, per-intensity verdicts, verdict, settings, passes."""
+        return {
+            "attack": self.attack,
+            "complete": self.complete,
+            "rows": json_rows(self.rows),
+            "checks": self.checks,
+            "intensities": {format_eps(e): v.to_dict() for e, v in intensity_verdicts(self.checks, self.epsilons).items()},
+            "verdict": self.verdict,
+            "settings": self.settings,
+            "passes": dict(self.passes),
+        }
+
+    # ---- transport and files ------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything, JSON-able (to broadcast or gather between ranks)."""
+        return {
+            "attack": self.attack,
+            "per_image": self.per_image,
+            "legacy_rows": self.legacy_rows,
+            "checks": self.checks,
+            "settings": self.settings,
+            "passes": self.passes,
+            "complete": self.complete,
+        }
+
+    @classmethod
+    def from_dict(cls, content: Mapping[str, Any]) -> RobustnessResult:
+        """The result :meth:`to_dict` gave."""
+        result = cls(
+            attack=content.get("attack") or "",
+            legacy_rows=[dict(r) for r in content.get("legacy_rows", [])],
+            checks=content.get("checks"),
+            settings=dict(content.get("settings") or {}),
+            complete=bool(content.get("complete", False)),
+        )
+        counters = {k: v for k, v in (content.get("passes") or {}).items() if k in PASS_COUNTERS}
+        result.add(content.get("per_image", []), **counters)
+        return result
+
+    def save(self, files: ResultFiles) -> None:
+        """Write the files named in ``files``, each atomically (what is on disk is replaced: load first to resume).
+
+        Args:
+            files: where; None entries are skipped.
+        """
+        if files.per_image is not None:
+            atomic_write_text(files.per_image, per_image_to_csv_text(self.per_image))
+        if files.csv is not None:
+            atomic_write_text(files.csv, rows_to_csv_text(self.rows))
+        if files.json is not None:
+            atomic_write_text(files.json, json.dumps(self.report(), indent=2) + "\n")
+
+    @classmethod
+    def load(cls, files: ResultFiles, journals: bool = True) -> RobustnessResult:
+        """The result saved in ``files`` (empty when nothing is there), with the journals of an unfinished multi-process run.
+
+        Args:
+            files: where.
+            journals: also merge the per-rank journals found beside the per-image record.
+        """
+        per_image = read_per_image_csv(files.per_image) if files.per_image is not None else []
+        report = read_robustness_json(files.json) if files.json is not None else {}
+        recorded = {row_key(r) for r in per_image}
+        table = read_robustness_csv(files.csv) if files.csv is not None else []
+        result = cls(
+            attack=report.get("attack") or "",
+            legacy_rows=[{k: v for k, v in r.items() if k != "checks"} for r in table if row_key(r) not in recorded],
+            checks=report.get("checks"),
+            settings=dict(report.get("settings") or {}),
+            complete=bool(report.get("complete", bool(report))),
+        )
+        result.add(per_image, **{k: v for k, v in (report.get("passes") or {}).items() if k in PASS_COUNTERS})
+        for journal in files.journals() if journals else []:
+            result = result.merged(cls.load(journal, journals=False))
+        return result
