@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from nlcen_monai.data.atomic import atomic_write_text
+from nlcen_monai.utils.atomic import atomic_write_text
 from nlcen_monai.robustness import COLUMNS, read_robustness_csv
 
 __all__ = ["COMPARISON_COLUMNS", "comparison_rows", "write_comparison_csv"]

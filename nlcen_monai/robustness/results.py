@@ -10,7 +10,7 @@
 # limitations under the License.
 """The robustness results on disk: their schema, the intensity keys, reading, merging and atomic writing.
 
-Three files per evaluated model, all rewritten atomically (``nlcen_monai.data.atomic.atomic_write_text``,
+Three files per evaluated model, all rewritten atomically (``nlcen_monai.utils.atomic.atomic_write_text``,
 readable by the team: 0666 & ~umask) so a crash
 never leaves a half-written table, and all merged with what is already there so an interrupted
 evaluation resumes (DESIGN section 7):
@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from nlcen_monai.data.atomic import atomic_write_text
+from nlcen_monai.utils.atomic import atomic_write_text
 
 __all__ = [
     "COLUMNS",

@@ -12,7 +12,7 @@
 
 Uses matplotlib's object-oriented API with the Agg canvas (no pyplot, no global backend
 change), so it runs headless; figures are saved with the package's atomic writer
-(:func:`nlcen_monai.data.atomic.atomic_write`: temporary file + ``os.replace``, mode 0644 under umask 022).
+(:func:`nlcen_monai.utils.atomic.atomic_write`: temporary file + ``os.replace``, mode 0644 under umask 022).
 The curve function takes one or many ``robustness.csv`` files, so a comparison runner can draw
 several models (and attacks) on one figure.
 """
@@ -29,7 +29,7 @@ import torch
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from nlcen_monai.data.atomic import atomic_write
+from nlcen_monai.utils.atomic import atomic_write
 from nlcen_monai.robustness.results import read_robustness_csv
 
 __all__ = ["save_figure", "plot_robustness_curves", "plot_adversarial_panel", "adversarial_panel_figure"]

@@ -23,7 +23,7 @@ from monai.config import KeysCollection
 from monai.data import MetaTensor
 from monai.transforms import MapTransform, SaveImage
 
-from nlcen_monai.data.atomic import atomic_write_text
+from nlcen_monai.utils.atomic import atomic_write_text
 
 __all__ = ["SaveSegmentationd", "WrittenFilesCSV", "mask_column"]
 

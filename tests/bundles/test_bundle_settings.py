@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from nlcen_monai.data import make_synthetic_dataset
+from nlcen_monai.prep import make_synthetic_dataset
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bundle_utils import REPO  # noqa: E402

@@ -18,7 +18,7 @@ import torch
 from monai.bundle import ConfigParser
 from parameterized import parameterized
 
-from nlcen_monai.data import make_synthetic_dataset
+from nlcen_monai.prep import make_synthetic_dataset
 from nlcen_monai.defense import CatastrophicOverfittingGuard
 from nlcen_monai.engines import AdversarialSupervisedTrainer
 

@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from nlcen_monai.data.image_io import RASTER_SUFFIXES, read_image_2d
-from nlcen_monai.data.validation import BadInputError
+from nlcen_monai.data.checks import BadInputError
+from nlcen_monai.prep.image_io import RASTER_SUFFIXES, read_image_2d
 
 __all__ = ["probe_channels", "majority_channels", "choose_channels", "convert_channels"]
 
@@ -34,7 +34,7 @@ _PIL_GREY_MODES = {"1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "F"}
 
 
 def probe_channels(path: os.PathLike | str) -> int | None:
-    """1 (grey) or 3 (colour): what :func:`~nlcen_monai.data.image_io.read_image_2d` would give.
+    """1 (grey) or 3 (colour): what :func:`~nlcen_monai.prep.image_io.read_image_2d` would give.
 
     Raster files are probed from their header (no decoding) except palette files; other formats are read.
 

@@ -8,19 +8,18 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
-"""The loop shared by the ``data_prep`` converters: convert every case, keep going past bad ones.
+"""The loop shared by the converters: convert every case, keep going past bad ones.
 
 A converter lists its cases (name, split and a loader that reads and checks the source files),
 plus any problems found while pairing files (e.g. a mask without an image). :func:`run_conversion`
 checks the output folder once, writes the good cases and the datalist, removes what an earlier run
 left in the output folder that the new datalist does not list, prints a summary, the changes its
-:class:`~nlcen_monai.data.pair_reader.PairReader` made and the bad cases, and returns the exit status
+:class:`~nlcen_monai.prep.pair_reader.PairReader` made and the bad cases, and returns the exit status
 (0 only when nothing was wrong).
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -28,11 +27,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nlcen_monai.data.dataset_writer import DATALIST_NAME, DatasetWriter
-from nlcen_monai.data.pair_reader import PairReader
-from nlcen_monai.data.validation import BadInputError
+from nlcen_monai.data.checks import BadInputError
+from nlcen_monai.prep.dataset_writer import DATALIST_NAME, DatasetWriter
+from nlcen_monai.prep.pair_reader import PairReader
 
-__all__ = ["Case", "ConversionResult", "run_conversion", "fail", "parse_size", "add_output_arguments", "add_mask_arguments"]
+__all__ = ["Case", "ConversionResult", "run_conversion", "fail"]
 
 
 @dataclass
@@ -43,7 +42,7 @@ class Case:
         name: output file stem.
         split: ``"training"`` or ``"test"``.
         load: returns ``(image, mask)``: uint8 (H, W) or (H, W, 3), and a boolean mask; raises
-            :class:`~nlcen_monai.data.validation.BadInputError` naming the file when it cannot.
+            :class:`~nlcen_monai.data.checks.BadInputError` naming the file when it cannot.
     """
 
     name: str
@@ -79,7 +78,7 @@ def run_conversion(
 ) -> ConversionResult:
     """Convert ``cases`` with ``writer``, collecting bad ones, then write the datalist.
 
-    The output folder is checked first (:meth:`~nlcen_monai.data.dataset_writer.DatasetWriter.check_out_dir`):
+    The output folder is checked first (:meth:`~nlcen_monai.prep.dataset_writer.DatasetWriter.check_out_dir`):
     if it cannot be used, that is the only problem reported and nothing is written. The datalist lists the
     good cases even when some were bad (the exit status says so); it is not written at all when there
     is no good case. After it is written, files of ``images/`` and ``masks/`` that it does not list are
@@ -157,51 +156,3 @@ def _print_summary(result: ConversionResult) -> None:
         print(f"{len(result.problems)} problem(s):", file=sys.stderr)
         for p in result.problems:
             print(f"  - {p}", file=sys.stderr)
-
-
-def parse_size(text: str) -> int | None:
-    """``argparse`` type for ``--size``: a positive integer, or ``original`` (returns ``None``)."""
-    if text.lower() in ("original", "orig", "none", "0"):
-        return None
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--size must be a positive integer or 'original', got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"--size must be a positive integer or 'original', got {text!r}")
-    return value
-
-
-def add_output_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--out`` and ``--size`` to a converter's parser."""
-    parser.add_argument(
-        "--out",
-        required=True,
-        help="output folder (images/, masks/, datalist.json). A rerun into the same folder replaces the data set: "
-        "files in images/ and masks/ that the new datalist does not list (cases of the earlier run that are gone "
-        "or now fail) are deleted. A folder whose images/ or masks/ hold files but that has no datalist.json is "
-        "refused, as is a path that is an existing file",
-    )
-    parser.add_argument(
-        "--size",
-        type=parse_size,
-        default=256,
-        help="side length of the square output images (default 256; a non-square image is stretched to the "
-        "square, as in the paper), or 'original' to keep each image's size",
-    )
-
-
-def add_mask_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--mask-threshold`` to a converter's parser."""
-    parser.add_argument(
-        "--mask-threshold",
-        type=float,
-        default=None,
-        metavar="T",
-        help="binarise every mask as foreground = value > T, T in the mask's own stored values (e.g. 127 for "
-        "soft-edged 0..255 masks, 0 for hand-drawn masks with levels 0, 1, 2, 3); the summary names each mask "
-        "whose soft pixels (strictly between its lowest and highest value) were changed, and their total. "
-        "Without it a mask must be binary: 0/1, 0/255, 0/65535 (0/max of its type) or boolean. With or "
-        "without it, an empty or full mask is rejected. An RGBA mask whose colour is constant is read from "
-        "its alpha channel; one whose colour and alpha both vary and differ is rejected",
-    )

@@ -13,7 +13,8 @@ from monai.data import load_decathlon_datalist
 from parameterized import parameterized
 from PIL import Image
 
-from nlcen_monai.data import isbi2016_transforms, jsrt_transforms, make_synthetic_dataset
+from nlcen_monai.data import isbi2016_transforms, jsrt_transforms
+from nlcen_monai.prep import make_synthetic_dataset
 
 
 class TestMakeSyntheticDataset(unittest.TestCase):

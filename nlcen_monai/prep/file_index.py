@@ -20,12 +20,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from nlcen_monai.data.image_io import RASTER_SUFFIXES
+from nlcen_monai.prep.image_io import RASTER_SUFFIXES
 
 __all__ = ["IMAGE_SUFFIXES", "split_name", "index_folder", "find_subfolder"]
 
 IMAGE_SUFFIXES = RASTER_SUFFIXES + (".nii.gz", ".nii", ".dcm", ".dicom", ".nrrd", ".nhdr", ".mha", ".mhd")
-"""Every suffix :func:`~nlcen_monai.data.image_io.read_image_2d` reads (``.nii.gz`` counts as one)."""
+"""Every suffix :func:`~nlcen_monai.prep.image_io.read_image_2d` reads (``.nii.gz`` counts as one)."""
 
 
 def split_name(path: Path, suffixes: Sequence[str] = IMAGE_SUFFIXES) -> tuple[str, str] | None:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from nlcen_monai.data import BadInputError, DatasetWriter
+from nlcen_monai.data import BadInputError
+from nlcen_monai.prep import DatasetWriter
 
 IMAGE, MASK = np.full((8, 8), 50, np.uint8), np.eye(8, dtype=bool)
 

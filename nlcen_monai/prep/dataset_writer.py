@@ -35,8 +35,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from nlcen_monai.data.atomic import atomic_write_json, atomic_write_png
-from nlcen_monai.data.validation import BadInputError
+from nlcen_monai.data.checks import BadInputError
+from nlcen_monai.utils.atomic import atomic_write_json, atomic_write_png
 
 __all__ = ["SPLITS", "DATALIST_NAME", "SUBFOLDERS", "resize_pair", "DatasetWriter"]
 

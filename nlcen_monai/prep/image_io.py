@@ -10,63 +10,81 @@
 # limitations under the License.
 """Read any 2-D image or mask file into a numpy array, rows first, with errors that name the file.
 
-Raster formats (PNG, JPEG, BMP, GIF, TIFF) go through PIL, NIfTI through nibabel, everything else
-(DICOM, NRRD, MetaImage, ...) through ITK. Arrays come back in PIL's (rows, columns[, channels]) order, which is
-what the converters write back as PNG.
+The file is read by the MONAI reader that ``LoadImage`` would use for it, the first whose
+``verify_suffix`` accepts its suffix: raster formats (PNG, JPEG, BMP, GIF, TIFF) with ``PILReader``, NIfTI
+with ``NibabelReader`` (ITK's NIfTI reader turns NaN into 0, hiding bad data), everything else
+(DICOM, NRRD, MetaImage, ...) with ``ITKReader``. Unlike ``LoadImage``, which tries every reader in
+turn and then reports only that none was suitable, a failure here is the chosen reader's own error,
+raised as :class:`~nlcen_monai.data.checks.BadInputError` naming the file. Arrays come back in PIL's
+(rows, columns[, channels]) order with the file's own dtype, which is what the converters write back
+as PNG.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 import numpy as np
+from monai.data import ITKReader, NibabelReader, PILReader
+from monai.utils import ensure_tuple
 from PIL import Image
 
-from nlcen_monai.data.validation import BadInputError, check_finite, check_not_constant, threshold_mask
+from nlcen_monai.data.checks import BadInputError, check_finite, check_not_constant
+from nlcen_monai.prep.validation import threshold_mask
 
 __all__ = ["RASTER_SUFFIXES", "read_image_2d", "read_mask_values", "read_mask_2d", "to_uint8"]
 
 RASTER_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff")
-"""File suffixes read with PIL; any other suffix is read with ITK."""
+"""File suffixes read with PIL (by content: a JPEG named ``.png`` is read as the JPEG it is)."""
 
 _GREY_MODES = {"1", "L", "I", "I;16", "I;16B", "I;16L", "F"}
 _ALPHA_MODES = {"LA", "La", "RGBA", "RGBa", "PA"}
 
 
-def _read_pil(path: Path, keep_alpha: bool = False) -> np.ndarray:
-    with Image.open(path) as im:
-        im.load()  # decode now: a truncated file fails here, inside the error handling
+def _pil_mode(im: Image.Image, keep_alpha: bool = False) -> Image.Image:
+    """Decode ``im`` into grey, RGB or (``keep_alpha``) RGBA, and close its file; a palette of greys gives grey."""
+    with im:
+        im.load()  # decode now: a truncated file fails here, inside the reader's error handling
         if keep_alpha and (im.mode in _ALPHA_MODES or (im.mode == "P" and "transparency" in im.info)):
-            return np.asarray(im.convert("RGBA"))
+            return im.convert("RGBA")
         if im.mode in ("LA", "La"):
-            im = im.convert("L")
-        elif im.mode == "P":
-            im = im.convert("RGB")
-            array = np.asarray(im)
-            # a palette of greys (e.g. the SCR .gif masks) is a grey image
-            return array[..., 0] if (array == array[..., :1]).all() else array
-        elif im.mode not in _GREY_MODES and im.mode != "RGB":
-            im = im.convert("RGB")  # RGBA, CMYK, YCbCr, ...
-        return np.asarray(im)
+            return im.convert("L")
+        if im.mode == "P":  # a palette of greys (e.g. the SCR .gif masks) is a grey image
+            rgb = im.convert("RGB")
+            array = np.asarray(rgb)
+            return rgb.convert("L") if (array == array[..., :1]).all() else rgb  # equal channels: L is exact
+        if im.mode not in _GREY_MODES and im.mode != "RGB":
+            return im.convert("RGB")  # RGBA, CMYK, YCbCr, ...
+        return im.copy()  # a copy outlives the file
 
 
-def _read_itk(path: Path) -> np.ndarray:
-    import itk  # imported lazily: loading ITK takes seconds and most inputs are PNG/JPEG
+class _RasterReader(PILReader):
+    """MONAI's ``PILReader`` for every suffix of :data:`RASTER_SUFFIXES` (it knows PNG, JPEG and BMP
+    only), with the modes of :func:`_pil_mode` and PIL's rows-first axes."""
 
-    array = np.asarray(itk.array_from_image(itk.imread(str(path))))
-    while array.ndim > 2 and array.shape[0] == 1:  # 2-D slice stored as a 3-D volume
-        array = array[0]
+    def __init__(self, keep_alpha: bool) -> None:
+        super().__init__(converter=partial(_pil_mode, keep_alpha=keep_alpha), reverse_indexing=False)
+
+    def verify_suffix(self, filename: Sequence[os.PathLike | str] | os.PathLike | str) -> bool:
+        return all(str(name).lower().endswith(RASTER_SUFFIXES) for name in ensure_tuple(filename))
+
+
+def _read(path: Path, keep_alpha: bool) -> np.ndarray:
+    """The array of the first reader that accepts ``path``, with a 2-D slice's singleton axes removed."""
+    readers = (_RasterReader(keep_alpha), NibabelReader(), ITKReader(reverse_indexing=True))  # ITK accepts any suffix
+    reader = next(r for r in readers if r.verify_suffix(str(path)))
+    array = np.array(reader.get_data(reader.read(str(path)))[0])  # a copy: ITK hands out a view of its image
+    if isinstance(reader, NibabelReader):  # (x, y[, 1, ...]) -> rows first, as ITK and PIL give
+        while array.ndim > 2 and array.shape[-1] == 1:
+            array = array[..., 0]
+        return np.swapaxes(array, 0, 1) if array.ndim >= 2 else array
+    if isinstance(reader, ITKReader):  # a 2-D slice stored as a 3-D volume: (1, rows, columns)
+        while array.ndim > 2 and array.shape[0] == 1:
+            array = array[0]
     return array
-
-
-def _read_nibabel(path: Path) -> np.ndarray:
-    import nibabel as nib
-
-    array = np.asanyarray(nib.load(str(path)).dataobj)
-    while array.ndim > 2 and array.shape[-1] == 1:  # 2-D slice stored with trailing singleton axes
-        array = array[..., 0]
-    return np.swapaxes(array, 0, 1) if array.ndim >= 2 else array  # (x, y) -> rows first, as ITK gives
 
 
 def read_image_2d(path: os.PathLike | str, keep_alpha: bool = False) -> np.ndarray:
@@ -84,14 +102,8 @@ def read_image_2d(path: os.PathLike | str, keep_alpha: bool = False) -> np.ndarr
     if not path.is_file():
         raise BadInputError(f"{path}: file not found.")
     try:
-        name = path.name.lower()
-        if name.endswith(RASTER_SUFFIXES):
-            array = _read_pil(path, keep_alpha)
-        elif name.endswith((".nii", ".nii.gz")):
-            array = _read_nibabel(path)  # not ITK: its NIfTI reader turns NaN into 0, hiding bad data
-        else:
-            array = _read_itk(path)
-    except Exception as e:  # PIL, ITK and the OS raise many types for a bad file
+        array = _read(path, keep_alpha)
+    except Exception as e:  # PIL, nibabel, ITK and the OS raise many types for a bad file
         raise BadInputError(f"{path}: unreadable image ({type(e).__name__}: {e}).") from e
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] not in (1, 3, 4)):
         raise BadInputError(f"{path}: expected a 2-D grey or RGB image, got an array of shape {array.shape}.")

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from nlcen_monai.data import BadInputError, PairReader
+from nlcen_monai.data import BadInputError
+from nlcen_monai.prep import PairReader
 
 
 class TestPairReader(unittest.TestCase):

@@ -11,7 +11,8 @@ import numpy as np
 from parameterized import parameterized
 from PIL import Image
 
-from nlcen_monai.data import BadInputError, choose_channels, convert_channels, majority_channels, probe_channels
+from nlcen_monai.data import BadInputError
+from nlcen_monai.prep import choose_channels, convert_channels, majority_channels, probe_channels
 
 RGB = np.dstack([np.arange(20, dtype=np.uint8).reshape(4, 5), np.zeros((4, 5), np.uint8), np.full((4, 5), 9, np.uint8)])
 GREY_AS_RGB = np.dstack([np.arange(20, dtype=np.uint8).reshape(4, 5)] * 3)

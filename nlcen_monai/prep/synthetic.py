@@ -8,11 +8,12 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
-"""Write a synthetic dataset (phantoms + ``datalist.json``) in the converters' output format.
+"""Write a synthetic dataset (the phantoms of :mod:`nlcen_monai.data.phantoms` + ``datalist.json``) in the converters' output format.
 
-``make_synthetic_dataset`` is what bundles call from their config to get data on a fresh machine::
+``make_synthetic_dataset`` is what a bundle calls from its config to get data on a fresh machine
+(``configs/demo.json``; the config must import ``nlcen_monai.prep``)::
 
-    "datalist": "$nlcen_monai.data.make_synthetic_dataset(@dataset_dir, 32, 16, 256, 0, 'chest')"
+    "datalist": "$nlcen_monai.prep.make_synthetic_dataset(@dataset_dir, 32, 16, 256, 0, 'chest')"
 
 It is idempotent: when the folder already holds the same dataset (same parameters, every file
 present) it returns at once.
@@ -24,8 +25,8 @@ import json
 import os
 from pathlib import Path
 
-from nlcen_monai.data.dataset_writer import DATALIST_NAME, DatasetWriter
 from nlcen_monai.data.phantoms import chest_phantom, lesion_phantom
+from nlcen_monai.prep.dataset_writer import DATALIST_NAME, DatasetWriter
 
 __all__ = ["SYNTHETIC_KINDS", "make_synthetic_dataset"]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from parameterized import parameterized
 
-from nlcen_monai.data import find_subfolder, index_folder, split_name
+from nlcen_monai.prep import find_subfolder, index_folder, split_name
 
 SPLITS = [
     ("ISIC_1.JPG", ("ISIC_1", ".JPG")),

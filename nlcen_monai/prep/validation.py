@@ -8,10 +8,10 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
-"""Input checks shared by the converters, the JSRT reader and the transform chains.
+"""The converters' checks of a mask and of an image/mask pair: binary (or thresholded), not empty or full, same grid.
 
-Every check raises :class:`BadInputError` with a message that starts with the offending file, so
-that a converter can report the bad cases and carry on with the others (DESIGN section 7).
+Every check raises :class:`~nlcen_monai.data.checks.BadInputError` with a message that starts with
+the offending file, so that a converter can report the bad cases and carry on with the others.
 """
 
 from __future__ import annotations
@@ -21,23 +21,18 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from nlcen_monai.data.checks import BadInputError, check_finite
+
 __all__ = [
-    "BadInputError",
     "binary_levels",
     "check_binary_mask",
     "threshold_mask",
     "check_mask_not_trivial",
-    "check_not_constant",
     "check_pair_shapes",
-    "check_finite",
 ]
 
 THRESHOLD_HINT = "give --mask-threshold T to binarise it (foreground = value > T)"
 """What the converters' users can do about a non-binary mask; ends every non-binary message."""
-
-
-class BadInputError(ValueError):
-    """A file that cannot be used as it is; the message names the file and what is wrong."""
 
 
 def _values(mask: np.ndarray) -> np.ndarray:
@@ -132,19 +127,6 @@ def check_mask_not_trivial(mask: np.ndarray, path: os.PathLike | str, how: str =
         raise BadInputError(f"{path}: mask covers the whole image (no background pixel{how}).")
 
 
-def check_not_constant(image: np.ndarray, path: os.PathLike | str) -> None:
-    """Raise if every pixel of ``image`` has the same value (a blank or broken export).
-
-    Args:
-        image: (H, W) or (H, W, C) pixels.
-        path: the file it was read from, for the error message.
-    """
-    flat = np.asarray(image).reshape(-1, image.shape[-1]) if image.ndim == 3 else np.asarray(image).reshape(-1, 1)
-    if not flat.size or (flat[:: max(1, len(flat) // 1024)] != flat[0]).any():  # a sample settles almost every image
-        return
-    if (flat == flat[0]).all():
-        value = ", ".join(f"{v:g}" for v in flat[0].astype(np.float64))
-        raise BadInputError(f"{path}: constant image (every pixel is {value}).")
 
 
 def check_pair_shapes(
@@ -175,15 +157,3 @@ def check_pair_shapes(
         f"{mask_path}: mask size {mask_shape[1]} x {mask_shape[0]} does not match "
         f"image {image_path} of size {image_shape[1]} x {image_shape[0]} (width x height)."
     )
-
-
-def check_finite(image: np.ndarray, path: os.PathLike | str) -> None:
-    """Raise if ``image`` holds NaN or infinite values.
-
-    Args:
-        image: any numeric array.
-        path: the file it was read from, for the error message.
-    """
-    if np.issubdtype(np.asarray(image).dtype, np.floating) and not np.isfinite(image).all():
-        bad = "NaN" if np.isnan(image).any() else "infinite values"
-        raise BadInputError(f"{path}: image contains {bad}.")

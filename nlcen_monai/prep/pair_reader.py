@@ -14,7 +14,7 @@ The policy is per data set: the channel count of the images and how masks are bi
 ``--mask-threshold T``). Everything the reader changes in a file (a grey image made RGB, soft mask
 pixels assigned by the threshold) is counted and named in :meth:`PairReader.report`, which the
 conversion prints after its summary; what it cannot use raises
-:class:`~nlcen_monai.data.validation.BadInputError` naming the file.
+:class:`~nlcen_monai.data.checks.BadInputError` naming the file.
 """
 
 from __future__ import annotations
@@ -23,9 +23,10 @@ import os
 
 import numpy as np
 
-from nlcen_monai.data.channels import convert_channels
-from nlcen_monai.data.image_io import read_image_2d, read_mask_values, to_uint8
-from nlcen_monai.data.validation import check_mask_not_trivial, check_not_constant, check_pair_shapes, threshold_mask
+from nlcen_monai.data.checks import check_not_constant
+from nlcen_monai.prep.channels import convert_channels
+from nlcen_monai.prep.image_io import read_image_2d, read_mask_values, to_uint8
+from nlcen_monai.prep.validation import check_mask_not_trivial, check_pair_shapes, threshold_mask
 
 __all__ = ["PairReader"]
 
