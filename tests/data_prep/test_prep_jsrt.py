@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import tempfile
 import unittest
 from pathlib import Path
@@ -17,8 +16,14 @@ from PIL import Image
 from nlcen_monai.data import JSRTImageReader, chest_phantom
 from nlcen_monai.prep import jsrt_split
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # pytest runs with --import-mode=importlib
-from prep_utils import JSRT_PNG, TempDirTestCase, leftovers, load_script, make_png_layout, make_scr_layout  # noqa: E402
+from tests.data_prep.prep_utils import (
+    JSRT_PNG,
+    TempDirTestCase,
+    leftovers,
+    load_script,
+    make_png_layout,
+    make_scr_layout,
+)
 
 jsrt = load_script("jsrt")
 

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 import unittest
-from pathlib import Path
 
 import torch
 from parameterized import parameterized
 
 from nlcen_monai.defense import craft_adversarial, default_step_ratio, iteration_seed
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from defense_utils import phantoms, stacked, tiny_net  # noqa: E402
+from tests.defense.defense_utils import phantoms, stacked, tiny_net
 
 EPS = 8.0
 # (method, steps, loss, forward passes: one per step, one scoring pass, one TRADES reference pass)
