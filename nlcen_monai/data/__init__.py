@@ -1,5 +1,5 @@
-"""What a bundle reads at run time: the JSRT ``.IMG`` reader, the transform chains and the checks they
-apply, and seeded synthetic phantoms.
+"""What a bundle reads and writes at run time: datalists, the JSRT ``.IMG`` reader, the transform chains
+(with the checks they apply, channel matching and the segmentation writer), and seeded synthetic phantoms.
 
 Writing data sets (the converters of ``data_prep/`` and ``make_synthetic_dataset``) is
 :mod:`nlcen_monai.prep`'s job; the names that lived here before are still importable from here for
@@ -11,13 +11,20 @@ from __future__ import annotations
 from nlcen_monai.utils.aliases import moved_names
 
 from .checks import BadInputError, check_finite, check_not_constant
+from .datalists import IMAGE_SUFFIXES, datalist_path, list_images, load_datalist
 from .jsrt_raw import JSRT_INVERT, JSRT_SHAPE, jsrt_to_grey, lungs_are_dark, read_jsrt_raw
 from .jsrt_reader import JSRTImageReader
+from .match_channels import MatchChanneld, match_channels
 from .pair_check import CheckImageLabeld
 from .phantoms import chest_phantom, lesion_phantom
-from .transforms import isbi2016_transforms, jsrt_transforms, pixel_domain_transforms
+from .segmentation_writer import WRITTEN_KEY, SaveSegmentationd, mask_column
+from .transforms import inference_transforms, isbi2016_transforms, jsrt_transforms, pixel_domain_transforms
 
 __all__ = [
+    "IMAGE_SUFFIXES",
+    "datalist_path",
+    "list_images",
+    "load_datalist",
     "JSRTImageReader",
     "JSRT_SHAPE",
     "JSRT_INVERT",
@@ -29,7 +36,13 @@ __all__ = [
     "jsrt_transforms",
     "isbi2016_transforms",
     "pixel_domain_transforms",
+    "inference_transforms",
     "CheckImageLabeld",
+    "MatchChanneld",
+    "match_channels",
+    "SaveSegmentationd",
+    "mask_column",
+    "WRITTEN_KEY",
     "BadInputError",
     "check_finite",
     "check_not_constant",

@@ -8,26 +8,25 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
-"""Write predicted masks as NIfTI and PNG, and a CSV of every file written (inference bundles)."""
+"""A dictionary transform that writes predicted masks as NIfTI and PNG and records the files in the item's metadata.
+
+The inference bundles run it as postprocessing; :class:`nlcen_monai.handlers.WrittenFilesCSV` then
+lists the recorded files in ``predictions.csv``.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Hashable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 
 import numpy as np
-from ignite.engine import Engine, Events
 from monai.config import KeysCollection
 from monai.data import MetaTensor
 from monai.transforms import MapTransform, SaveImage
 
-from nlcen_monai.utils.atomic import atomic_write_text
-
-__all__ = ["SaveSegmentationd", "WrittenFilesCSV", "mask_column"]
+__all__ = ["WRITTEN_KEY", "SaveSegmentationd", "mask_column"]
 
 WRITTEN_KEY = "written_files"
+"""The metadata key under which :class:`SaveSegmentationd` records ``{column: path}`` of the files it wrote."""
 
 
 def mask_column(ext: str) -> str:
@@ -45,7 +44,7 @@ class SaveSegmentationd(MapTransform):
     NIfTI keeps the label values (0, 1, ...); PNG is written as uint8 with the foreground at 255
     so that it is visible in any viewer. The written paths are recorded in the item's metadata
     under ``"written_files"`` as ``{column: path}`` (columns named by :func:`mask_column`:
-    ``mask_nii``, ``mask_png``) for :class:`WrittenFilesCSV`.
+    ``mask_nii``, ``mask_png``) for :class:`nlcen_monai.handlers.WrittenFilesCSV`.
 
     Args:
         keys: keys of the label maps to save (channel-first, one channel).
@@ -89,39 +88,3 @@ class SaveSegmentationd(MapTransform):
                 written[mask_column(ext)] = label.meta["saved_to"]
             d[key].meta[WRITTEN_KEY] = written
         return d
-
-
-class WrittenFilesCSV:
-    """Ignite handler: after the run, write output_file listing each input and the files written for it.
-
-    Columns: ``image`` (the source file) then one column per written format, e.g.
-    ``image,mask_nii,mask_png``. The CSV is written atomically, so a crash never leaves half of it.
-
-    Args:
-        output_file: path of the CSV.
-        key: the output key whose metadata holds ``"written_files"`` (see :class:`SaveSegmentationd`).
-    """
-
-    def __init__(self, output_file: str, key: Hashable = "pred") -> None:
-        self.output_file = Path(output_file)
-        self.key = key
-        self.rows: list[dict] = []
-
-    def attach(self, engine: Engine) -> None:
-        engine.add_event_handler(Events.STARTED, lambda _: self.rows.clear())
-        engine.add_event_handler(Events.ITERATION_COMPLETED, self._collect)
-        engine.add_event_handler(Events.COMPLETED, self._write)
-
-    def _collect(self, engine: Engine) -> None:
-        outputs = engine.state.output if isinstance(engine.state.output, list) else [engine.state.output]
-        for item in outputs:
-            meta = item[self.key].meta
-            self.rows.append({"image": str(meta.get("filename_or_obj", "")), **meta.get(WRITTEN_KEY, {})})
-
-    def _write(self, _engine: Engine) -> None:
-        columns = ["image"] + sorted({k for row in self.rows for k in row if k != "image"})
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(self.rows)
-        atomic_write_text(self.output_file, buffer.getvalue())

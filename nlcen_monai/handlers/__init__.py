@@ -7,6 +7,7 @@ from .attack_metrics import AttackMeanDice, AttackMeanIoU, AttackOutput
 from .robustness_curves import RobustnessCurvesWriter
 from .robustness_log import log_robustness_metrics, metric_sort_key
 from .robustness_table import RobustnessTableWriter, robustness_rows
+from .written_files import WrittenFilesCSV
 
 __all__ = [
     "AdversarialPanelWriter",
@@ -15,6 +16,7 @@ __all__ = [
     "AttackOutput",
     "RobustnessCurvesWriter",
     "RobustnessTableWriter",
+    "WrittenFilesCSV",
     "log_robustness_metrics",
     "metric_sort_key",
     "robustness_rows",
