@@ -8,7 +8,7 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
-"""A MONAI ``SupervisedTrainer`` that trains on adversarial images crafted per batch (DESIGN section 4.4).
+"""A MONAI ``SupervisedTrainer`` that trains on adversarial images crafted per batch (adversarial training, the defense).
 
 Per iteration: craft adversarial images of the batch in the [0, 255] pixel domain with the project's
 PGD (PGD-k or FGSM with random start, :mod:`nlcen_monai.defense.crafting`) at the epoch's budget

@@ -13,7 +13,7 @@
 Three files per evaluated model, all rewritten atomically (``nlcen_monai.utils.atomic.atomic_write_text``,
 readable by the team: 0666 & ~umask) so a crash
 never leaves a half-written table, and all merged with what is already there so an interrupted
-evaluation resumes (DESIGN section 7):
+evaluation resumes where it stopped:
 
 - ``robustness.csv``: one row per attack and intensity, ``attack, eps, dice, jaccard, n_images``
   (``eps = 0`` is the clean image). A worst-case evaluation writes a row for the ensemble and one
