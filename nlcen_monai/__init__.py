@@ -1,7 +1,9 @@
 """nlcen-monai: the Non-Local Context Encoder (He et al., AAAI 2019) and adversarial robustness evaluation on MONAI.
 
 Subpackages: ``networks`` (NLCE blocks, NLCEN, baselines), ``losses``, ``attacks``, ``engines``,
-``handlers``, ``data``, ``workflows`` (helpers the bundles call), ``compare`` and ``visualize``.
+``handlers``, ``robustness``, ``defense``, ``data`` (what a bundle reads at run time), ``prep`` (the
+converters' toolkit), ``workflows`` (helpers the bundles call), ``compare``, ``visualize`` and
+``utils``. The README's "Layout" section gives each one's job.
 """
 
 __version__ = "0.1.0"
