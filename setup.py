@@ -10,7 +10,11 @@ setup(
     long_description_content_type="text/markdown",
     license="Apache-2.0",
     python_requires=">=3.9",
-    packages=find_packages(include=["nlcen_monai", "nlcen_monai.*"]),
+    # the shared override files (configs/networks, ablation, attacks, defense) ship as package data
+    # nlcen_monai/configs/, where the network registry and the ablation protocol read them when installed
+    packages=find_packages(include=["nlcen_monai", "nlcen_monai.*"]) + ["nlcen_monai.configs"],
+    package_dir={"nlcen_monai.configs": "configs"},
+    package_data={"nlcen_monai.configs": ["*.json", "*/*.json"]},
     install_requires=[
         # torch is pinned exactly in requirements.txt (the CPU build on local disk);
         # here only the minimum that the code needs (SDPA with ``scale=``).

@@ -8,7 +8,7 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
-"""Benchmark: the naive per-intensity targeted I-FGSM loop against the shared-prefix sweep (DESIGN 4.2, 6).
+"""Benchmark: the naive per-intensity targeted I-FGSM loop against the shared-prefix sweep (BENCHMARKS.md).
 
 Both run in one process on the same NLCEN (ResNet-18 backbone, wrapped in ``PixelNormalizedNet``,
 eval mode) and the same integer-valued chest phantoms, for the paper's 18 intensities. The

@@ -8,7 +8,7 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
-"""Benchmark: targeted I-FGSM throughput on NLCEN-R18, in images x iterations per second (DESIGN 4, 6).
+"""Benchmark: targeted I-FGSM throughput on NLCEN-R18, in images x iterations per second (BENCHMARKS.md).
 
 The model is ``PixelNormalizedNet(NLCEN(backbone="resnet18"))`` (full width, eval mode), the
 images integer-valued chest phantoms in [0, 255], the target the inverse of their lung mask.

@@ -42,21 +42,22 @@ done
 # name -> overrides of the bundle (on top of --epochs/--width); "clean" trains without adversarial images.
 # Each run changes one thing against at32_mix (eps 32 ramped over 10 epochs, clean/adversarial mix 0.5);
 # a run's own --epochs/--width come after the common ones and win.
-MIX32="--adv_eps 32 --adv_ramp_epochs 10 --adv_clean_weight 0.5"
+T=--train#trainer#  # the defense override sets the trainer's arguments: --train#trainer#<argument> value
+MIX32="${T}eps 32 ${T}eps_ramp_epochs 10 ${T}clean_weight 0.5"
 ORDER=(clean at8 at32_mix at32_trades6 at32_trades1 at32_adv at32_mix_rand at32_mix_aug at32_mix_nfgsm at32_mix_pgd2
        at16_mix at32_mix_e60 at32_mix_w1)
 declare -A RUN=(
   [clean]=""
-  [at8]="--adv_eps 8 --adv_ramp_epochs 5 --adv_clean_weight 0.0"
+  [at8]="${T}eps 8 ${T}eps_ramp_epochs 5 ${T}clean_weight 0.0"
   [at32_mix]="$MIX32"
-  [at32_trades6]="--adv_eps 32 --adv_ramp_epochs 10 --adv_objective trades --adv_trades_beta 6"
-  [at32_trades1]="--adv_eps 32 --adv_ramp_epochs 10 --adv_objective trades --adv_trades_beta 1"
-  [at32_adv]="--adv_eps 32 --adv_ramp_epochs 10 --adv_clean_weight 0.0"
-  [at32_mix_rand]="$MIX32 --adv_eps_sampling uniform"
+  [at32_trades6]="${T}eps 32 ${T}eps_ramp_epochs 10 ${T}objective trades ${T}trades_beta 6"
+  [at32_trades1]="${T}eps 32 ${T}eps_ramp_epochs 10 ${T}objective trades ${T}trades_beta 1"
+  [at32_adv]="${T}eps 32 ${T}eps_ramp_epochs 10 ${T}clean_weight 0.0"
+  [at32_mix_rand]="$MIX32 ${T}eps_sampling uniform"
   [at32_mix_aug]="$MIX32 --augment true"
-  [at32_mix_nfgsm]="$MIX32 --adv_method n_fgsm"
-  [at32_mix_pgd2]="$MIX32 --adv_steps 2"
-  [at16_mix]="--adv_eps 16 --adv_ramp_epochs 10 --adv_clean_weight 0.5"
+  [at32_mix_nfgsm]="$MIX32 ${T}method n_fgsm"
+  [at32_mix_pgd2]="$MIX32 ${T}steps 2"
+  [at16_mix]="${T}eps 16 ${T}eps_ramp_epochs 10 ${T}clean_weight 0.5"
   [at32_mix_e60]="$MIX32 --epochs 60"
   [at32_mix_w1]="$MIX32 --width 1.0"
 )

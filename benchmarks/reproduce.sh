@@ -73,7 +73,10 @@ esac
 if [ -z "$OUT" ]; then OUT=runs/$DATASET; [ "$QUICK" = 0 ] || OUT=${OUT}_quick; fi
 [ -d "$DATA_DIR" ] || { echo "$DATASET data not found at $DATA_DIR (see its README.md in ../shared/data)" >&2; exit 1; }
 
-AT=configs/defense/adversarial_training.json
+# the *_at models: the defense override, then their training eps (the trainer's own argument)
+mkdir -p "$OUT"
+printf '{"train#trainer#eps": %s}\n' "$ADV_EPS" > "$OUT/adv_eps.json"
+AT=configs/defense/adversarial_training.json+$OUT/adv_eps.json
 declare -A CONFIG=(
   [nlcen]=configs/networks/nlcen.json [nlcen_wo_nlce]=configs/ablation/wo_nlce.json
   [unet]=configs/networks/unet.json [unet_nlce]=configs/networks/unet_nlce.json
@@ -110,9 +113,9 @@ fi
 [ -z "$STRONG_EPS_SET" ] || read -r -a STRONG_EPS <<< "$STRONG_EPS_SET"
 DATA=$(cd "$DATA" && pwd)
 SET=(dataset_dir="$DATA" image_size=$SIZE epochs=$EPOCHS num_workers=0 progress_bar=false
-     adv_eps=$ADV_EPS "validate#dataloader#batch_size=$EVAL_BATCH")
+     "validate#dataloader#batch_size=$EVAL_BATCH")
 ATTACK_SET=("${SET[@]}")
-[ "$TEST_EVERY" = 1 ] || ATTACK_SET+=("test_list=\$nlcen_monai.workflows.load_datalist(@dataset_dir, 'test')[::$TEST_EVERY]")
+[ "$TEST_EVERY" = 1 ] || ATTACK_SET+=("test_list=\$nlcen_monai.data.load_datalist(@dataset_dir, 'test')[::$TEST_EVERY]")
 
 echo "== train + targeted I-FGSM sweep ($SIZE x $SIZE, $EPOCHS epochs) -> $OUT  [$(date +%T)]"
 SWEEP_EPS=("${PAPER_EPS[@]}")

@@ -8,7 +8,7 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
-"""Benchmark: training-step time of NLCEN-R18 against plain FPN-R18 and MONAI's FlexibleUNet-R18 (DESIGN 6).
+"""Benchmark: training-step time of NLCEN-R18 against plain FPN-R18 and MONAI's FlexibleUNet-R18 (BENCHMARKS.md).
 
 One training step = zero_grad + forward + loss + backward + ``Adam.step``, on a batch of
 one-channel images with a binary mask. Variants, all built in this one process and timed
@@ -17,7 +17,7 @@ side by side:
 - ``nlcen``: ``NLCEN(backbone="resnet18")`` (an NLCE after each of conv2..conv5), loss
   ``NLCENLoss`` on its five stacked outputs (paper Eq. 5);
 - ``fpn``: ``NLCEN(backbone="resnet18", nlce=False)``, the same network without NLCE modules
-  (same loss): ``nlcen / fpn`` is the NLCE overhead (DESIGN target <= 1.3x);
+  (same loss): ``nlcen / fpn`` is the NLCE overhead (the project's target: <= 1.3x);
 - ``flexunet``: ``monai.networks.nets.FlexibleUNet(backbone="resnet18", pretrained=False)``,
   plain cross entropy on its single output;
 - ``nlcen-cl``: ``nlcen`` with model and input in ``torch.channels_last`` (``--no-channels-last``

@@ -41,46 +41,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from monai.data import partition_dataset
+from nlcen_monai.prep.cli import add_mask_arguments, add_output_arguments
+from nlcen_monai.prep.folder import convert_folder
 
-from nlcen_monai.data.channels import choose_channels
-from nlcen_monai.data.conversion import Case, ConversionResult, add_mask_arguments, add_output_arguments, fail, run_conversion
-from nlcen_monai.data.dataset_writer import DatasetWriter
-from nlcen_monai.data.file_index import IMAGE_SUFFIXES, index_folder, split_name
-from nlcen_monai.data.pair_reader import PairReader
-
-__all__ = ["IMAGE_SUFFIXES", "split_name", "list_folder_pairs", "main"]
-
-
-def list_folder_pairs(
-    image_dir: Path, mask_dir: Path | None = None, mask_suffix: str | None = None
-) -> tuple[dict[str, tuple[Path, Path]], list[str]]:
-    """Pair images with masks by name; return the pairs by name and the pairing problems.
-
-    Args:
-        image_dir: folder of images (and of masks when ``mask_dir`` is ``None``).
-        mask_dir: folder of masks, or ``None`` for masks beside the images.
-        mask_suffix: text after the image name in a mask's name; default ``"_mask"`` in one
-            folder, ``""`` with a separate ``mask_dir``.
-    """
-    if mask_suffix is None:
-        mask_suffix = "_mask" if mask_dir is None else ""
-    if mask_dir is None and not mask_suffix:
-        raise ValueError("masks in the image folder need a non-empty --mask-suffix.")
-    files, problems = index_folder(image_dir)
-    if mask_dir is None:
-        masks = {n[: -len(mask_suffix)]: p for n, p in files.items() if n.endswith(mask_suffix)}
-        images = {n: p for n, p in files.items() if not n.endswith(mask_suffix)}
-    else:
-        images = files
-        mask_files, clashes = index_folder(mask_dir)
-        problems += clashes
-        masks = {n[: len(n) - len(mask_suffix)]: p for n, p in mask_files.items() if n.endswith(mask_suffix)}
-        problems += [f"{p}: not an image/mask pair name (no suffix {mask_suffix!r})." for n, p in mask_files.items() if not n.endswith(mask_suffix)]
-    problems += [f"{masks[n]}: mask without an image." for n in sorted(masks.keys() - images.keys())]
-    problems += [f"{images[n]}: no mask (expected a file named {n}{mask_suffix}.<ext> in {mask_dir or image_dir})." for n in sorted(images.keys() - masks.keys())]
-    pairs = {n: (images[n], masks[n]) for n in sorted(images.keys() & masks.keys())}
-    return pairs, problems
+__all__ = ["build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -108,37 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def convert(args: argparse.Namespace) -> ConversionResult:
-    """Run the conversion described by parsed command-line ``args``."""
-    for folder in (args.image_dir, args.mask_dir):
-        if folder is not None and not folder.is_dir():
-            return fail(f"{folder}: folder not found.")
-    if not 0.0 <= args.test_fraction < 1.0:
-        return fail(f"--test-fraction must be in [0, 1), got {args.test_fraction}.")
-    try:
-        pairs, problems = list_folder_pairs(args.image_dir, args.mask_dir, args.mask_suffix)
-    except ValueError as e:
-        return fail(str(e))
-    names = list(pairs)
-    if args.test_fraction > 0 and len(names) > 1:
-        train, test = partition_dataset(names, ratios=[1 - args.test_fraction, args.test_fraction], shuffle=True, seed=args.seed)
-    else:
-        train, test = names, []
-    split = {**{n: "training" for n in train}, **{n: "test" for n in test}}
-    channels, reason = choose_channels([pairs[n][0] for n in names], args.channels)
-    reader = PairReader(channels, args.mask_threshold, channels_reason=reason)
-    cases = [Case(n, split[n], lambda i=pairs[n][0], m=pairs[n][1]: reader.pair(i, m)) for n in names]
-    writer = DatasetWriter(
-        args.out, size=args.size, name=args.image_dir.name, description=f"image/mask pairs from {args.image_dir}"
-    )
-    extra = {"split": {"test_fraction": args.test_fraction, "seed": args.seed}}
-    source = str(args.image_dir) + (f" and {args.mask_dir}" if args.mask_dir else "")
-    return run_conversion(cases, writer, problems, extra=extra, source=source, reader=reader)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv``, convert, return the exit status (non-zero when any case was bad)."""
-    return convert(build_parser().parse_args(argv)).exit_code
+    return convert_folder(**vars(build_parser().parse_args(argv))).exit_code
 
 
 if __name__ == "__main__":

@@ -43,91 +43,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from nlcen_monai.data.conversion import Case, ConversionResult, add_mask_arguments, add_output_arguments, fail, run_conversion
-from nlcen_monai.data.dataset_writer import DatasetWriter
-from nlcen_monai.data.file_index import find_subfolder, index_folder
-from nlcen_monai.data.pair_reader import PairReader
+from nlcen_monai.prep.cli import add_mask_arguments, add_output_arguments
+from nlcen_monai.prep.isbi2016 import convert_isbi2016
 
-__all__ = ["SPLIT_FOLDERS", "expected_folders", "list_isbi_cases", "main"]
-
-SPLIT_FOLDERS = {"training": "Training", "test": "Test"}
-KINDS = ("Data", "GroundTruth")
-IMAGE_SUFFIXES = (".jpg", ".jpeg")
-MASK_SUFFIX = "_Segmentation"
-
-
-def expected_folders(split: str) -> dict[str, str]:
-    """The two folder names of a split, by kind (``"Data"``, ``"GroundTruth"``).
-
-    Args:
-        split: ``"training"`` or ``"test"``.
-    """
-    return {kind: f"ISBI2016_ISIC_Part1_{SPLIT_FOLDERS[split]}_{kind}" for kind in KINDS}
-
-
-def _layout(isbi_dir: Path) -> str:
-    """Which folders were expected under ``isbi_dir`` and which were found, for a message."""
-    expected = [name for split in SPLIT_FOLDERS for name in expected_folders(split).values()]
-    found = sorted(p.name for p in isbi_dir.iterdir() if p.is_dir())
-    return f"expected the folders {', '.join(expected)} under {isbi_dir}; found {', '.join(found) or 'no folder'}."
-
-
-def _list_split(split: str, data_dir: Path, truth_dir: Path, reader: PairReader) -> tuple[list[Case], list[str]]:
-    """Cases of one split whose two folders exist, and its pairing problems."""
-    images, problems = index_folder(data_dir, IMAGE_SUFFIXES)
-    mask_files, clashes = index_folder(truth_dir, (".png",))
-    problems += clashes
-    masks = {n[: -len(MASK_SUFFIX)]: p for n, p in mask_files.items() if n.lower().endswith(MASK_SUFFIX.lower())}
-    problems += [
-        f"{p}: not a mask name (expected <image name>{MASK_SUFFIX}.png)."
-        for n, p in mask_files.items()
-        if not n.lower().endswith(MASK_SUFFIX.lower())
-    ]
-    problems += [
-        f"{masks[n]}: mask without an image (expected {data_dir / (n + '.jpg')})." for n in sorted(masks.keys() - images.keys())
-    ]
-    cases = []
-    for name, image_path in images.items():
-        if name not in masks:
-            problems.append(f"{image_path}: no mask (expected {truth_dir / (name + MASK_SUFFIX + '.png')}).")
-            continue
-        cases.append(Case(name, split, lambda i=image_path, m=masks[name]: reader.pair(i, m)))
-    return cases, problems
-
-
-def list_isbi_cases(isbi_dir: Path, reader: PairReader | None = None) -> tuple[list[Case], list[str]]:
-    """Cases found under ``isbi_dir`` and the pairing problems (missing folders, missing or extra masks).
-
-    A split with one of its two folders missing (e.g. a misnamed ``..._Training_Data``) is one
-    problem naming the missing folder, not one per file of the other folder.
-
-    Args:
-        isbi_dir: the folder holding the ``ISBI2016_ISIC_Part1_*`` folders.
-        reader: reads the pairs (default: RGB images, binary masks).
-    """
-    reader = reader or PairReader(3, channels_reason="ISBI images are RGB")
-    cases: list[Case] = []
-    problems: list[str] = []
-    splits_found = 0
-    for split in SPLIT_FOLDERS:
-        names = expected_folders(split)
-        data_dir, truth_dir = (find_subfolder(isbi_dir, names[kind]) for kind in KINDS)
-        if data_dir is None and truth_dir is None:
-            continue
-        splits_found += 1
-        if data_dir is None or truth_dir is None:
-            missing, present = (names["Data"], truth_dir) if data_dir is None else (names["GroundTruth"], data_dir)
-            problems.append(
-                f"{isbi_dir / missing}: folder not found, so the {split} files in {present} were not converted; "
-                + _layout(isbi_dir)
-            )
-            continue
-        split_cases, split_problems = _list_split(split, data_dir, truth_dir, reader)
-        cases += split_cases
-        problems += split_problems
-    if splits_found == 0:
-        problems.append(f"{isbi_dir}: no ISBI 2016 folder found; " + _layout(isbi_dir))
-    return cases, problems
+__all__ = ["build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -141,25 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def convert(args: argparse.Namespace) -> ConversionResult:
-    """Run the conversion described by parsed command-line ``args``."""
-    if not args.isbi_dir.is_dir():
-        return fail(f"{args.isbi_dir}: folder not found.")
-    reader = PairReader(3, args.mask_threshold, channels_reason="ISBI images are RGB")
-    cases, problems = list_isbi_cases(args.isbi_dir, reader)
-    writer = DatasetWriter(
-        args.out,
-        size=args.size,
-        name="ISBI2016",
-        description=f"ISBI 2016 (ISIC) Part 1 lesion segmentation from {args.isbi_dir}; challenge split.",
-        labels={"0": "background", "1": "lesion"},
-    )
-    return run_conversion(cases, writer, problems, source=str(args.isbi_dir), reader=reader)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv``, convert, return the exit status (non-zero when any case was bad)."""
-    return convert(build_parser().parse_args(argv)).exit_code
+    return convert_isbi2016(**vars(build_parser().parse_args(argv))).exit_code
 
 
 if __name__ == "__main__":

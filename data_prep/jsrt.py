@@ -36,140 +36,14 @@ Example (from the repository root)::
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 
-import numpy as np
+from nlcen_monai.data.jsrt_raw import JSRT_SHAPE
+from nlcen_monai.prep.cli import add_mask_arguments, add_output_arguments
+from nlcen_monai.prep.jsrt import convert_jsrt
 
-from nlcen_monai.data.conversion import Case, ConversionResult, add_mask_arguments, add_output_arguments, fail, run_conversion
-from nlcen_monai.data.dataset_writer import DatasetWriter
-from nlcen_monai.data.file_index import index_folder
-from nlcen_monai.data.jsrt_raw import JSRT_INVERT, JSRT_SHAPE, jsrt_to_grey, lungs_are_dark, read_jsrt_raw
-from nlcen_monai.data.pair_reader import PairReader
-from nlcen_monai.data.validation import BadInputError, check_pair_shapes
-
-__all__ = ["jsrt_split", "list_png_cases", "list_raw_cases", "main"]
-
-CASE_PATTERN = re.compile(r"^JPC(LN|NN)(\d{3})$", re.IGNORECASE)
-LUNGS = ("left lung", "right lung")
-FOLDS = ("fold1", "fold2")
-
-
-def jsrt_split(case: str) -> str:
-    """``"training"`` for an odd case number (SCR fold 1), ``"test"`` for an even one.
-
-    Args:
-        case: a JSRT case name such as ``JPCLN001`` or ``JPCNN042``.
-    """
-    match = CASE_PATTERN.match(case)
-    if match is None:
-        raise BadInputError(f"{case}: not a JSRT case name (expected JPCLNnnn or JPCNNnnn).")
-    return "training" if int(match.group(2)) % 2 == 1 else "test"
-
-
-def _dark_lungs(grey: np.ndarray, mask: np.ndarray, inverted: np.ndarray, name: str, notes: list[str]) -> np.ndarray:
-    """``grey`` if its lungs are dark, else ``inverted`` (noted); the mask may be on a coarser grid."""
-    if lungs_are_dark(grey, mask):
-        return grey
-    notes.append(name)
-    return inverted
-
-
-def grey_reader(mask_threshold: float | None = None) -> PairReader:
-    """The reader of both layouts: grey images (RGB only with equal channels), masks as ``--mask-threshold`` says.
-
-    Args:
-        mask_threshold: ``None`` for binary masks, else foreground = value > ``mask_threshold``.
-    """
-    return PairReader(1, mask_threshold, channels_reason="radiographs are grey", colour_to_grey=False)
-
-
-def list_png_cases(png_dir: Path, notes: list[str], reader: PairReader | None = None) -> tuple[list[Case], list[str]]:
-    """Cases of the PNG layout (``images/<case>.png`` + ``masks/<case>.png``) and pairing problems.
-
-    Args:
-        png_dir: the folder holding ``images/`` and ``masks/``.
-        notes: receives the names of cases whose polarity had to be inverted.
-        reader: reads the pairs (default :func:`grey_reader`).
-    """
-    reader = reader or grey_reader()
-    images, problems = index_folder(png_dir / "images", (".png",))
-    masks, clashes = index_folder(png_dir / "masks", (".png",))
-    problems += clashes + [f"{masks[n]}: mask without an image (expected {png_dir / 'images' / (n + '.png')})." for n in masks.keys() - images.keys()]
-    cases = []
-    for name, image_path in images.items():
-        if name not in masks:
-            problems.append(f"{image_path}: no mask (expected {png_dir / 'masks' / (name + '.png')}).")
-            continue
-        try:
-            split = jsrt_split(name)
-        except BadInputError as e:
-            problems.append(f"{image_path}: {e}")
-            continue
-
-        def load(image_path=image_path, mask_path=masks[name], name=name):
-            image, mask = reader.pair(image_path, mask_path)
-            return _dark_lungs(image, mask, 255 - image, name, notes), mask
-
-        cases.append(Case(name, split, load))
-    return cases, sorted(problems)
-
-
-def list_raw_cases(
-    jsrt_dir: Path, scr_dir: Path, shape: tuple[int, int], notes: list[str], reader: PairReader | None = None
-) -> tuple[list[Case], list[str]]:
-    """Cases of the original layout (``<case>.IMG`` + SCR ``.gif`` masks) and pairing problems.
-
-    Args:
-        jsrt_dir: folder of ``.IMG`` files.
-        scr_dir: SCR folder holding ``fold1|fold2/masks/{left lung,right lung}/<case>.gif``.
-        shape: rows and columns of each ``.IMG`` file.
-        notes: receives the names of cases whose mask contradicts the JSRT polarity convention.
-        reader: reads the masks (default :func:`grey_reader`).
-    """
-    reader = reader or grey_reader()
-    images, problems = index_folder(jsrt_dir, (".img",))
-    masks: dict[str, dict[str, list[Path]]] = {}
-    for fold in FOLDS:
-        for lung in LUNGS:
-            found_masks, clashes = index_folder(scr_dir / fold / "masks" / lung, (".gif",))
-            problems += clashes
-            for stem, p in found_masks.items():
-                masks.setdefault(stem, {}).setdefault(lung, []).append(p)
-    problems += [
-        f"{paths[0]}: mask without an image (no {n}.IMG in {jsrt_dir})."
-        for n, by_lung in masks.items()
-        if n not in images
-        for paths in by_lung.values()
-    ]
-    cases = []
-    for name, image_path in images.items():
-        try:
-            split = jsrt_split(name)
-            found = masks.get(name, {})
-            for lung in LUNGS:
-                if not found.get(lung):
-                    raise BadInputError(
-                        f"{image_path}: no {lung} mask (expected {scr_dir}/fold1|fold2/masks/{lung}/{name}.gif)."
-                    )
-                if len(found[lung]) > 1:
-                    raise BadInputError(f"{found[lung][1]}: duplicate {lung} mask (also {found[lung][0]}).")
-        except BadInputError as e:
-            problems.append(str(e))
-            continue
-
-        def load(image_path=image_path, left=found[LUNGS[0]][0], right=found[LUNGS[1]][0], name=name):
-            raw = read_jsrt_raw(image_path, shape)
-            left_mask, right_mask = reader.mask(left), reader.mask(right)
-            check_pair_shapes(left_mask.shape, right_mask.shape, left, right)
-            mask = left_mask | right_mask
-            check_pair_shapes(raw.shape, mask.shape, image_path, left, allow_integer_scale=True)
-            grey = jsrt_to_grey(raw, JSRT_INVERT)
-            return _dark_lungs(grey, mask, jsrt_to_grey(raw, not JSRT_INVERT), name, notes), mask
-
-        cases.append(Case(name, split, load))
-    return cases, sorted(problems)
+__all__ = ["build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -196,41 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def convert(args: argparse.Namespace) -> ConversionResult:
-    """Run the conversion described by parsed command-line ``args``."""
-    notes: list[str] = []
-    reader = grey_reader(args.mask_threshold)
-    if args.png_dir is not None:
-        if not (args.png_dir / "images").is_dir():
-            return fail(f"{args.png_dir / 'images'}: folder not found (expected the PNG layout images/, masks/).")
-        cases, problems = list_png_cases(args.png_dir, notes, reader)
-        source = f"PNG copy {args.png_dir}"
-        folders = f"{args.png_dir / 'images'} and {args.png_dir / 'masks'}"
-    else:
-        if args.scr_dir is None:
-            return fail("--jsrt-dir needs --scr-dir (the SCR masks).")
-        if not args.jsrt_dir.is_dir():
-            return fail(f"{args.jsrt_dir}: folder not found.")
-        shape = tuple(args.img_size) if len(args.img_size) == 2 else (args.img_size[0],) * 2
-        cases, problems = list_raw_cases(args.jsrt_dir, args.scr_dir, shape, notes, reader)
-        source = f"JSRT raw {args.jsrt_dir} + SCR {args.scr_dir}"
-        folders = f"{args.jsrt_dir} and {args.scr_dir}"
-    writer = DatasetWriter(
-        args.out,
-        size=args.size,
-        name="JSRT",
-        description=f"JSRT chest radiographs with SCR lung masks from {source}; SCR split (odd = training).",
-        labels={"0": "background", "1": "lung"},
-    )
-    result = run_conversion(cases, writer, problems, extra={"polarity_inverted": notes}, source=folders, reader=reader)
-    if notes:
-        print(f"polarity: {len(notes)} case(s) had bright lungs and were inverted: {', '.join(sorted(notes))}")
-    return result
-
-
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv``, convert, return the exit status (non-zero when any case was bad)."""
-    return convert(build_parser().parse_args(argv)).exit_code
+    return convert_jsrt(**vars(build_parser().parse_args(argv))).exit_code
 
 
 if __name__ == "__main__":

@@ -25,8 +25,8 @@ import argparse
 import sys
 import time
 
-from nlcen_monai.data.conversion import parse_size
-from nlcen_monai.data.synthetic import SYNTHETIC_KINDS, make_synthetic_dataset
+from nlcen_monai.prep.cli import parse_size
+from nlcen_monai.prep.synthetic import SYNTHETIC_KINDS, make_synthetic_dataset
 
 __all__ = ["main"]
 

@@ -2,7 +2,9 @@
 
 Subpackages: ``networks`` (NLCE blocks, NLCEN, baselines), ``losses``, ``attacks``, ``engines``,
 ``handlers``, ``robustness`` (the results store, metric keys, gradient-masking checks), ``metrics``
-(per-image Dice and Jaccard), ``data``, ``workflows`` (helpers the bundles call), ``compare`` and ``visualize``.
+(per-image Dice and Jaccard), ``defense``, ``data`` (what a bundle reads at run time), ``prep`` (the
+converters' toolkit), ``workflows`` (helpers the bundles call), ``compare``, ``visualize`` and
+``utils``. The README's "Layout" section gives each one's job.
 """
 
 __version__ = "0.1.0"

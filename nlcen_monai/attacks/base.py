@@ -19,7 +19,7 @@ implement :meth:`SegmentationAttack.perturb` on class-index labels, and say what
 to make it twice as strong (:meth:`SegmentationAttack.strengthened`, used by the gradient-masking
 check "more iterations and restarts change nothing").
 
-Everything works in the [0, 255] pixel domain (DESIGN section 4.1) and on any number of spatial
+Everything works in the [0, 255] pixel domain (``eps`` in grey levels) and on any number of spatial
 dimensions: images are (B, C, *spatial), labels (B, 1, *spatial) or (B, *spatial).
 """
 

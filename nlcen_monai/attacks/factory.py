@@ -10,7 +10,7 @@
 # limitations under the License.
 """Attack objects by name: ``get_attack("pgd", steps=50)`` is ``PGD(steps=50)``.
 
-APGD has one name per loss of DESIGN section 4.3 (``"apgd_ce"``, ``"apgd_masked_ce"``,
+APGD has one name per loss of the strong evaluation (``"apgd_ce"``, ``"apgd_masked_ce"``,
 ``"apgd_targeted_ce"``, ``"apgd_js"``) so that a list of names on the command line covers them;
 ``"apgd"`` takes the loss as an argument (``get_attack("apgd", loss="js", targeted=True)``).
 

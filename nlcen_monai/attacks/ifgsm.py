@@ -80,7 +80,7 @@ def targeted_ifgsm(
     alpha: float = 1.0,
     steps: int | None = None,
 ) -> torch.Tensor:
-    """The paper's targeted I-FGSM (Eq. 6, DESIGN section 4.1): step ``x - alpha * sign(grad CE(f(x), target))``.
+    """The paper's targeted I-FGSM (Eq. 6, in grey levels): step ``x - alpha * sign(grad CE(f(x), target))``.
 
     Args:
         model: maps [0, 255] images to logits; run in eval mode, its state restored afterwards.

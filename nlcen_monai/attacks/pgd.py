@@ -20,7 +20,7 @@ The budget (:func:`pgd_budget`): by default ``steps = 50`` of ``alpha = 2.5 eps 
 et al.'s rule, which lets the iterates travel 2.5 eps in all, enough to cross the ball from a
 random start and still move along its boundary, at any intensity (the paper's one grey level per
 step makes a large ball take as many steps as it has grey levels). ``steps=None`` gives the
-paper's budget instead: ``alpha = 1`` grey level and ``num_steps(eps)`` steps (DESIGN section 4.1).
+paper's budget instead: ``alpha = 1`` grey level and ``num_steps(eps)`` steps (:func:`~nlcen_monai.attacks.utils.num_steps`).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@
 
 It only queries the model's logits (forward passes under ``torch.no_grad``, never a backward pass),
 so a defense that hides or breaks its gradients does not stop it: it is the black-box half of the
-gradient-masking check "black-box does not beat white-box" (DESIGN section 4.3).
+gradient-masking check "black-box does not beat white-box" (:mod:`nlcen_monai.robustness.checks`).
 
 Written from the paper's L-inf algorithm, on any number of spatial dimensions:
 

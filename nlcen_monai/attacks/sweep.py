@@ -10,7 +10,7 @@
 # limitations under the License.
 """The shared-prefix intensity sweep: every intensity's I-FGSM from one trunk and short batched forks.
 
-DESIGN section 4.2. After ``t`` steps of size ``alpha`` the perturbation is at most ``t * alpha``,
+After ``t`` steps of size ``alpha`` the perturbation is at most ``t * alpha``,
 so the eps-clip is inactive while ``t * alpha <= eps``: every intensity's trajectory equals the
 largest one's for its first ``k(eps) = floor(eps / alpha)`` steps. One trunk runs without the
 eps-clip (the [0, 255] clip is applied at every step, as in the per-intensity attack); each

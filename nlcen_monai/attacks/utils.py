@@ -10,8 +10,9 @@
 # limitations under the License.
 """Shared pieces of the pixel-domain attacks: step counts, targets, the model's state, one signed step.
 
-Every attack in this package works on images in the [0, 255] grey-level domain (DESIGN section
-4.1): ``eps`` and ``alpha`` are grey levels and normalisation happens inside the model.
+Every attack in this package works on images in the [0, 255] grey-level domain: ``eps`` and
+``alpha`` are grey levels and normalisation happens inside the model
+(:class:`~nlcen_monai.networks.nets.PixelNormalizedNet`).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def num_steps(eps: float, alpha: float = 1.0) -> int:
     """Number of iterations of the (targeted) I-FGSM at intensity ``eps`` with step ``alpha``.
 
     Kurakin et al. (2016), as used by the paper: ``min(eps + 4, 1.25 eps)`` for ``alpha = 1``,
-    rounded up (DESIGN section 4.1: torchattacks floors it and runs 0 steps at ``eps = 0.5``).
+    rounded up (torchattacks floors it and runs 0 steps at ``eps = 0.5``).
     For a general step the intensity is counted in steps, ``r = eps / alpha``, and the count is
     ``ceil(min(r + 4, 1.25 r)) = min(ceil(r) + 4, ceil(1.25 r))``: 1 step at ``eps = 0.5``,
     36 at ``eps = 32`` and 0 at ``eps = 0``.

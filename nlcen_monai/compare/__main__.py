@@ -18,7 +18,7 @@ import sys
 import time
 from collections.abc import Sequence
 
-from .ablation import ablation_specs, default_configs_root
+from .ablation import ablation_specs
 from .runner import ComparisonRunner
 from .spec import parse_assignments, parse_spec
 
@@ -53,7 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="overrides for the ablation's fine-tuning runs only",
     )
     p.add_argument(
-        "--configs-root", default=None, help="folder with networks/ and ablation/ (default: the repository's configs/)"
+        "--configs-root",
+        default=None,
+        help="folder with networks/ and ablation/ (default: the checkout's configs/, or the copy installed with the package)",
     )
     p.add_argument("--epsilons", nargs="+", type=float, default=None, help="intensities (default: the bundle's)")
     p.add_argument("--attacks", nargs="+", default=None, help="attack names (default: the bundle's attack)")
@@ -78,8 +80,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     if args.protocol == "ablation":
         if args.configs:
             raise SystemExit("--configs and --protocol ablation exclude each other.")
-        root = args.configs_root or default_configs_root()
-        specs = ablation_specs(lambda n: runner.ckpt_dir(n) / "model.pt", root, parse_assignments(args.finetune_set))
+        specs = ablation_specs(lambda n: runner.ckpt_dir(n) / "model.pt", args.configs_root, parse_assignments(args.finetune_set))
     else:
         if not args.configs:
             raise SystemExit("give --configs FILE [FILE ...] or --protocol ablation.")

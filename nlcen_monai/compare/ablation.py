@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import nlcen_monai
+from nlcen_monai.utils.configs import configs_dir
 
 from .spec import RunSpec
 
@@ -34,8 +34,8 @@ __all__ = ["default_configs_root", "ablation_specs"]
 
 
 def default_configs_root() -> Path:
-    """The repository's shared ``configs/`` folder (next to the ``nlcen_monai`` package in a source checkout)."""
-    return Path(nlcen_monai.__file__).resolve().parent.parent / "configs"
+    """The shared override files the package reads: the checkout's ``configs/``, or the installed package data."""
+    return configs_dir()
 
 
 def ablation_specs(

@@ -19,8 +19,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from nlcen_monai.data.atomic import atomic_write_text
 from nlcen_monai.robustness import COLUMNS, ResultFiles, RobustnessResult, format_eps
+from nlcen_monai.utils.atomic import atomic_write_text
 
 __all__ = ["COMPARISON_COLUMNS", "comparison_rows", "write_comparison_csv"]
 

@@ -1,32 +1,30 @@
-"""Data for nlcen-monai: JSRT raw reader, converters' building blocks, synthetic phantoms, transforms, the atomic writer."""
+"""What a bundle reads and writes at run time: datalists, the JSRT ``.IMG`` reader, the transform chains
+(with the checks they apply, channel matching and the segmentation writer), and seeded synthetic phantoms.
+
+Writing data sets (the converters of ``data_prep/`` and ``make_synthetic_dataset``) is
+:mod:`nlcen_monai.prep`'s job; the names that lived here before are still importable from here for
+one release (with a ``FutureWarning``).
+"""
 
 from __future__ import annotations
 
-from nlcen_monai.data.atomic import atomic_write, atomic_write_json, atomic_write_png, atomic_write_text
-from nlcen_monai.data.channels import choose_channels, convert_channels, majority_channels, probe_channels
-from nlcen_monai.data.conversion import Case, ConversionResult, run_conversion
-from nlcen_monai.data.dataset_writer import DatasetWriter, resize_pair
-from nlcen_monai.data.file_index import find_subfolder, index_folder, split_name
-from nlcen_monai.data.image_io import read_image_2d, read_mask_2d, read_mask_values, to_uint8
-from nlcen_monai.data.jsrt_raw import JSRT_INVERT, JSRT_SHAPE, jsrt_to_grey, lungs_are_dark, read_jsrt_raw
-from nlcen_monai.data.jsrt_reader import JSRTImageReader
-from nlcen_monai.data.pair_check import CheckImageLabeld
-from nlcen_monai.data.pair_reader import PairReader
-from nlcen_monai.data.phantoms import chest_phantom, lesion_phantom
-from nlcen_monai.data.synthetic import make_synthetic_dataset
-from nlcen_monai.data.transforms import isbi2016_transforms, jsrt_transforms, pixel_domain_transforms
-from nlcen_monai.data.validation import (
-    BadInputError,
-    binary_levels,
-    check_binary_mask,
-    check_finite,
-    check_mask_not_trivial,
-    check_not_constant,
-    check_pair_shapes,
-    threshold_mask,
-)
+from nlcen_monai.utils.aliases import moved_names
+
+from .checks import BadInputError, check_finite, check_not_constant
+from .datalists import IMAGE_SUFFIXES, datalist_path, list_images, load_datalist
+from .jsrt_raw import JSRT_INVERT, JSRT_SHAPE, jsrt_to_grey, lungs_are_dark, read_jsrt_raw
+from .jsrt_reader import JSRTImageReader
+from .match_channels import MatchChanneld, match_channels
+from .pair_check import CheckImageLabeld
+from .phantoms import chest_phantom, lesion_phantom
+from .segmentation_writer import WRITTEN_KEY, SaveSegmentationd, mask_column
+from .transforms import inference_transforms, isbi2016_transforms, jsrt_transforms, pixel_domain_transforms
 
 __all__ = [
+    "IMAGE_SUFFIXES",
+    "datalist_path",
+    "list_images",
+    "load_datalist",
     "JSRTImageReader",
     "JSRT_SHAPE",
     "JSRT_INVERT",
@@ -35,11 +33,23 @@ __all__ = [
     "lungs_are_dark",
     "chest_phantom",
     "lesion_phantom",
-    "make_synthetic_dataset",
     "jsrt_transforms",
     "isbi2016_transforms",
     "pixel_domain_transforms",
+    "inference_transforms",
     "CheckImageLabeld",
+    "MatchChanneld",
+    "match_channels",
+    "SaveSegmentationd",
+    "mask_column",
+    "WRITTEN_KEY",
+    "BadInputError",
+    "check_finite",
+    "check_not_constant",
+]
+
+_PREP = (
+    "make_synthetic_dataset",
     "DatasetWriter",
     "resize_pair",
     "Case",
@@ -57,16 +67,13 @@ __all__ = [
     "read_mask_values",
     "read_mask_2d",
     "to_uint8",
-    "atomic_write",
-    "atomic_write_png",
-    "atomic_write_json",
-    "atomic_write_text",
-    "BadInputError",
     "binary_levels",
     "check_binary_mask",
     "threshold_mask",
     "check_mask_not_trivial",
-    "check_not_constant",
     "check_pair_shapes",
-    "check_finite",
-]
+)
+_UTILS = ("atomic_write", "atomic_write_png", "atomic_write_json", "atomic_write_text")
+
+# names that moved out of this package, kept importable from it for one release
+__getattr__ = moved_names(__name__, {**dict.fromkeys(_PREP, "nlcen_monai.prep"), **dict.fromkeys(_UTILS, "nlcen_monai.utils")})

@@ -29,7 +29,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from nlcen_monai.data.validation import BadInputError, check_not_constant
+from nlcen_monai.data.checks import BadInputError, check_not_constant
 
 __all__ = ["JSRT_SHAPE", "JSRT_MAX_VALUE", "JSRT_INVERT", "read_jsrt_raw", "jsrt_to_grey", "lungs_are_dark"]
 

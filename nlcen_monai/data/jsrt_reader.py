@@ -36,7 +36,7 @@ from monai.transforms.io.array import SUPPORTED_READERS
 from monai.utils import MetaKeys, ensure_tuple
 
 from nlcen_monai.data.jsrt_raw import JSRT_INVERT, JSRT_SHAPE, jsrt_to_grey, read_jsrt_raw
-from nlcen_monai.data.validation import BadInputError
+from nlcen_monai.data.checks import BadInputError
 
 __all__ = ["JSRTImageReader"]
 

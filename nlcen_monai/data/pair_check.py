@@ -11,7 +11,7 @@
 """A dictionary transform that checks a loaded image/label pair and fails with the file's name.
 
 MONAI's loaders accept NaN pixels, a 0/255 label or a label of another size silently; here each of
-these raises :class:`~nlcen_monai.data.validation.BadInputError` naming the file, before resizing
+these raises :class:`~nlcen_monai.data.checks.BadInputError` naming the file, before resizing
 can hide the problem.
 """
 
@@ -24,7 +24,7 @@ from monai.config import KeysCollection
 from monai.transforms import MapTransform
 from monai.utils import ImageMetaKey
 
-from nlcen_monai.data.validation import BadInputError
+from nlcen_monai.data.checks import BadInputError
 
 __all__ = ["CheckImageLabeld"]
 

@@ -8,7 +8,7 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
-"""MONAI transform chains for the JSRT and ISBI 2016 datalists (keys ``"image"`` and ``"label"``).
+"""MONAI transform chains for the JSRT and ISBI 2016 datalists (keys ``"image"`` and ``"label"``) and for new images.
 
 Images stay in the [0, 255] pixel domain as float32, with no normalisation: that belongs to
 :class:`nlcen_monai.networks.nets.PixelNormalizedNet`, so that an attack's ``eps`` is in grey
@@ -41,9 +41,17 @@ from monai.transforms import (
     Resized,
 )
 
+from nlcen_monai.data.match_channels import MatchChanneld
 from nlcen_monai.data.pair_check import CheckImageLabeld
 
-__all__ = ["pixel_domain_transforms", "jsrt_augmentation", "jsrt_transforms", "isbi2016_transforms", "clip_pixels"]
+__all__ = [
+    "pixel_domain_transforms",
+    "inference_transforms",
+    "jsrt_augmentation",
+    "jsrt_transforms",
+    "isbi2016_transforms",
+    "clip_pixels",
+]
 
 KEYS = ("image", "label")
 PIXEL_MIN, PIXEL_MAX = 0.0, 255.0
@@ -76,7 +84,7 @@ def pixel_domain_transforms(
     Returns:
         a list of transforms (wrap it in ``Compose`` or extend it).
     """
-    size = (int(spatial_size),) * 2 if isinstance(spatial_size, (int, np.integer)) else tuple(spatial_size)
+    size = _spatial_size(spatial_size)
     if image_reader is None:
         load = [LoadImaged(KEYS, image_only=True, dtype=np.float32)]
     else:  # one reader per key: a raw-file reader must not be tried on the PNG label
@@ -89,6 +97,38 @@ def pixel_domain_transforms(
         CheckImageLabeld(KEYS, image_channels=image_channels),
         Resized(KEYS, spatial_size=size, mode=("area", "nearest"), allow_missing_keys=True),
     ]
+
+
+def _spatial_size(spatial_size: int | Sequence[int]) -> tuple[int, ...]:
+    """(H, W) from an int (a square) or a sequence."""
+    return (int(spatial_size),) * 2 if isinstance(spatial_size, (int, np.integer)) else tuple(spatial_size)
+
+
+def inference_transforms(
+    spatial_size: int | Sequence[int] = 256,
+    num_channels: int = 1,
+    image_reader: ImageReader | type | str | None = None,
+) -> Compose:
+    """Load a new image (no label) and give it the network's channel count and input size, in [0, 255].
+
+    MONAI tracks the resize, so ``Invertd`` with this chain brings a prediction back to the image's
+    own grid (as the inference bundles do).
+
+    Args:
+        spatial_size: the network's input size, an int for a square or (H, W).
+        num_channels: the network's input channels: grey is repeated to RGB, RGB made grey (BT.601
+            luma), RGBA loses its alpha (:class:`~nlcen_monai.data.MatchChanneld`).
+        image_reader: reader for the images; ``None`` lets MONAI choose by suffix.
+    """
+    return Compose(
+        [
+            LoadImaged("image", reader=image_reader, image_only=True, dtype=np.float32),
+            EnsureChannelFirstd("image"),
+            MatchChanneld("image", num_channels=num_channels),
+            Resized("image", spatial_size=_spatial_size(spatial_size), mode="area"),
+            EnsureTyped("image", dtype=torch.float32),
+        ]
+    )
 
 
 def jsrt_augmentation(
@@ -115,7 +155,7 @@ def jsrt_augmentation(
         scale: the largest relative change of scale.
         translate: the largest translation as a fraction of the size.
     """
-    size = (int(spatial_size),) * 2 if isinstance(spatial_size, (int, np.integer)) else tuple(spatial_size)
+    size = _spatial_size(spatial_size)
     return [
         RandAffined(
             KEYS,

@@ -1,4 +1,4 @@
-"""The defense, adversarial training: eps ramp, crafting, objective, FGSM guard.
+"""The defense, adversarial training (Madry et al. 2018; TRADES; FGSM with random start): eps ramp, crafting, objective, FGSM guard.
 
 The trainer that uses them is :class:`nlcen_monai.engines.AdversarialSupervisedTrainer`; the bundle
 override is ``configs/defense/adversarial_training.json``.

@@ -8,7 +8,7 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
-"""A MONAI ``SupervisedTrainer`` that trains on adversarial images crafted per batch.
+"""A MONAI ``SupervisedTrainer`` that trains on adversarial images crafted per batch (adversarial training, the defense).
 
 Per iteration: craft adversarial images of the batch in the [0, 255] pixel domain (PGD-k, FGSM with
 random start or N-FGSM, :mod:`nlcen_monai.defense.crafting`) at the epoch's budget

@@ -6,11 +6,13 @@ from .adversarial_panel import AdversarialPanelWriter
 from .robustness_curves import RobustnessCurvesWriter
 from .robustness_log import log_robustness_metrics, metric_sort_key
 from .robustness_table import RobustnessTableWriter, robustness_rows
+from .written_files import WrittenFilesCSV
 
 __all__ = [
     "AdversarialPanelWriter",
     "RobustnessCurvesWriter",
     "RobustnessTableWriter",
+    "WrittenFilesCSV",
     "log_robustness_metrics",
     "metric_sort_key",
     "robustness_rows",

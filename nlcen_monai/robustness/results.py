@@ -10,7 +10,7 @@
 # limitations under the License.
 """The robustness files: their columns, reading, merging and atomic writing (the store's file format).
 
-Three files per evaluated model, written atomically (``nlcen_monai.data.atomic.atomic_write_text``,
+Three files per evaluated model, written atomically (``nlcen_monai.utils.atomic.atomic_write_text``,
 readable by the team: 0666 & ~umask) so a crash never leaves a half-written table:
 
 - ``robustness_per_image.csv``: ``case_id, attack, eps, dice, jaccard, source, passes``: every score
@@ -39,7 +39,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from nlcen_monai.data.atomic import atomic_write_text
+from nlcen_monai.utils.atomic import atomic_write_text
 
 from .keys import eps_key, format_eps
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from nlcen_monai.data.atomic import atomic_write_text
+from nlcen_monai.utils.atomic import atomic_write_text
 
 from .checks import intensity_verdicts, verdict
 from .keys import KINDS, MetricKey, eps_key, format_eps

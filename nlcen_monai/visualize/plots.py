@@ -12,7 +12,7 @@
 
 Uses matplotlib's object-oriented API with the Agg canvas (no pyplot, no global backend
 change), so it runs headless; figures are saved with the package's atomic writer
-(:func:`nlcen_monai.data.atomic.atomic_write`: temporary file + ``os.replace``, mode 0644 under umask 022).
+(:func:`nlcen_monai.utils.atomic.atomic_write`: temporary file + ``os.replace``, mode 0644 under umask 022).
 The ``draw_*`` functions draw on the axes or figure they are given, the ``*_figure`` functions make
 the figure, and the ``plot_*`` functions save it. They take rows, never files: loading results is the
 results store's job (:class:`nlcen_monai.robustness.RobustnessResult`), so a comparison runner draws
@@ -31,8 +31,8 @@ import torch
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from nlcen_monai.data.atomic import atomic_write
 from nlcen_monai.robustness.checks import is_upper_bound
+from nlcen_monai.utils.atomic import atomic_write
 
 __all__ = [
     "save_figure",

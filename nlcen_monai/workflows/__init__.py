@@ -1,35 +1,38 @@
-"""Helpers that the MONAI bundles call from their configs: settings checks, datalists, checkpoints, the released model, inference outputs."""
+"""Helpers the MONAI bundles call from their configs: settings checked before any work, the checkpoint to
+resume from, handlers attached after the engine is built, a trained network loaded for a config expression,
+and the bundle's released model (found and checksum-verified).
+
+The datalists, the channel-matching and segmentation-writing transforms moved to :mod:`nlcen_monai.data`
+and the ``predictions.csv`` handler to :mod:`nlcen_monai.handlers`; their old names here still work for
+one release (with a ``FutureWarning``).
+"""
 
 from __future__ import annotations
 
+from nlcen_monai.utils.aliases import moved_names
+
 from .attach import attach_handlers
 from .checkpoints import latest_checkpoint
-from .datalists import IMAGE_SUFFIXES, datalist_path, list_images, load_datalist
 from .load_network import load_network
-from .match_channels import MatchChanneld, match_channels
 from .release import export_release, model_path, released_model, verify_checksum
-from .segmentation_writer import SaveSegmentationd, WrittenFilesCSV, mask_column
 from .settings import BundleSettingError, check_settings, required_setting, size_divisor
 
 __all__ = [
-    "IMAGE_SUFFIXES",
     "BundleSettingError",
-    "MatchChanneld",
-    "SaveSegmentationd",
-    "WrittenFilesCSV",
     "attach_handlers",
     "check_settings",
-    "datalist_path",
     "export_release",
     "latest_checkpoint",
-    "list_images",
-    "load_datalist",
     "load_network",
-    "mask_column",
-    "match_channels",
     "model_path",
     "released_model",
     "required_setting",
     "size_divisor",
     "verify_checksum",
 ]
+
+_DATA = ("IMAGE_SUFFIXES", "datalist_path", "list_images", "load_datalist", "MatchChanneld", "match_channels")
+_DATA += ("SaveSegmentationd", "mask_column")
+
+# names that moved out of this package, kept importable from it for one release
+__getattr__ = moved_names(__name__, {**dict.fromkeys(_DATA, "nlcen_monai.data"), "WrittenFilesCSV": "nlcen_monai.handlers"})

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import torch
 
-from nlcen_monai.data.atomic import atomic_write, atomic_write_text
+from nlcen_monai.utils.atomic import atomic_write, atomic_write_text
 
 __all__ = [
     "MODEL_FILE",

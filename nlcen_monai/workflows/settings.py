@@ -28,7 +28,7 @@ from typing import NoReturn
 
 import torch.nn as nn
 
-from .datalists import datalist_path, list_images
+from nlcen_monai.data.datalists import datalist_path, list_images
 
 __all__ = ["BundleSettingError", "check_settings", "required_setting", "size_divisor"]
 

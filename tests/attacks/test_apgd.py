@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sys
 import unittest
-from pathlib import Path
 
 import torch
 from parameterized import parameterized
@@ -13,8 +11,7 @@ from nlcen_monai.attacks import APGD, apgd, apgd_checkpoints, get_attack, invers
 from nlcen_monai.attacks.apgd import red_eps_stages
 from nlcen_monai.attacks.utils import per_image_dice
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from attack_checks import CountingNet, blobs, data, tiny_net, trained_blob_net  # noqa: E402
+from tests.attacks.attack_checks import CountingNet, blobs, data, tiny_net, trained_blob_net
 
 # (iterations, checkpoints w_j = ceil(p_j N) in (0, N))
 CHECKPOINT_CASES = [

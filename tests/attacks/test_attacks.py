@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sys
 import unittest
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -22,8 +20,7 @@ from nlcen_monai.attacks import (
     targeted_ifgsm,
 )
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from attack_checks import CountingNet, check_state_restored, data, tiny_net  # noqa: E402
+from tests.attacks.attack_checks import CountingNet, check_state_restored, data, tiny_net
 
 
 def source_net():

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sys
 import unittest
-from pathlib import Path
 
 import torch
 import torch.nn as nn
@@ -14,8 +12,7 @@ from nlcen_monai.attacks import Square, square
 from nlcen_monai.attacks.square import _random_windows, square_fraction
 from nlcen_monai.attacks.utils import per_image_dice
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from attack_checks import BlackBoxNet, CountingNet, blobs, data, trained_blob_net, unet_3d  # noqa: E402
+from tests.attacks.attack_checks import BlackBoxNet, CountingNet, blobs, data, trained_blob_net, unet_3d
 
 # (p_init, query, queries, expected fraction): the paper's schedule, rescaled to the budget
 SCHEDULE_CASES = [

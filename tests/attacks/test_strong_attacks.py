@@ -3,17 +3,14 @@ pixel range, 2-D and 3-D inputs, the model's state, the cost against the passes 
 
 from __future__ import annotations
 
-import sys
 import unittest
-from pathlib import Path
 
 import torch
 from parameterized import parameterized
 
 from nlcen_monai.attacks import get_attack
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from attack_checks import CountingNet, check_state_restored, data, tiny_net, unet_3d  # noqa: E402
+from tests.attacks.attack_checks import CountingNet, check_state_restored, data, tiny_net, unet_3d
 
 # (registry name, small-budget kwargs, the attributes strengthened() doubles)
 ATTACKS = [

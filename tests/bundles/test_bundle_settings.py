@@ -5,14 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from nlcen_monai.data import make_synthetic_dataset
+from nlcen_monai.prep import make_synthetic_dataset
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bundle_utils import REPO  # noqa: E402
+from tests.bundles.bundle_utils import REPO
 
 # (bundle, config files, bad settings, the message's text); every other setting is valid
 CASES = [

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bundle_utils import REPO, copy_bundle, run_workflow  # noqa: E402
+from tests.bundles.bundle_utils import REPO, copy_bundle, run_workflow
 
 
 def test_train_one_epoch_load_like_the_docs_and_export(tmp_path):

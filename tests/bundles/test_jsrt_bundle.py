@@ -17,8 +17,7 @@ import numpy as np
 import pytest
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bundle_utils import REPO, copy_bundle, run_workflow  # noqa: E402
+from tests.bundles.bundle_utils import REPO, copy_bundle, run_workflow
 
 # keep the runs small: the demo data set, 1 epoch, no progress bar; the production width, so that
 # inference.json and the docs' snippet build the network that was trained

@@ -57,9 +57,10 @@ def tiny_files(d: Path) -> dict[str, str]:
                 "num_workers": 0,
                 "val_fraction": 0.25,
                 "panel_eps": 2,
+                "+imports": ["$import nlcen_monai.prep"],
                 "initialize": [
                     "$monai.utils.set_determinism(seed=@seed)",
-                    "$nlcen_monai.data.make_synthetic_dataset(@dataset_dir, num_train=8, num_test=3, size=@image_size, seed=@seed)",
+                    "$nlcen_monai.prep.make_synthetic_dataset(@dataset_dir, num_train=8, num_test=3, size=@image_size, seed=@seed)",
                 ],
             },
         ),

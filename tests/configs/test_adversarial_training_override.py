@@ -19,15 +19,15 @@ import torch
 from monai.bundle import ConfigParser
 from parameterized import parameterized
 
-from nlcen_monai.data import make_synthetic_dataset
+from nlcen_monai.prep import make_synthetic_dataset
 from nlcen_monai.defense import CatastrophicOverfittingGuard
 from nlcen_monai.engines import AdversarialSupervisedTrainer
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests" / "bundles"))
-from bundle_utils import copy_bundle, run_workflow  # noqa: E402
+from tests.bundles.bundle_utils import copy_bundle, run_workflow
 
 OVERRIDE = ROOT / "configs" / "defense" / "adversarial_training.json"
+METHOD, GUARD_IMAGES = "train#trainer#method", "train#trainer#overfit_guard#num_images"
 TINY_UNET = {
     "_target_": "nlcen_monai.networks.nets.PixelNormalizedNet",
     "network": {
@@ -51,13 +51,13 @@ SMALL_NLCEN = {
 }
 # the bundle settings of every run here: tiny data, no progress bar, one PGD step
 FAST = {"image_size": 32, "batch_size": 2, "val_fraction": 0.34, "num_workers": 0, "cache_rate": 0.0,
-        "adv_steps": 1, "adv_ramp_epochs": 2, "adv_val_steps": 1}
+        "train#trainer#steps": 1, "train#trainer#eps_ramp_epochs": 2, "validate#evaluator#attack#steps": 1}
 # (bundle, network override or None, synthetic kind, extra settings)
 NETWORK_CASES = [
     ("nlcen_jsrt", None, "chest", {"network_def": SMALL_NLCEN, "loss": {"_target_": "nlcen_monai.losses.NLCENLoss"},
-                                   "adv_method": "fgsm_rs", "adv_guard_images": 2}),
-    ("nlcen_jsrt", "configs/networks/nwcn.json", "chest", {"adv_objective": "trades"}),
-    ("nlcen_isbi2016", "configs/networks/slsdeep_nlce.json", "lesion", {"adv_clean_weight": 0.5}),
+                                   METHOD: "fgsm_rs", GUARD_IMAGES: 2}),
+    ("nlcen_jsrt", "configs/networks/nwcn.json", "chest", {"train#trainer#objective": "trades"}),
+    ("nlcen_isbi2016", "configs/networks/slsdeep_nlce.json", "lesion", {"train#trainer#clean_weight": 0.5}),
 ]
 
 
@@ -74,26 +74,30 @@ class TestOverrideParses(unittest.TestCase):
         return parser
 
     def test_validation_key_metric_is_a_metric_key(self):
-        key = self.parser(adv_eps=4.0).get_parsed_content("adv_val_key_metric")
+        key = self.parser(**{"train#trainer#eps": 4.0}).get_parsed_content("adv_val_key_metric")
         self.assertEqual(key.to_name(), "dice_eps4")
 
-    def test_trainer_arguments_come_from_the_adv_keys(self):
+    def test_trainer_arguments_are_set_directly(self):
+        """Each setting is said once, as the trainer's own argument (no ``adv_*`` key to forward)."""
         trainer = self.parser().get("train#trainer")
         self.assertEqual(trainer["_target_"], "nlcen_monai.engines.AdversarialSupervisedTrainer")
-        keys = {"eps": "adv_eps", "eps_ramp_epochs": "adv_ramp_epochs", "method": "adv_method", "steps": "adv_steps",
-                "step_ratio": "adv_step_ratio", "noise_ratio": "adv_noise_ratio", "eps_sampling": "adv_eps_sampling",
-                "objective": "adv_objective", "clean_weight": "adv_clean_weight",
-                "trades_beta": "adv_trades_beta", "seed": "seed", "craft_amp": "adv_craft_amp", "overfit_guard": "adv_guard"}
-        for argument, key in keys.items():
-            self.assertEqual(trainer[argument], f"@{key}", argument)
+        expected = {"eps": 8.0, "eps_ramp_epochs": 5, "eps_sampling": "fixed", "method": "pgd", "steps": 5,
+                    "step_ratio": None, "noise_ratio": 2.0, "objective": "mix", "clean_weight": 0.0, "trades_beta": 6.0,
+                    "seed": "@seed", "craft_amp": False}
+        self.assertEqual({k: trainer[k] for k in expected}, expected)
         self.assertEqual(trainer["network"], "@network")  # the bundle's own arguments stay
+        keys = json.loads(OVERRIDE.read_text())
+        self.assertEqual([k for k in keys if k.startswith("adv_")], ["adv_val_key_metric"])
+        self.assertEqual(self.parser().get_parsed_content("validate#evaluator#epsilons"), [8.0])
 
     def test_guard_only_for_single_step_methods(self):
-        self.assertIsNone(self.parser(adv_guard_data=[]).get_parsed_content("adv_guard"))
+        guard_id = "train#trainer#overfit_guard"
+        self.assertIsNone(self.parser(**{f"{guard_id}#data": []}).get_parsed_content(guard_id))
         for method in ("fgsm_rs", "n_fgsm"):
-            guard = self.parser(adv_guard_data=[], adv_method=method).get_parsed_content("adv_guard")
+            guard = self.parser(**{f"{guard_id}#data": [], METHOD: method}).get_parsed_content(guard_id)
             self.assertIsInstance(guard, CatastrophicOverfittingGuard)
             self.assertEqual((guard.pgd_steps, guard.max_gap, guard.max_drop, guard.action), (10, 0.3, 0.2, "fallback"))
+            self.assertEqual(guard.fallback_steps, 5)  # the trainer's own steps
 
 
 class TestOverrideRuns(unittest.TestCase):
@@ -124,9 +128,9 @@ class TestOverrideRuns(unittest.TestCase):
         self.assertEqual(trainer.state.epoch, 1)
         self.assertEqual(trainer.state.output[0]["adv_eps"], 4.0)  # epoch 1 of a 2-epoch ramp to 8
         self.assertTrue(torch.isfinite(torch.as_tensor(trainer.state.output[0]["loss"])))
-        self.assertEqual(trainer.state.adv_training["method"], extra.get("adv_method", "pgd"))
-        self.assertEqual(trainer.adversarial_objective.objective, extra.get("adv_objective", "mix"))
-        self.assertEqual(trainer.overfit_guard is not None, extra.get("adv_method") in ("fgsm_rs", "n_fgsm"))
+        self.assertEqual(trainer.state.adv_training["method"], extra.get(METHOD, "pgd"))
+        self.assertEqual(trainer.adversarial_objective.objective, extra.get("train#trainer#objective", "mix"))
+        self.assertEqual(trainer.overfit_guard is not None, extra.get(METHOD) in ("fgsm_rs", "n_fgsm"))
         self.assertTrue((work / "models" / "checkpoint_epoch=1.pt").is_file())
 
     def test_n_fgsm_with_uniform_eps(self):
@@ -134,7 +138,8 @@ class TestOverrideRuns(unittest.TestCase):
         work.mkdir()
         workflow = self.run_bundle("nlcen_jsrt", work, [str(OVERRIDE)], epochs=1, dataset_dir=dataset(self.work, "chest"),
                                    network_def=TINY_UNET, loss="$nlcen_monai.losses.LabelCrossEntropyLoss()",
-                                   adv_method="n_fgsm", adv_noise_ratio=1.5, adv_eps_sampling="uniform", adv_guard_images=2)
+                                   **{METHOD: "n_fgsm", "train#trainer#noise_ratio": 1.5,
+                                      "train#trainer#eps_sampling": "uniform", GUARD_IMAGES: 2})
         trainer = workflow.parser.get_parsed_content("train#trainer")
         self.assertEqual(trainer.state.adv_training["method"], "n_fgsm")
         self.assertEqual((trainer.noise_ratio, trainer.eps_sampling), (1.5, "uniform"))
@@ -173,7 +178,7 @@ class TestOverrideRuns(unittest.TestCase):
         args = {**FAST, "dataset_dir": dataset(self.work, "chest"), "ckpt_dir": str(work / "models"),
                 "output_dir": str(work / "eval"), "epochs": 1, "network_def": TINY_UNET,
                 "loss": "$nlcen_monai.losses.LabelCrossEntropyLoss()", "finalize": finalize,
-                "adv_method": "fgsm_rs", "adv_guard_images": 2}
+                METHOD: "fgsm_rs", GUARD_IMAGES: 2}
         cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "-m", "monai.bundle", "run",
                "--config_file", repr(configs)]
         for key, value in args.items():

@@ -71,13 +71,20 @@ class TestOverrides(unittest.TestCase):
 
     @parameterized.expand([(f.stem, f) for f in NETWORK_FILES])
     def test_loss_is_the_networks_own(self, _, path):
-        """The configs name the loss of each network's paper, the same one as ``get_loss`` in Python."""
+        """``get_loss`` in Python builds the loss the bundle builds from the same file."""
         parser = parse("nlcen_jsrt", str(path.relative_to(ROOT)))
         name = parser.get_parsed_content("network_name")
         loss, expected = parser.get_parsed_content("loss"), get_loss(name)
         self.assertIs(type(loss), type(expected))
         for attribute in ("jaccard", "squared_pred", "softmax", "to_onehot_y", "include_background", "weight_mode"):
             self.assertEqual(getattr(loss, attribute, None), getattr(expected, attribute, None), attribute)
+
+    @parameterized.expand([(f.stem, f) for f in NETWORK_FILES if f.stem.endswith("_nlce")])
+    def test_nlce_twin_differs_only_in_nlce(self, _, path):
+        """``<name>_nlce.json`` is ``<name>.json`` with ``nlce: true``, as ``get_network(name, nlce=True)`` assumes."""
+        twin, plain = json.loads(path.read_text()), json.loads(path.with_name(path.name.replace("_nlce", "")).read_text())
+        self.assertEqual((twin["network_def#network"].pop("nlce"), plain["network_def#network"].pop("nlce")), (True, False))
+        self.assertEqual(twin, plain)
 
     def test_ablation_names_the_paper_variants(self):
         flags = {}

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 import unittest
 from pathlib import Path
 
@@ -17,8 +16,7 @@ from parameterized import parameterized
 from PIL import Image
 from scipy import ndimage
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # pytest runs with --import-mode=importlib
-from prep_utils import LAYOUTS, Layout, TempDirTestCase, leftovers, problem_lines, run_script, write_raw  # noqa: E402
+from tests.data_prep.prep_utils import LAYOUTS, Layout, TempDirTestCase, leftovers, problem_lines, run_script, write_raw
 
 ALL_LAYOUTS = [(name,) for name in LAYOUTS]
 PNG_MASK_LAYOUTS = [(name,) for name in LAYOUTS if name != "jsrt_raw"]  # SCR masks are GIF: no alpha, no 16 bits

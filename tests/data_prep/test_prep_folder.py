@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import sys
 import unittest
 from pathlib import Path
 
@@ -17,8 +16,14 @@ from scipy import ndimage
 
 from nlcen_monai.data import chest_phantom, lesion_phantom
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # pytest runs with --import-mode=importlib
-from prep_utils import TempDirTestCase, leftovers, load_script, make_folder_pairs, problem_lines, run_script  # noqa: E402
+from tests.data_prep.prep_utils import (
+    TempDirTestCase,
+    leftovers,
+    load_script,
+    make_folder_pairs,
+    problem_lines,
+    run_script,
+)
 
 folder = load_script("folder")
 

@@ -19,8 +19,15 @@ from scipy import ndimage
 
 from nlcen_monai.data import isbi2016_transforms
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # pytest runs with --import-mode=importlib
-from prep_utils import ISIC_VAL150, TempDirTestCase, leftovers, load_script, make_isbi_layout, problem_lines, run_script  # noqa: E402
+from tests.data_prep.prep_utils import (
+    ISIC_VAL150,
+    TempDirTestCase,
+    leftovers,
+    load_script,
+    make_isbi_layout,
+    problem_lines,
+    run_script,
+)
 
 isbi = load_script("isbi2016")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import tempfile
 import unittest
 from pathlib import Path
@@ -15,9 +14,16 @@ from parameterized import parameterized
 from PIL import Image
 
 from nlcen_monai.data import JSRTImageReader, chest_phantom
+from nlcen_monai.prep import jsrt_split
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # pytest runs with --import-mode=importlib
-from prep_utils import JSRT_PNG, TempDirTestCase, leftovers, load_script, make_png_layout, make_scr_layout  # noqa: E402
+from tests.data_prep.prep_utils import (
+    JSRT_PNG,
+    TempDirTestCase,
+    leftovers,
+    load_script,
+    make_png_layout,
+    make_scr_layout,
+)
 
 jsrt = load_script("jsrt")
 
@@ -89,11 +95,11 @@ BAD_RAW_CASES = [
 class TestJSRTSplit(unittest.TestCase):
     @parameterized.expand(SPLIT_CASES)
     def test_split(self, case, split):
-        self.assertEqual(jsrt.jsrt_split(case), split)
+        self.assertEqual(jsrt_split(case), split)
 
     def test_not_a_case(self):
         with self.assertRaisesRegex(ValueError, "not a JSRT case name"):
-            jsrt.jsrt_split("JPCXX001")
+            jsrt_split("JPCXX001")
 
 
 class TestJSRTRawLayout(TempDirTestCase):

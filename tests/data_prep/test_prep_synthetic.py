@@ -13,8 +13,7 @@ from pathlib import Path
 
 from parameterized import parameterized
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # pytest runs with --import-mode=importlib
-from prep_utils import REPO, load_script  # noqa: E402
+from tests.data_prep.prep_utils import REPO, load_script
 
 synthetic = load_script("synthetic")
 

@@ -3,9 +3,7 @@ seeding, step counts."""
 
 from __future__ import annotations
 
-import sys
 import unittest
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -14,8 +12,7 @@ from parameterized import parameterized
 from nlcen_monai.attacks.utils import generator
 from nlcen_monai.defense import craft_adversarial, default_step_ratio, iteration_seed
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from defense_utils import phantoms, stacked, tiny_net  # noqa: E402
+from tests.defense.defense_utils import phantoms, stacked, tiny_net
 
 EPS = 8.0
 # (method, steps, loss, forward passes: one per step, one scoring pass, one TRADES reference pass)

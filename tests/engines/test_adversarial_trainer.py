@@ -6,10 +6,8 @@ Everything runs on 32 x 32 chest phantoms and a tiny BatchNorm UNet on the CPU.
 
 from __future__ import annotations
 
-import sys
 import tempfile
 import unittest
-from pathlib import Path
 
 import torch
 import torch.distributed as dist
@@ -28,8 +26,7 @@ from nlcen_monai.engines import AdversarialSupervisedTrainer, unwrap_network
 from nlcen_monai.networks import get_loss, get_network
 from nlcen_monai.networks.nets import PixelNormalizedNet
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "defense"))
-from defense_utils import SIZE, make_trainer, phantoms, stacked, tiny_net  # noqa: E402
+from tests.defense.defense_utils import SIZE, make_trainer, phantoms, stacked, tiny_net
 
 
 class Recording(torch.nn.Module):

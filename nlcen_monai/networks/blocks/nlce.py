@@ -35,7 +35,7 @@ def _flatten_positions(x: torch.Tensor) -> torch.Tensor:
 
     The 4-D, contiguous layout is what lets ``scaled_dot_product_attention`` pick its fused
     (flash / memory-efficient) kernels; a 3-D or strided input falls back to the math kernel,
-    which builds the N x N matrix (DESIGN section 3).
+    which builds the N x N matrix in memory (``benchmarks/nonlocal_memory.py`` measures the difference).
     """
     return x.flatten(2).transpose(1, 2).contiguous().unsqueeze(1)
 
@@ -130,7 +130,7 @@ class ContextEncoding(nn.Module):
     The global context is ``e = sum_k ReLU(BN(e_k))`` (BatchNorm1d over the K codes) and the
     output is ``x * sigmoid(W_gamma e)`` channel-wise.
 
-    The smoothing factors stay non-negative as the paper requires (DESIGN section 3): the
+    The smoothing factors stay non-negative as the paper requires (Eq. 3): the
     parameter ``smoothing`` starts in (0, 1] and is used as ``s_k = |smoothing_k|``, so no
     optimiser step can make a factor negative (which would favour the *farthest* codeword). While
     the parameter is positive, ``s_k`` is the stored value itself, so checkpoints whose factors

@@ -11,7 +11,7 @@
 """A wrapper that takes images in the [0, 255] pixel domain and normalises them inside the model.
 
 Keeping normalisation inside the network is what makes an attack's ``eps`` a number of grey
-levels (DESIGN section 4.1): data pipelines hand [0, 255] images to the model, attacks perturb
+levels, whatever the data set: data pipelines hand [0, 255] images to the model, attacks perturb
 those pixels, and only then are they standardised.
 """
 
