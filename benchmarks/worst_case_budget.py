@@ -48,7 +48,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from nlcen_monai.attacks import APGD, APGD_LOSSES, CosPGD, SegPGD, TargetedIFGSM  # noqa: E402
 from nlcen_monai.attacks.base import SegmentationAttack  # noqa: E402
 from nlcen_monai.attacks.worst_case import per_image_scores, predict_classes  # noqa: E402
-from nlcen_monai.data.atomic import atomic_write_text  # noqa: E402
+from nlcen_monai.utils.atomic import atomic_write_text  # noqa: E402
 
 COLUMNS = ("member", "iterations", "restarts", "eps", "case_id", "dice", "passes", "seconds")
 _APGD = re.compile(r"^apgd_(targeted_)?(.+?)(_red)?$")
@@ -113,23 +113,24 @@ def run_all(args, rows: list[dict], path: str) -> list[dict]:
         rows += [dict(member="clean", iterations=0, restarts=0, eps=0.0, case_id=c, dice=float(d), passes=0.0, seconds=0.0)
                  for c, d in zip(ids, clean)]
         write_rows(path, rows)
-    for member in args.members:
-        budgets = [(0, 0)] if member == "targeted_ifgsm" else [(i, r) for r in args.restarts for i in args.iterations]
-        for iterations, restarts in budgets:
-            for eps in args.epsilons:
-                if (member, iterations, restarts, float(eps)) in done:
-                    continue
-                attack = build_member(member, iterations, restarts, args.seed)
-                start = time.perf_counter()
-                adv = attack(net, images, label, eps)
-                seconds = time.perf_counter() - start
-                dice = per_image_scores(predict_classes(net, adv), label, 2)[0]
-                passes = attack.cost(eps)
-                rows += [dict(member=member, iterations=iterations, restarts=restarts, eps=float(eps), case_id=c,
-                              dice=float(d), passes=passes, seconds=seconds / len(ids)) for c, d in zip(ids, dice)]
-                write_rows(path, rows)
-                print(f"{member:28s} it={iterations:4d} r={restarts} eps={eps:g}: DIC {dice.mean():.3f} "
-                      f"({passes:g} passes/image, {seconds:.0f} s)", flush=True)
+    # cheapest budgets first, so that a run stopped early has complete tables for them
+    plan = [(m, 0, 0) for m in args.members if m == "targeted_ifgsm"]
+    plan += [(m, i, r) for r in sorted(args.restarts) for i in sorted(args.iterations) for m in args.members if m != "targeted_ifgsm"]
+    for member, iterations, restarts in plan:
+        for eps in args.epsilons:
+            if (member, iterations, restarts, float(eps)) in done:
+                continue
+            attack = build_member(member, iterations, restarts, args.seed)
+            start = time.perf_counter()
+            adv = attack(net, images, label, eps)
+            seconds = time.perf_counter() - start
+            dice = per_image_scores(predict_classes(net, adv), label, 2)[0]
+            passes = attack.cost(eps)
+            rows += [dict(member=member, iterations=iterations, restarts=restarts, eps=float(eps), case_id=c,
+                          dice=float(d), passes=passes, seconds=seconds / len(ids)) for c, d in zip(ids, dice)]
+            write_rows(path, rows)
+            print(f"{member:28s} it={iterations:4d} r={restarts} eps={eps:g}: DIC {dice.mean():.3f} "
+                  f"({passes:g} passes/image, {seconds:.0f} s)", flush=True)
     return rows
 
 
