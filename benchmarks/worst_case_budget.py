@@ -73,7 +73,7 @@ def load_model_and_data(args):
     from monai.bundle import ConfigParser
     from monai.data import Dataset, list_data_collate
 
-    from nlcen_monai.workflows import load_datalist
+    from nlcen_monai.data import load_datalist
 
     parser = ConfigParser()
     parser.read_config([os.path.join(args.bundle, "configs", "train.json"), *args.override])
