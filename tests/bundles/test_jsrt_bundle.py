@@ -202,7 +202,8 @@ def test_torchrun_two_process_training_agrees(tmp_path):
     assert (tmp_path / "demo_runs" / "nlcen_jsrt" / "models" / "model.pt").is_file()
 
     # the adversarial sweep with the test set sharded over the two ranks, gathered, written by rank 0
-    configs.insert(2, str(bundle / "configs" / "adversarial.json"))
+    configs = [str(bundle / "configs" / c) for c in ("train.json", "adversarial.json", "multi_gpu_adversarial.json")]
+    configs.append(str(REPO / "configs/demo.json"))
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "-m", "monai.bundle", "run",
            "--config_file", repr(configs), "--epsilons", "[1, 4]", "--panel_eps", "4", "--num_workers", "0"]
     result = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600)

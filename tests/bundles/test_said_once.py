@@ -11,8 +11,6 @@ from tests.bundles.bundle_utils import REPO
 
 BUNDLES = ["nlcen_jsrt", "nlcen_isbi2016"]
 OVERRIDES = ["evaluate.json", "adversarial.json", "multi_gpu_train.json", "multi_gpu_adversarial.json"]
-# restatements that the adversarial-evaluation configs still carry (their own work removes them)
-KNOWN = {("adversarial.json", "is_rank0"), ("adversarial.json", "test_list")}
 # inference.json's own settings: where it writes, what it imports and runs
 INFERENCE_OWN = {"imports", "output_dir", "run"}
 
@@ -25,7 +23,7 @@ def load(bundle: str, name: str) -> dict:
 @pytest.mark.parametrize("override", OVERRIDES)
 def test_override_does_not_restate_train(bundle, override):
     train, config = load(bundle, "train.json"), load(bundle, override)
-    restated = [k for k, v in config.items() if k in train and train[k] == v and (override, k) not in KNOWN]
+    restated = [k for k, v in config.items() if k in train and train[k] == v]
     assert restated == [], f"{override} restates train.json's {restated}"
 
 
@@ -38,8 +36,9 @@ def test_inference_agrees_with_train(bundle):
 
 
 @pytest.mark.parametrize("bundle", BUNDLES)
-def test_multi_gpu_extends_lists(bundle):
-    """multi_gpu_train.json appends to train.json's imports and initialize (``+``) instead of copying them."""
-    config = load(bundle, "multi_gpu_train.json")
+@pytest.mark.parametrize("name", ["multi_gpu_train.json", "multi_gpu_adversarial.json"])
+def test_multi_gpu_extends_lists(bundle, name):
+    """The multi-GPU files append to train.json's imports and initialize (``+``) instead of copying them."""
+    config = load(bundle, name)
     assert "initialize" not in config and "imports" not in config and "is_rank0" not in config
     assert set(config["+initialize"]).isdisjoint(load(bundle, "train.json")["initialize"])
