@@ -66,6 +66,26 @@ def test_evaluate_writes_per_image_and_mean_metrics(trained):
     assert 0.0 <= float(metrics["val_mean_iou"]) <= float(metrics["val_mean_dice"]) <= 1.0
 
 
+def test_evaluate_uses_the_released_model_without_ckpt_dir(trained, monkeypatch):
+    """evaluate.json's ckpt_dir is null: the bundle's released model.pt, after its checksum is verified."""
+    from nlcen_monai.workflows import export_release
+
+    release = trained["work"] / "release"
+    models = release / "bundles" / "nlcen_jsrt" / "models"
+    export_release(trained["bundle"] / "models" / "model.pt", models)
+    monkeypatch.setenv("NLCEN_BUNDLES_DIR", str(release))
+    override = dict(trained["common"], ckpt_dir=None, output_dir=str(trained["work"] / "eval_released"))
+    run_workflow(trained["bundle"], ["train.json", "evaluate.json"], trained["work"], **override)
+    released = (trained["work"] / "eval_released" / "metrics.csv").read_text()
+    run_workflow(trained["bundle"], ["train.json", "evaluate.json"], trained["work"], **trained["common"])
+    assert released == (trained["work"] / "eval" / "metrics.csv").read_text()  # the same weights
+    with open(models / "model.pt", "ab") as f:
+        f.write(b"\0")
+    with pytest.raises(RuntimeError) as refused:  # MONAI's config error, raised from ours
+        run_workflow(trained["bundle"], ["train.json", "evaluate.json"], trained["work"], **override)
+    assert "does not match its checksum" in str(refused.value.__cause__)
+
+
 def test_adversarial_writes_robustness_outputs(trained):
     override = dict(trained["common"], epsilons=[1, 4], panel_eps=4)
     run_workflow(trained["bundle"], ["train.json", "adversarial.json"], trained["work"], **override)

@@ -11,8 +11,8 @@ from tests.bundles.bundle_utils import REPO
 
 BUNDLES = ["nlcen_jsrt", "nlcen_isbi2016"]
 OVERRIDES = ["evaluate.json", "adversarial.json", "multi_gpu_train.json", "multi_gpu_adversarial.json"]
-# inference.json's own settings: where it writes, what it imports and runs
-INFERENCE_OWN = {"imports", "output_dir", "run"}
+# inference.json's own settings: where it reads the model (null: the released one), writes, what it imports and runs
+INFERENCE_OWN = {"imports", "ckpt_dir", "output_dir", "run"}
 
 
 def load(bundle: str, name: str) -> dict:
