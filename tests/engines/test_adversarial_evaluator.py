@@ -17,10 +17,12 @@ from ignite.engine import Events
 from monai.networks.utils import one_hot
 from parameterized import parameterized
 
-from nlcen_monai.attacks import PGD, SegPGD, TargetedIFGSM, TransferAttack, get_attack
+from nlcen_monai.attacks import APGD, PGD, SegPGD, TargetedIFGSM, TransferAttack, get_attack
 from nlcen_monai.engines import PAPER_EPSILONS, AdversarialEvaluator, InfererNetwork
 from nlcen_monai.handlers import AdversarialPanelWriter
 from nlcen_monai.robustness import GradientMaskingChecks, MetricKey
+from tests.attacks.attack_checks import blobs as disc_blobs
+from tests.attacks.attack_checks import trained_blob_net
 
 
 def threshold_net() -> nn.Module:
@@ -235,6 +237,23 @@ class TestAdversarialEvaluator(unittest.TestCase):
         self.assertTrue(all(c["passed"] for c in verdicts["plain"].values()), verdicts["plain"])
         self.assertFalse(verdicts["masked"]["black_box"]["passed"], verdicts["masked"])
         self.assertGreater(verdicts["masked"]["black_box"]["max_drop"], 0.05)
+
+    def test_more_iterations_check_fails_where_the_worst_case_has_not_converged(self):
+        """On a trained toy network a 5-iteration worst case has converged at eps 8 but not at eps 32: check c
+        (twice the iterations) fails at eps 32 only, and passes at both once the budget is raised to 50."""
+        images, label = disc_blobs(8, seed=1)
+        data = DataLoader(Dataset([{"image": i, "label": l[None].float()} for i, l in zip(images, label)]), batch_size=8)
+        per_eps = {}
+        for iterations in (5, 50):
+            members = [APGD(loss="ce", iterations=iterations, seed=0), APGD(loss="masked_ce", iterations=iterations, seed=0)]
+            evaluator = AdversarialEvaluator(
+                "cpu", data, trained_blob_net(), epsilons=[8, 32], attack=members, checks=GradientMaskingChecks()
+            )
+            evaluator.run()
+            per_eps[iterations] = evaluator.state.robustness.checks["more_iterations"]["per_eps"]
+        self.assertEqual({eps: v["passed"] for eps, v in per_eps[5].items()}, {"8": True, "32": False})
+        self.assertGreater(per_eps[5]["32"]["drop"], 0.05)
+        self.assertEqual({eps: v["passed"] for eps, v in per_eps[50].items()}, {"8": True, "32": True})
 
     def test_bundle_config_builds_attack_objects(self):
         config = {
