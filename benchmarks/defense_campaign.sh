@@ -95,13 +95,17 @@ cat > "$OUT/screen.json" <<EOF
     "epsilons": [8, 32],
     "panel_eps": 32,
     "attack": {"_target_": "nlcen_monai.attacks.APGD", "loss": "ce", "iterations": $SCREEN_ITERATIONS, "seed": 0},
-    "test_list": "\$nlcen_monai.workflows.load_datalist(@dataset_dir, 'test')[::$TEST_EVERY]"
+    "test_list": "\$nlcen_monai.data.load_datalist(@dataset_dir, 'test')[::$TEST_EVERY]"
 }
 EOF
 
 for name in $RUNS; do
   dir=$OUT/$name
   mkdir -p "$dir"
+  # one process per run: a second campaign process (e.g. on the other core, --runs in another order)
+  # skips the runs this one holds
+  exec 9>"$dir/.lock"
+  if ! flock -n 9; then echo "== $name: held by another campaign process, skipped  [$(date +%T)]"; continue; fi
   files="'$B/train.json'"
   [ "$name" = clean ] || files="$files,'$AT'"
   read -r -a overrides <<< "${RUN[$name]}"
@@ -119,11 +123,11 @@ for name in $RUNS; do
     $PY -m monai.bundle run --config_file "['$B/train.json','$B/evaluate.json']" "${COMMON[@]}" \
       "${overrides[@]}" --ckpt_dir "$dir/models" --output_dir "$dir/eval_clean" > "$dir/eval_clean.log" 2>&1
   fi
-  if [ ! -f "$dir/screen/robustness/robustness.json" ]; then
-    echo "== $name: screen (APGD-CE, $SCREEN_ITERATIONS iterations, eps 8 and 32, every ${TEST_EVERY}th test image)  [$(date +%T)]"
-    $PY -m monai.bundle run --config_file "['$B/train.json','$B/adversarial.json','$OUT/screen.json']" \
-      "${COMMON[@]}" "${overrides[@]}" --ckpt_dir "$dir/models" --output_dir "$dir/screen" > "$dir/screen.log" 2>&1
-  fi
+  # the evaluator resumes by itself: a finished screen costs a data load, a stopped one loses at most a batch
+  echo "== $name: screen (APGD-CE, $SCREEN_ITERATIONS iterations, eps 8 and 32, every ${TEST_EVERY}th test image)  [$(date +%T)]"
+  $PY -m monai.bundle run --config_file "['$B/train.json','$B/adversarial.json','$OUT/screen.json']" \
+    "${COMMON[@]}" "${overrides[@]}" --ckpt_dir "$dir/models" --output_dir "$dir/screen" >> "$dir/screen.log" 2>&1
+  flock -u 9
 done
 $PY benchmarks/campaign_table.py "$OUT" --runs $RUNS | tee "$OUT/campaign.md"
 echo "== done  [$(date +%T)]"
