@@ -22,11 +22,16 @@ side by side:
   plain cross entropy on its single output;
 - ``nlcen-cl``: ``nlcen`` with model and input in ``torch.channels_last`` (``--no-channels-last``
   drops it);
-- ``nlcen-pgd5`` and ``nlcen-fgsm-rs`` (only with ``--adversarial``): an adversarial-training step
-  of ``nlcen`` as ``AdversarialSupervisedTrainer`` takes it (``craft_adversarial`` at eps 8 in
-  eval mode, 5 PGD steps or one FGSM step with random start, then the step on the adversarial
-  images), timed against ``nlcen-255``, the clean step on the same batch scaled to [0, 255]:
-  ``nlcen-pgd5 / nlcen-255`` is the cost of adversarial training per step (issue 12's target: <= 4x);
+- ``nlcen-<recipe>`` (only with ``--adversarial``): an adversarial-training step of ``nlcen`` as
+  ``AdversarialSupervisedTrainer`` takes it (``craft_adversarial`` at ``--adv-eps`` in eval mode, then
+  the step on the adversarial images, or with a ``-mix`` recipe on the clean and adversarial images
+  together, ``AdversarialObjective("mix", clean_weight=0.5)``), timed against ``nlcen-255``, the clean
+  step on the same batch scaled to [0, 255]: ``nlcen-pgd5 / nlcen-255`` is the cost of adversarial
+  training per step (the project's target: <= 4x). Recipes (``--recipes``, default ``pgd5 fgsm-rs``):
+  ``pgd<k>`` (PGD-k), ``fgsm-rs``, ``n-fgsm``, each optionally ``-mix``; ``--adversarial-only`` times
+  just these and ``nlcen-255``;
+- ``--width W`` builds every NLCEN as the bundles do at ``width`` W (``widen_factor`` W, ``fpn_channels``
+  ``max(4, int(256 W))``);
 - ``nlcen-compiled`` (only with ``--compile``): ``torch.compile`` of the NLCEN model; its
   compile time (first two steps) is reported separately and not counted in the step time.
 
@@ -49,6 +54,8 @@ Usage::
     python benchmarks/train_step.py                  # 256 x 256, batch 8
     python benchmarks/train_step.py --size 256 --batch 4 --repeats 7 --compile --profile
     python benchmarks/train_step.py --quick --threads 1 --adversarial --no-channels-last
+    python benchmarks/train_step.py --quick --threads 1 --adversarial-only --width 0.5 --adv-eps 32 \
+        --recipes pgd5 pgd5-mix pgd2-mix n-fgsm-mix
 
 The last line prints ``nlce overhead: X.XX`` (best-of-N step time NLCEN-R18 / FPN-R18).
 """
@@ -63,7 +70,7 @@ from collections.abc import Callable
 import torch
 import torch.nn as nn
 
-from nlcen_monai.defense import craft_adversarial
+from nlcen_monai.defense import AdversarialObjective, craft_adversarial
 from nlcen_monai.losses import NLCENLoss
 from nlcen_monai.networks.nets import NLCEN
 from timing import machine_facts, resolve_size, rotated
@@ -81,14 +88,42 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="skip the channels-last NLCEN variant")
     parser.add_argument("--compile", action="store_true", help="also time torch.compile(NLCEN)")
     parser.add_argument("--adversarial", action="store_true",
-                        help="also time NLCEN adversarial-training steps (PGD-5 and FGSM-RS at eps 8)")
+                        help="also time NLCEN adversarial-training steps (--recipes, at --adv-eps)")
+    parser.add_argument("--adversarial-only", action="store_true",
+                        help="time only the adversarial-training steps and the clean step they compare with")
+    parser.add_argument("--recipes", nargs="+", default=["pgd5", "fgsm-rs"],
+                        help="adversarial recipes: pgd<k>, fgsm-rs, n-fgsm, each optionally with -mix (clean weight 0.5)")
+    parser.add_argument("--adv-eps", type=float, default=8.0, help="the crafting budget in grey levels")
+    parser.add_argument("--width", type=float, default=1.0, help="NLCEN width as in the bundles (widen_factor, fpn_channels)")
     parser.add_argument("--profile", action="store_true", help="profile one NLCEN step and time the NLCE parts")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     resolve_size(parser, args)
+    args.adversarial = args.adversarial or args.adversarial_only
+    for recipe in args.recipes:
+        parse_recipe(parser, recipe)
     if args.repeats is None:
         args.repeats = 3 if args.quick else 5
     return args
+
+
+def parse_recipe(parser: argparse.ArgumentParser | None, recipe: str) -> tuple[str, int, float]:
+    """``(method, steps, clean_weight)`` of a recipe name: ``pgd5``, ``pgd2-mix``, ``fgsm-rs``, ``n-fgsm-mix``, ..."""
+    name, mix = (recipe[: -len("-mix")], 0.5) if recipe.endswith("-mix") else (recipe, 0.0)
+    if name in ("fgsm-rs", "n-fgsm"):
+        return name.replace("-", "_"), 1, mix
+    if name.startswith("pgd") and name[3:].isdigit() and int(name[3:]) > 0:
+        return "pgd", int(name[3:]), mix
+    message = f"unknown recipe {recipe!r}: pgd<k>, fgsm-rs or n-fgsm, each optionally with -mix"
+    if parser is None:
+        raise ValueError(message)
+    parser.error(message)
+
+
+def nlcen(width: float, nlce: bool = True) -> nn.Module:
+    """NLCEN-R18 as the bundles build it at ``width``."""
+    return NLCEN(spatial_dims=2, in_channels=1, out_channels=2, backbone="resnet18", nlce=nlce, widen_factor=width,
+                 fpn_channels=max(4, int(256 * width)))
 
 
 class Variant:
@@ -129,39 +164,41 @@ class AdversarialVariant(Variant):
     """A training step on images crafted from the batch first, as ``AdversarialSupervisedTrainer`` does."""
 
     def __init__(self, name: str, model: nn.Module, loss: nn.Module, x: torch.Tensor, y: torch.Tensor,
-                 method: str, steps: int, eps: float = 8.0) -> None:
-        super().__init__(name, model, loss, x, y)
+                 method: str, steps: int, eps: float = 8.0, clean_weight: float = 0.0) -> None:
+        self.objective = AdversarialObjective(loss, "mix", clean_weight)
+        super().__init__(name, model, self.objective.training_loss, x, y)
         self.method, self.steps, self.eps = method, steps, eps
 
     def inputs(self) -> torch.Tensor:
-        return craft_adversarial(self.model, self.x, self.y, self.eps, method=self.method, steps=self.steps, seed=0)
+        adversarial = craft_adversarial(self.model, self.x, self.y, self.eps, method=self.method, steps=self.steps, seed=0)
+        return self.objective.training_inputs(self.x, adversarial)
 
 
 def build_variants(args: argparse.Namespace, x: torch.Tensor, y: torch.Tensor) -> list[Variant]:
     from monai.networks.nets import FlexibleUNet
 
     loss = NLCENLoss()  # stacked (B, 5, C, H, W) -> Eq. 5; plain (B, C, H, W) logits -> cross entropy
-    torch.manual_seed(args.seed)
-    nlcen = NLCEN(spatial_dims=2, in_channels=1, out_channels=2, backbone="resnet18")
-    variants = [
-        Variant("nlcen", nlcen, loss, x, y),
-        Variant("fpn", NLCEN(spatial_dims=2, in_channels=1, out_channels=2, backbone="resnet18", nlce=False), loss, x, y),
-        Variant("flexunet", FlexibleUNet(in_channels=1, out_channels=2, backbone="resnet18", pretrained=False,
-                                         spatial_dims=2), loss, x, y),
-    ]
-    if args.channels_last:
+    variants = []
+    if not args.adversarial_only:
         torch.manual_seed(args.seed)
-        variants.append(Variant("nlcen-cl", NLCEN(spatial_dims=2, in_channels=1, out_channels=2, backbone="resnet18"),
-                                loss, x, y, channels_last=True))
+        variants += [
+            Variant("nlcen", nlcen(args.width), loss, x, y),
+            Variant("fpn", nlcen(args.width, nlce=False), loss, x, y),
+            Variant("flexunet", FlexibleUNet(in_channels=1, out_channels=2, backbone="resnet18", pretrained=False,
+                                             spatial_dims=2), loss, x, y),
+        ]
+        if args.channels_last:
+            torch.manual_seed(args.seed)
+            variants.append(Variant("nlcen-cl", nlcen(args.width), loss, x, y, channels_last=True))
     if args.adversarial:  # same images in [0, 255] for the clean reference and the adversarial steps
         pixels = x.sub(x.min()).div(x.max() - x.min()).mul(255)
-        for name, method, steps in (("nlcen-pgd5", "pgd", 5), ("nlcen-fgsm-rs", "fgsm_rs", 1)):
+        for recipe in args.recipes:
+            method, steps, clean_weight = parse_recipe(None, recipe)
             torch.manual_seed(args.seed)
-            variants.append(AdversarialVariant(name, NLCEN(spatial_dims=2, in_channels=1, out_channels=2,
-                                                           backbone="resnet18"), loss, pixels, y, method, steps))
+            variants.append(AdversarialVariant(f"nlcen-{recipe}", nlcen(args.width), loss, pixels, y, method, steps,
+                                               args.adv_eps, clean_weight))
         torch.manual_seed(args.seed)
-        variants.append(Variant("nlcen-255", NLCEN(spatial_dims=2, in_channels=1, out_channels=2, backbone="resnet18"),
-                                loss, pixels, y))
+        variants.append(Variant("nlcen-255", nlcen(args.width), loss, pixels, y))
     return variants
 
 
@@ -212,8 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.compile:
         torch.manual_seed(args.seed)
         try:
-            compiled = Variant("nlcen-compiled", NLCEN(spatial_dims=2, in_channels=1, out_channels=2,
-                                                       backbone="resnet18"), NLCENLoss(), x, y, compiled=True)
+            compiled = Variant("nlcen-compiled", nlcen(args.width), NLCENLoss(), x, y, compiled=True)
             start = time.perf_counter()
             compiled.step()
             compiled.step()  # a recompile may happen on the second call
@@ -246,14 +282,16 @@ def main(argv: list[str] | None = None) -> int:
                 statistics.median([p / q for p, q in zip(ta, tb)]))
 
     print(f"\n{'ratio':>26} {'medians':>8} {'best-of':>8} {'per-round':>10}")
-    pairs = [("nlcen", "fpn", "NLCEN-R18 / FPN-R18"), ("nlcen", "flexunet", "NLCEN-R18 / FlexibleUNet-R18"),
-             ("fpn", "flexunet", "FPN-R18 / FlexibleUNet-R18")]
+    pairs = []
+    if "nlcen" in by_name:
+        pairs += [("nlcen", "fpn", "NLCEN-R18 / FPN-R18"), ("nlcen", "flexunet", "NLCEN-R18 / FlexibleUNet-R18"),
+                  ("fpn", "flexunet", "FPN-R18 / FlexibleUNet-R18")]
     if "nlcen-cl" in by_name:
         pairs.append(("nlcen-cl", "nlcen", "channels-last / default"))
     if "nlcen-compiled" in by_name:
         pairs.append(("nlcen-compiled", "nlcen", "compiled / eager"))
-    if "nlcen-pgd5" in by_name:
-        pairs += [("nlcen-pgd5", "nlcen-255", "PGD-5 adversarial / clean"), ("nlcen-fgsm-rs", "nlcen-255", "FGSM-RS adversarial / clean")]
+    if args.adversarial:
+        pairs += [(f"nlcen-{r}", "nlcen-255", f"{r} adversarial / clean") for r in args.recipes]
     for a, b, label in pairs:
         med, best, per_round = ratios(a, b)
         print(f"{label:>28} {med:8.2f} {best:8.2f} {per_round:10.2f}")
@@ -262,10 +300,11 @@ def main(argv: list[str] | None = None) -> int:
         verdict = "pays" if best < 0.95 and per_round < 0.95 else ("costs" if best > 1.05 and per_round > 1.05 else "is a wash")
         print(f"channels-last {verdict} for NLCEN on this CPU (step time x{best:.2f} best-of, x{per_round:.2f} per round)")
 
-    if args.profile:
+    if args.profile and "nlcen" in by_name:
         profile_nlcen(by_name["nlcen"], args)
 
-    print(f"nlce overhead: {ratios('nlcen', 'fpn')[1]:.2f}")
+    if "nlcen" in by_name:
+        print(f"nlce overhead: {ratios('nlcen', 'fpn')[1]:.2f}")
     return 0
 
 
