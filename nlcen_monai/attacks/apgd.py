@@ -187,6 +187,7 @@ def apgd(
     rho: float = 0.75,
     seed: int | None = None,
     red_eps: bool = False,
+    start: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """APGD on a segmentation loss; per image the most successful iterate of all restarts is returned.
 
@@ -205,6 +206,9 @@ def apgd(
         seed: seed of the random starts (restart ``r`` uses ``seed + r``); None uses the global RNG.
         red_eps: SEA's schedule of radii ``2 eps -> 1.5 eps -> eps`` (:func:`red_eps_stages`); the random
             start is drawn in the first, widest ball.
+        start: where the first restart starts (projected onto the ball), e.g. the most successful images
+            of a smaller intensity; the other restarts start at random. None: every restart as
+            ``random_start`` says.
     """
     if loss not in APGD_LOSSES:
         raise ValueError(f"unknown APGD loss '{loss}', expected one of {sorted(APGD_LOSSES)}.")
@@ -224,13 +228,16 @@ def apgd(
     with attack_mode(model):
         for r in range(int(restarts)):
             radius = stages[0][0] * eps
-            start = uniform_start(x0, radius, seed, r) if random_start and eps > 0 else x0.clone()
+            if r == 0 and start is not None:
+                point = convert_to_tensor(start, track_meta=False).detach()
+            else:
+                point = uniform_start(x0, radius, seed, r) if random_start and eps > 0 else x0.clone()
             for j, (multiple, n) in enumerate(stages):
                 radius = multiple * eps
                 final = j == len(stages) - 1
                 run_best = best if final else MostSuccessful(y, targeted)
-                _apgd_run(model, x0, project(start, eps_bounds(x0, radius)), radius, objective, n, rho, run_best)
-                start = run_best.images
+                _apgd_run(model, x0, project(point, eps_bounds(x0, radius)), radius, objective, n, rho, run_best)
+                point = run_best.images
     return best.images
 
 
@@ -258,6 +265,7 @@ class APGD(SegmentationAttack):
     name = "apgd"
     default_loss = "ce"
     strength_attributes = ("iterations", "restarts")
+    accepts_start = True
 
     def __init__(
         self,
@@ -285,7 +293,9 @@ class APGD(SegmentationAttack):
         self.rho = float(rho)
         self.seed = seed
 
-    def perturb(self, model: nn.Module, images: torch.Tensor, y: torch.Tensor, eps: float) -> torch.Tensor:
+    def perturb(
+        self, model: nn.Module, images: torch.Tensor, y: torch.Tensor, eps: float, start: torch.Tensor | None = None
+    ) -> torch.Tensor:
         return apgd(
             model,
             images,
@@ -299,6 +309,7 @@ class APGD(SegmentationAttack):
             rho=self.rho,
             seed=self.seed,
             red_eps=self.red_eps,
+            start=start,
         )
 
     def cost(self, eps: float) -> float:

@@ -57,6 +57,8 @@ class SegmentationAttack:
     strength_attributes: tuple[str, ...] = ()
     #: True when :meth:`sweep` shares work between intensities (cheaper than one call per intensity)
     sweepable: bool = False
+    #: True when :meth:`perturb` takes ``start``, a point to begin from (e.g. a smaller intensity's result)
+    accepts_start: bool = False
 
     def __init__(
         self,
@@ -73,7 +75,14 @@ class SegmentationAttack:
         """The labels the attack's loss uses: ``target_fn(label)`` when targeted, else ``label``."""
         return self.target_fn(label) if self.targeted else label
 
-    def __call__(self, model: nn.Module, images: torch.Tensor, label: torch.Tensor, eps: float) -> torch.Tensor:
+    def __call__(
+        self,
+        model: nn.Module,
+        images: torch.Tensor,
+        label: torch.Tensor,
+        eps: float,
+        start: torch.Tensor | None = None,
+    ) -> torch.Tensor:
         """Adversarial images for ``images`` (true labels ``label``) at intensity ``eps`` grey levels.
 
         Args:
@@ -82,6 +91,8 @@ class SegmentationAttack:
             images: clean images in [0, 255].
             label: true labels, (B, 1, *spatial) or (B, *spatial) class indices.
             eps: the L-inf budget in grey levels (>= 0; 0 returns the clean images).
+            start: images to begin from (same shape as ``images``), used by attacks that
+                ``accepts_start`` and ignored by the others.
 
         Returns:
             adversarial images in ``[images - eps, images + eps]`` and in [0, 255], detached, same
@@ -94,6 +105,11 @@ class SegmentationAttack:
         if eps == 0 or x0.shape[0] == 0:
             return x0.clone()
         y = as_index_target(self.target_for(label), x0)
+        if start is not None and self.accepts_start:
+            start = convert_to_tensor(start, track_meta=False).detach()
+            if start.shape != x0.shape:
+                raise ValueError(f"start must have the images' shape {tuple(x0.shape)}, got {tuple(start.shape)}.")
+            return self.perturb(model, x0, y, eps, start=start)
         return self.perturb(model, x0, y, eps)
 
     def perturb(self, model: nn.Module, images: torch.Tensor, y: torch.Tensor, eps: float) -> torch.Tensor:
@@ -101,7 +117,7 @@ class SegmentationAttack:
 
         ``y`` is the target when ``self.targeted``, else the truth. Implementations must restore the
         model's state (``nlcen_monai.attacks.attack_mode``) and return detached images in the eps-ball
-        and in [0, 255].
+        and in [0, 255]. Attacks that set ``accepts_start`` also take a keyword ``start``.
         """
         raise NotImplementedError(f"{type(self).__name__} does not implement perturb().")
 

@@ -41,8 +41,11 @@ class TransferAttack(SegmentationAttack):
         self.attack = attack
         self.sweepable = attack.sweepable
 
-    def __call__(self, model: nn.Module, images: torch.Tensor, label: torch.Tensor, eps: float) -> torch.Tensor:
-        return self.attack(self.source_model, images, label, eps)
+    def __call__(
+        self, model: nn.Module, images: torch.Tensor, label: torch.Tensor, eps: float, start: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """The base attack on the surrogate (``model`` is not used); ``start`` goes to the base attack."""
+        return self.attack(self.source_model, images, label, eps, start=start)
 
     def sweep(
         self,

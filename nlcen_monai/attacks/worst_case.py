@@ -19,7 +19,11 @@ with the lowest Dice against the true labels. It is made cheap the way AutoAttac
   0 cannot fall further) is not attacked again by the later members;
 - intensities run in increasing order and each starts from the previous intensity's worst images:
   an image in the eps-ball of a smaller intensity is in every larger ball, so it is a valid
-  candidate there, and an image broken at a smaller intensity is broken at every larger one.
+  candidate there, and an image broken at a smaller intensity is broken at every larger one; the
+  members that accept a start point (``accepts_start``: APGD) begin their first restart from those
+  images, so that the larger intensity continues the smaller one's work instead of starting afresh
+  (measured on a defended NLCEN at eps 32: 300 iterations of APGD with the balanced masked CE left
+  Dice 0.251 started from the eps-16 result, 0.275 started at random).
 
 Members with an exact shared-prefix sweep (the paper's I-FGSM) run once over all intensities and
 all images, since their sweep already shares the work. The passes each member ran and the passes
@@ -185,8 +189,11 @@ class WorstCaseAttack(SegmentationAttack):
             "members": [a.describe() for a in self.attacks],
         }
 
-    def __call__(self, model: nn.Module, images: torch.Tensor, label: torch.Tensor, eps: float) -> torch.Tensor:
-        return self.run(model, images, label, [eps]).images[float(eps)]
+    def __call__(
+        self, model: nn.Module, images: torch.Tensor, label: torch.Tensor, eps: float, start: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """The worst case at ``eps``; ``start`` is where its members that accept a start point begin."""
+        return self.run(model, images, label, [eps], start=start).images[float(eps)]
 
     def sweep(
         self,
@@ -215,6 +222,7 @@ class WorstCaseAttack(SegmentationAttack):
         epsilons: Sequence[float],
         initial: torch.Tensor | None = None,
         max_batch: int | None = None,
+        start: torch.Tensor | None = None,
     ) -> WorstCaseResult:
         """Attack ``images`` with every member at every intensity and keep the per-image worst case.
 
@@ -223,9 +231,13 @@ class WorstCaseAttack(SegmentationAttack):
             images: clean images (B, C, *spatial) in [0, 255].
             label: true labels, (B, 1, *spatial) or (B, *spatial).
             epsilons: intensities in grey levels (run in increasing order; 0 is the clean image).
-            initial: candidate adversarial images to start from, inside the smallest intensity's ball
-                (e.g. the worst case of an earlier run at that intensity); default the clean images.
+            initial: candidate adversarial images, inside the smallest intensity's ball (e.g. the worst
+                case of an earlier run at that intensity): the result is never worse than them; default
+                the clean images.
             max_batch: handed to the members' sweeps.
+            start: where the members that accept a start point begin at the smallest intensity (e.g. the
+                worst case of the intensity below it); default: as each attack starts by itself. At every
+                larger intensity they begin from the worst images of the one before.
         """
         x0 = convert_to_tensor(images, track_meta=False).detach()
         label = convert_to_tensor(label, track_meta=False)
@@ -234,13 +246,13 @@ class WorstCaseAttack(SegmentationAttack):
         if x0.shape[0] == 0 or not epsilons:
             return result
         if initial is None:
-            best_x, start = x0.clone(), "clean"
+            best_x, origin = x0.clone(), "clean"
         else:
-            best_x, start = convert_to_tensor(initial, track_meta=False).detach().clone(), "initial"
+            best_x, origin = convert_to_tensor(initial, track_meta=False).detach().clone(), "initial"
             if best_x.shape != x0.shape or float((best_x - x0).abs().max()) > epsilons[0] + 1e-4:
                 raise ValueError(f"initial images must have shape {tuple(x0.shape)} and lie in the eps={epsilons[0]} ball.")
         best_pred, best_dice, best_jac = self._score(model, best_x, label)
-        best_src = [start] * x0.shape[0]
+        best_src = [origin] * x0.shape[0]
         positive = [e for e in epsilons if e > 0]
         # members with a shared-prefix sweep: every intensity and every image in one sweep
         swept, shares = {}, {}
@@ -257,6 +269,12 @@ class WorstCaseAttack(SegmentationAttack):
                 else:
                     best_x, best_src = x0.clone(), ["clean"] * x0.shape[0]
                     best_pred, best_dice, best_jac = self._score(model, best_x, label)
+            # where the members that accept a start point begin: the worst images of the previous intensity
+            # (``start`` at the first one), the same for every member so that they stay diverse
+            if previous is None:
+                warm = None if start is None else convert_to_tensor(start, track_meta=False).detach()
+            else:
+                warm = best_x.clone() if self.chain_epsilons else None
             passes = torch.zeros(x0.shape[0], dtype=torch.float64)
             for attack in self.ordered(eps) if eps > 0 else []:
                 if attack.name in swept:
@@ -269,7 +287,10 @@ class WorstCaseAttack(SegmentationAttack):
                     continue
                 passes[todo] += cost
                 idx = todo.to(x0.device)
-                adv = swept[attack.name][eps] if attack.name in swept else attack(model, x0[idx], label[idx], eps)
+                if attack.name in swept:
+                    adv = swept[attack.name][eps]
+                else:
+                    adv = attack(model, x0[idx], label[idx], eps, start=None if warm is None else warm[idx])
                 pred, dice, jac = self._score(model, adv, label[idx])
                 result.members[attack.name][eps] = MemberScores(todo, dice.cpu(), jac.cpu(), pred, float(cost))
                 better = dice < best_dice[idx]

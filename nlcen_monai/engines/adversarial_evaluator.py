@@ -412,20 +412,30 @@ class AdversarialEvaluator(SupervisedEvaluator):
 
     def _run_checks(self, ids, inputs, targets, worst: Mapping[float, torch.Tensor], attack_eps: Sequence[float],
                     run_unbounded: bool, counters: dict[str, float]) -> list[dict]:
-        """Checks b-d on these images, each starting from the evaluated worst case (so they can only lower it)."""
+        """Checks b-d on these images, each with the evaluated worst case as a candidate (so they can only lower it).
+
+        Where their attacks begin (for the members that accept a start point): the unbounded attack continues
+        from the worst case at the largest intensity; the stronger ensemble of check c begins where the
+        evaluated one did (the worst case of the intensity below, chained as the evaluation is), so that
+        it is the same procedure with ``factor`` times the budget; the black-box attacks begin on their
+        own, without the white-box result.
+        """
         checks, model, rows = self.checks, self.attacked_network, []
         members = self.attack.attacks if isinstance(self.attack, WorstCaseAttack) else [self.attack]
+        chained = isinstance(self.attack, WorstCaseAttack) and self.attack.chain_epsilons
+        below = {e: worst.get(max((p for p in attack_eps if p < e), default=-1)) for e in attack_eps}
         runs = []
         if run_unbounded:
             unbounded_attacks = members if checks.unbounded_attacks is None else checks.unbounded_attacks
             start = worst[max(attack_eps)] if attack_eps else None
-            runs.append((CHECK_UNBOUNDED, unbounded_attacks, checks.unbounded_eps, start, False))
+            runs.append((CHECK_UNBOUNDED, unbounded_attacks, checks.unbounded_eps, start, start, False))
         for eps in [e for e in self._check_eps if e in attack_eps]:
-            runs.append((CHECK_MORE_ITERATIONS, [a.strengthened(checks.factor) for a in members], eps, worst[eps], False))
+            stronger = [a.strengthened(checks.factor) for a in members]
+            runs.append((CHECK_MORE_ITERATIONS, stronger, eps, worst[eps], below[eps] if chained else None, False))
             if checks.black_box:
-                runs.append((CHECK_BLACK_BOX, checks.black_box, eps, worst[eps], True))
-        for owner, attacks, eps, start, with_members in runs:
-            result = self._ensemble(attacks).run(model, inputs, targets, [eps], initial=start)
+                runs.append((CHECK_BLACK_BOX, checks.black_box, eps, worst[eps], None, True))
+        for owner, attacks, eps, candidates, start, with_members in runs:
+            result = self._ensemble(attacks).run(model, inputs, targets, [eps], initial=candidates, start=start)
             rows += self._result_rows(ids, result, owner, members=with_members)
             counters["run"] += result.passes_run
             counters["saved"] += result.passes_saved

@@ -18,7 +18,8 @@ a. ``monotone``: Dice does not rise with eps (by more than ``monotone_tolerance`
 b. ``unbounded``: an unbounded attack (eps = 255: the whole image may change) drives Dice to at
    most ``unbounded_max_dice``;
 c. ``more_iterations``: doubling every member's iterations and restarts lowers the worst-case Dice
-   by at most ``iterations_tolerance``;
+   by at most ``iterations_tolerance`` (the stronger ensemble runs the evaluation's own procedure:
+   its members begin where the evaluated ones did, from the worst case of the intensity below);
 d. ``black_box``: black-box attacks (the gradient-free Square attack, transfer from an undefended
    surrogate) do not beat the white-box worst case by more than ``black_box_tolerance``.
 

@@ -109,6 +109,16 @@ class TestAPGD(unittest.TestCase):
         self.assertLessEqual(float(red.max()), 255.0)
         self.assertLessEqual(mean_dice(model, red, y), mean_dice(model, plain, y))
 
+    def test_start_point_of_the_first_restart(self):
+        """``start`` replaces the first restart's random start (projected on the ball): with no iteration it is returned."""
+        model = trained_blob_net()
+        images, y = blobs(2, seed=4)
+        start = (images + 20.0).clamp(0, 255)
+        out = apgd(model, images, y, 8.0, iterations=0, seed=0, start=start)
+        torch.testing.assert_close(out, torch.minimum(start, images + 8.0).clamp(0, 255))
+        attack = APGD(iterations=0, seed=0)
+        torch.testing.assert_close(attack(model, images, y, 8.0, start=start), out)
+
     def test_red_eps_passes(self):
         """Per restart: ``iterations`` gradient passes and one forward-only pass per run of the schedule."""
         model = CountingNet(tiny_net())

@@ -103,6 +103,33 @@ class TestWorstCase(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "ball"):
             WorstCaseAttack(members()).run(net, images, label, [1], initial=first.images[8.0])
 
+    def test_members_that_accept_a_start_begin_from_the_previous_intensity(self):
+        """An APGD member starts its first restart from the worst images of the smaller intensity (``start`` at
+        the first one), the same point for every member; ``initial`` is a candidate, not a start."""
+        net, (images, label) = threshold_net(), blobs()
+        calls = []
+
+        class Recording(PGD):
+            accepts_start = True
+
+            def perturb(self, model, x, y, eps, start=None):
+                calls.append((self.name, eps, None if start is None else start.clone()))
+                return super().perturb(model, x, y, eps)
+
+        ensemble = WorstCaseAttack([Recording(alpha=2, steps=4, seed=0, name="a"), Recording(alpha=2, steps=4, seed=1, name="b"),
+                                    SegPGD(alpha=2, steps=4, seed=2)], skip_broken=False)
+        result = ensemble.run(net, images, label, [4, 16])
+        starts = {(name, eps): start for name, eps, start in calls}
+        self.assertIsNone(starts[("a", 4.0)])  # the first intensity starts as the attack says
+        torch.testing.assert_close(starts[("a", 16.0)], result.images[4.0])
+        torch.testing.assert_close(starts[("b", 16.0)], result.images[4.0])  # not a's eps-16 images
+        calls.clear()
+        ensemble.run(net, images, label, [16], initial=result.images[4.0])  # a candidate only
+        self.assertIsNone(calls[0][2])
+        calls.clear()
+        ensemble.run(net, images, label, [16], start=result.images[4.0])
+        torch.testing.assert_close(calls[0][2], result.images[4.0])
+
     def test_strengthened_and_names(self):
         ensemble = WorstCaseAttack(members())
         stronger = ensemble.strengthened(2)
