@@ -38,14 +38,16 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
+[ -n "$OUT" ] || { OUT=runs/campaign; [ "$QUICK" = 0 ] || OUT=${OUT}_quick; }
 
 # name -> overrides of the bundle (on top of --epochs/--width); "clean" trains without adversarial images.
 # Each run changes one thing against at32_mix (eps 32 ramped over 10 epochs, clean/adversarial mix 0.5);
+# at32_mix_ft starts from the undefended "clean" run's model (adversarial fine-tuning), so "clean" runs first;
 # a run's own --epochs/--width come after the common ones and win.
 T=--train#trainer#  # the defense override sets the trainer's arguments: --train#trainer#<argument> value
 MIX32="${T}eps 32 ${T}eps_ramp_epochs 10 ${T}clean_weight 0.5"
 ORDER=(clean at8 at32_mix at32_trades6 at32_trades1 at32_adv at32_mix_rand at32_mix_aug at32_mix_nfgsm at32_mix_pgd2
-       at16_mix at32_mix_e60 at32_mix_w1)
+       at16_mix at32_mix_e60 at32_mix_w1 at32_mix_cw75 at32_mix_ft)
 declare -A RUN=(
   [clean]=""
   [at8]="${T}eps 8 ${T}eps_ramp_epochs 5 ${T}clean_weight 0.0"
@@ -60,8 +62,9 @@ declare -A RUN=(
   [at16_mix]="${T}eps 16 ${T}eps_ramp_epochs 10 ${T}clean_weight 0.5"
   [at32_mix_e60]="$MIX32 --epochs 60"
   [at32_mix_w1]="$MIX32 --width 1.0"
+  [at32_mix_cw75]="${T}eps 32 ${T}eps_ramp_epochs 10 ${T}clean_weight 0.75"
+  [at32_mix_ft]="$MIX32 --init_checkpoint $OUT/clean/models/model.pt"
 )
-[ -n "$OUT" ] || { OUT=runs/campaign; [ "$QUICK" = 0 ] || OUT=${OUT}_quick; }
 if [ "$LIST" = 1 ]; then
   for name in "${ORDER[@]}"; do printf '%-16s %s\n' "$name" "${RUN[$name]:-(undefended)}"; done
   exit 0
