@@ -100,6 +100,30 @@ def test_adversarial_writes_robustness_outputs(trained):
     assert (out / "robustness_panel_targeted_ifgsm_eps4.png").stat().st_size > 0
 
 
+def test_strong_evaluation_writes_the_worst_case_with_checks_at_every_intensity(trained):
+    """configs/attacks/strong.json: the worst case, its members and the checks at each intensity (tiny budget),
+    the transfer half of check d crafted on a surrogate (here the model itself)."""
+    override = dict(trained["common"], epsilons=[1, 2], panel_eps=2, attack_iterations=2, square_queries=3,
+                    surrogate_checkpoint=str(trained["bundle"] / "models" / "model.pt"),
+                    output_dir=str(trained["work"] / "eval_strong"))
+    run_workflow(trained["bundle"], ["train.json", "adversarial.json", str(REPO / "configs" / "attacks" / "strong.json")],
+                 trained["work"], **override)
+    out = trained["work"] / "eval_strong" / "robustness"
+    with open(out / "robustness.csv") as f:
+        rows = {(r["attack"], float(r["eps"])): r for r in csv.DictReader(f)}
+    members = {"targeted_ifgsm", "apgd_balanced_masked_ce_red", "apgd_js_red"}
+    assert {a for a, _ in rows} == {"worst_case", *members, "check_unbounded", "check_more_iterations",
+                                    "check_black_box", "square", "transfer_apgd_ce"}
+    for eps in (1.0, 2.0):
+        worst = float(rows[("worst_case", eps)]["dice"])
+        assert all(worst <= float(rows[(m, eps)]["dice"]) + 1e-6 for m in members if int(rows[(m, eps)]["n_images"]) == 8)
+        assert ("check_more_iterations", eps) in rows and ("check_black_box", eps) in rows  # checks c, d at every eps
+        assert rows[("worst_case", eps)]["checks"] in ("passed",) or rows[("worst_case", eps)]["checks"].startswith(
+            ("failed:", "unchecked"))
+    report = json.loads((out / "robustness.json").read_text())
+    assert sorted(report["intensities"]) == ["1", "2"]
+
+
 def test_inference_segments_a_folder(trained):
     import nibabel as nib
     from PIL import Image
