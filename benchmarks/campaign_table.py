@@ -5,6 +5,8 @@ For each run folder ``OUT/<name>`` it reads what the campaign script left there:
 - ``overrides.txt``: the bundle overrides of the run;
 - ``eval_clean/metrics.csv``: clean DIC/JSC on the whole test set (``evaluate.json``'s ``MetricsSaver``);
 - ``screen/robustness/robustness.csv``: the screen's DIC per intensity (eps 0 = clean on the screened images);
+- ``worst/robustness/robustness.csv`` (finalists only): the worst case of ``configs/attacks/strong.json`` at
+  eps 8 and 32 on the same images, without the gradient-masking checks (an upper bound);
 - ``train.log``: Ignite's ``Epoch[N] Complete. Time taken: ...`` lines of the trainer (validation included).
 
 Seconds per epoch are the median over the epochs after the first (which carries the start-up); the ratio is
@@ -61,10 +63,10 @@ def epoch_seconds(log_path: str) -> tuple[float | None, int]:
     return (statistics.median(later) if later else None), len(times)
 
 
-def screen_scores(folder: str) -> dict[float, tuple[float, int]]:
-    """{eps: (DIC, n images)} of the screen's attack."""
+def screen_scores(folder: str, attack: str | None = None) -> dict[float, tuple[float, int]]:
+    """{eps: (DIC, n images)} of the evaluation's attack (``attack``, or the only one in the table)."""
     rows = read_robustness_csv(os.path.join(folder, "robustness", "robustness.csv"))
-    return {r["eps"]: (r["dice"], r["n_images"]) for r in rows if not str(r["attack"]).startswith("check_")}
+    return {r["eps"]: (r["dice"], r["n_images"]) for r in rows if attack in (None, r["attack"])}
 
 
 def fmt(value: float | None, digits: int = 3) -> str:
@@ -78,17 +80,20 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     records = []
-    for name in args.runs:
+    for name in dict.fromkeys(args.runs):  # in order, each run once
         folder = os.path.join(args.out, name)
         overrides_path = os.path.join(folder, "overrides.txt")
         overrides = open(overrides_path, encoding="utf-8").read().strip() if os.path.isfile(overrides_path) else ""
         dice, iou = clean_scores(os.path.join(folder, "eval_clean"))
         seconds, epochs = epoch_seconds(os.path.join(folder, "train.log"))
         screen = screen_scores(os.path.join(folder, "screen"))
+        worst = screen_scores(os.path.join(folder, "worst"), "worst_case")
         records.append({
             "run": name, "overrides": overrides, "epochs": epochs, "clean_dice": dice, "clean_jaccard": iou,
             **{f"screen_dice_eps{e:g}": screen.get(e, (None, 0))[0] for e in (0.0, *SCREEN_EPS)},
-            "screen_images": screen.get(SCREEN_EPS[0], (None, 0))[1], "seconds_per_epoch": seconds,
+            "screen_images": screen.get(SCREEN_EPS[0], (None, 0))[1],
+            **{f"worst_dice_eps{e:g}": worst.get(e, (None, 0))[0] for e in SCREEN_EPS},
+            "seconds_per_epoch": seconds,
         })
     reference = next((r["seconds_per_epoch"] for r in records if r["run"] == "clean"), None)
     for r in records:
@@ -100,19 +105,22 @@ def main(argv: list[str] | None = None) -> None:
         writer.writeheader()
         writer.writerows(records)
 
-    print("| run | overrides | epochs | clean DIC / JSC (all test) | screen eps 0 / 8 / 32 (n) | s per epoch | x clean |")
-    print("|---|---|---:|---|---|---:|---:|")
+    print("| run | overrides | epochs | clean DIC / JSC (all test) | screen eps 0 / 8 / 32 (n) | worst case eps 8 / 32 "
+          "| s per epoch | x clean |")
+    print("|---|---|---:|---|---|---|---:|---:|")
     for r in records:
         screen = " / ".join(fmt(r[f"screen_dice_eps{e:g}"]) for e in (0.0, *SCREEN_EPS))
+        worst = " / ".join(fmt(r[f"worst_dice_eps{e:g}"]) for e in SCREEN_EPS)
         print(
             f"| {r['run']} | `{r['overrides']}` | {r['epochs']} | {fmt(r['clean_dice'])} / {fmt(r['clean_jaccard'])} "
-            f"| {screen} ({r['screen_images']}) | {fmt(r['seconds_per_epoch'], 1)} | {fmt(r['epoch_ratio'], 2)} |"
+            f"| {screen} ({r['screen_images']}) | {worst} | {fmt(r['seconds_per_epoch'], 1)} | {fmt(r['epoch_ratio'], 2)} |"
         )
     screen = json.load(open(os.path.join(args.out, "screen.json"), encoding="utf-8"))
     print(
         f"\nscreen: APGD-{screen['attack']['loss'].upper()} ({screen['attack']['iterations']} iterations, 1 restart) on "
         f"the test images {screen['test_list'].rsplit('[', 1)[-1].rstrip(']')} of the datalist: an upper bound that ranks "
-        "the runs, not a robustness figure (no worst case, no gradient-masking checks)."
+        "the runs, not a robustness figure (no worst case, no gradient-masking checks). Worst case: "
+        "configs/attacks/strong.json at its default budget on the same images, without the checks: an upper bound too."
     )
 
 

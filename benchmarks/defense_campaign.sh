@@ -8,20 +8,23 @@
 #   2. clean DIC/JSC on the whole test set (evaluate.json, all 123 images);
 #   (the evaluation steps take the run's overrides too, so that e.g. its --width builds the right network)
 #   3. the screen: APGD-CE, 20 iterations, one restart, at eps 8 and 32 on every --test-every-th test image
-#      (a cheap upper bound to rank the runs; the converged worst case with the checks is for the finalists);
+#      (a cheap upper bound to rank the runs);
+#   4. only for --finalists: the worst case of configs/attacks/strong.json (its default budget) at eps 8 and 32
+#      on the same images, without the gradient-masking checks (those run on the released model);
 # then benchmarks/campaign_table.py prints the table (clean DIC, screen DIC, seconds per epoch and the ratio
 # to the clean run's epoch) and writes OUT/campaign.csv.
 #
 # usage: benchmarks/defense_campaign.sh [--out DIR] [--size N] [--width W] [--epochs N] [--runs "NAME ..."]
 #                                       [--test-every K] [--threads N] [--data-dir DIR] [--quick] [--list]
 #   --runs       names from the table below (default: all, in order); "clean" is the undefended reference
+#   --finalists  names whose worst case (step 4) is computed, after the other steps of all --runs
 #   --quick      64 x 64, 12 training and 6 test cases, 2 epochs, 2 screen iterations (a smoke run)
 #   --list       print the runs and their overrides, then exit
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python}
 OUT="" SIZE=128 WIDTH=0.5 EPOCHS=30 RUNS="" TEST_EVERY=9 THREADS=1 QUICK=0 LIST=0
-DATA_DIR=../shared/data/jsrt_png SCREEN_ITERATIONS=20
+DATA_DIR=../shared/data/jsrt_png SCREEN_ITERATIONS=20 FINALISTS=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) OUT=$2; shift ;;
@@ -29,6 +32,7 @@ while [ $# -gt 0 ]; do
     --width) WIDTH=$2; shift ;;
     --epochs) EPOCHS=$2; shift ;;
     --runs) RUNS=$2; shift ;;
+    --finalists) FINALISTS=$2; shift ;;
     --test-every) TEST_EVERY=$2; shift ;;
     --threads) THREADS=$2; shift ;;
     --data-dir) DATA_DIR=$2; shift ;;
@@ -70,7 +74,7 @@ if [ "$LIST" = 1 ]; then
   exit 0
 fi
 [ -n "$RUNS" ] || RUNS="${ORDER[*]}"
-for name in $RUNS; do [ -n "${RUN[$name]+x}" ] || { echo "unknown run $name (see --list)" >&2; exit 2; }; done
+for name in $RUNS $FINALISTS; do [ -n "${RUN[$name]+x}" ] || { echo "unknown run $name (see --list)" >&2; exit 2; }; done
 [ -d "$DATA_DIR" ] || { echo "JSRT data not found at $DATA_DIR (see its README.md in ../shared/data)" >&2; exit 1; }
 
 mkdir -p "$OUT"
@@ -132,5 +136,17 @@ for name in $RUNS; do
     "${COMMON[@]}" "${overrides[@]}" --ckpt_dir "$dir/models" --output_dir "$dir/screen" >> "$dir/screen.log" 2>&1
   flock -u 9
 done
-$PY benchmarks/campaign_table.py "$OUT" --runs $RUNS | tee "$OUT/campaign.md"
+for name in $FINALISTS; do
+  dir=$OUT/$name
+  [ -f "$dir/models/model.pt" ] || { echo "== $name: no model to attack, skipped" >&2; continue; }
+  exec 9>"$dir/.lock"
+  if ! flock -n 9; then echo "== $name: held by another campaign process, skipped  [$(date +%T)]"; continue; fi
+  read -r -a overrides <<< "${RUN[$name]}"
+  echo "== $name: worst case of configs/attacks/strong.json at eps 8 and 32, no checks  [$(date +%T)]"
+  $PY -m monai.bundle run --config_file "['$B/train.json','$B/adversarial.json','$OUT/screen.json','configs/attacks/strong.json']" \
+    "${COMMON[@]}" "${overrides[@]}" --epsilons "[8, 32]" --checks '$None' \
+    --ckpt_dir "$dir/models" --output_dir "$dir/worst" >> "$dir/worst.log" 2>&1
+  flock -u 9
+done
+$PY benchmarks/campaign_table.py "$OUT" --runs $RUNS $FINALISTS | tee "$OUT/campaign.md"
 echo "== done  [$(date +%T)]"
