@@ -148,8 +148,10 @@ class TestGuardOnCurvedNet(unittest.TestCase):
         serial = [measured(c) for c in curvatures]
         self.assertNotEqual(serial[0], serial[1])
         with tempfile.TemporaryDirectory() as folder:
+            # "spawn", not "fork": a forked child inherits the parent's OpenMP thread pool, which deadlocks
+            # the child's first parallel operator once the parent has used it (as the test session has)
             torch.multiprocessing.start_processes(
-                _measure_on_rank, args=(curvatures, folder), nprocs=len(curvatures), start_method="fork"
+                _measure_on_rank, args=(curvatures, folder), nprocs=len(curvatures), start_method="spawn"
             )
             ranks = [json.loads(Path(folder, f"rank{r}.json").read_text()) for r in range(len(curvatures))]
         self.assertEqual(ranks[0], ranks[1])
