@@ -11,6 +11,9 @@
 #      (a cheap upper bound to rank the runs);
 #   4. only for --finalists: the worst case of configs/attacks/strong.json (its default budget) at eps 8 and 32
 #      on the same images, without the gradient-masking checks (those run on the released model);
+#   5. only for --release: the same worst case with the four gradient-masking checks, checks c and d at the
+#      --check-eps intensities (default: both; any other cell is marked unchecked, an upper bound), the
+#      transfer half of check d crafted on the undefended "clean" run when it has a model;
 # then benchmarks/campaign_table.py prints the table (clean DIC, screen DIC, seconds per epoch and the ratio
 # to the clean run's epoch) and writes OUT/campaign.csv.
 #
@@ -18,13 +21,16 @@
 #                                       [--test-every K] [--threads N] [--data-dir DIR] [--quick] [--list]
 #   --runs       names from the table below (default: all, in order); "clean" is the undefended reference
 #   --finalists  names whose worst case (step 4) is computed, after the other steps of all --runs
-#   --quick      64 x 64, 12 training and 6 test cases, 2 epochs, 2 screen iterations (a smoke run)
+#   --release    the name whose worst case with the checks (step 5) is computed, after everything else
+#   --check-eps  the intensities of checks c and d in step 5 (default "8 32")
+#   --quick      64 x 64, 12 training and 6 test cases, 2 epochs, 2 screen and strong iterations (a smoke run)
 #   --list       print the runs and their overrides, then exit
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python}
 OUT="" SIZE=128 WIDTH=0.5 EPOCHS=30 RUNS="" TEST_EVERY=9 THREADS=1 QUICK=0 LIST=0
-DATA_DIR=../shared/data/jsrt_png SCREEN_ITERATIONS=20 FINALISTS=""
+DATA_DIR=../shared/data/jsrt_png SCREEN_ITERATIONS=20 FINALISTS="" RELEASE="" CHECK_EPS="8 32"
+STRONG_BUDGET=()  # strong.json's own budget; --quick: 2 iterations, 20 Square queries
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) OUT=$2; shift ;;
@@ -33,10 +39,12 @@ while [ $# -gt 0 ]; do
     --epochs) EPOCHS=$2; shift ;;
     --runs) RUNS=$2; shift ;;
     --finalists) FINALISTS=$2; shift ;;
+    --release) RELEASE=$2; shift ;;
+    --check-eps) CHECK_EPS=$2; shift ;;
     --test-every) TEST_EVERY=$2; shift ;;
     --threads) THREADS=$2; shift ;;
     --data-dir) DATA_DIR=$2; shift ;;
-    --quick) QUICK=1; SIZE=64; EPOCHS=2; SCREEN_ITERATIONS=2; TEST_EVERY=1 ;;
+    --quick) QUICK=1; SIZE=64; EPOCHS=2; SCREEN_ITERATIONS=2; TEST_EVERY=1; STRONG_BUDGET=(--attack_iterations 2 --square_queries 20) ;;
     --list) LIST=1 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -74,7 +82,7 @@ if [ "$LIST" = 1 ]; then
   exit 0
 fi
 [ -n "$RUNS" ] || RUNS="${ORDER[*]}"
-for name in $RUNS $FINALISTS; do [ -n "${RUN[$name]+x}" ] || { echo "unknown run $name (see --list)" >&2; exit 2; }; done
+for name in $RUNS $FINALISTS $RELEASE; do [ -n "${RUN[$name]+x}" ] || { echo "unknown run $name (see --list)" >&2; exit 2; }; done
 [ -d "$DATA_DIR" ] || { echo "JSRT data not found at $DATA_DIR (see its README.md in ../shared/data)" >&2; exit 1; }
 
 mkdir -p "$OUT"
@@ -144,9 +152,24 @@ for name in $FINALISTS; do
   read -r -a overrides <<< "${RUN[$name]}"
   echo "== $name: worst case of configs/attacks/strong.json at eps 8 and 32, no checks  [$(date +%T)]"
   $PY -m monai.bundle run --config_file "['$B/train.json','$B/adversarial.json','$OUT/screen.json','configs/attacks/strong.json']" \
-    "${COMMON[@]}" "${overrides[@]}" --epsilons "[8, 32]" --checks '$None' \
+    "${COMMON[@]}" "${overrides[@]}" "${STRONG_BUDGET[@]}" --epsilons "[8, 32]" --checks '$None' \
     --ckpt_dir "$dir/models" --output_dir "$dir/worst" >> "$dir/worst.log" 2>&1
   flock -u 9
 done
 $PY benchmarks/campaign_table.py "$OUT" --runs $RUNS $FINALISTS | tee "$OUT/campaign.md"
 echo "== done  [$(date +%T)]"
+if [ -n "$RELEASE" ]; then
+  dir=$OUT/$RELEASE
+  [ -f "$dir/models/model.pt" ] || { echo "== $RELEASE: no model to release" >&2; exit 1; }
+  exec 9>"$dir/.lock"
+  flock -n 9 || { echo "== $RELEASE: held by another campaign process" >&2; exit 1; }
+  read -r -a overrides <<< "${RUN[$RELEASE]}"
+  surrogate=()
+  [ ! -f "$OUT/clean/models/model.pt" ] || surrogate=(--surrogate_checkpoint "$(cd "$OUT/clean/models" && pwd)/model.pt")
+  echo "== $RELEASE: worst case of configs/attacks/strong.json at eps 8 and 32 with the checks (c, d at eps $CHECK_EPS)  [$(date +%T)]"
+  $PY -m monai.bundle run --config_file "['$B/train.json','$B/adversarial.json','$OUT/screen.json','configs/attacks/strong.json']" \
+    "${COMMON[@]}" "${overrides[@]}" "${STRONG_BUDGET[@]}" --epsilons "[8, 32]" --checks#epsilons "[${CHECK_EPS// /, }]" "${surrogate[@]}" \
+    --ckpt_dir "$dir/models" --output_dir "$dir/release" >> "$dir/release.log" 2>&1
+  flock -u 9
+  $PY benchmarks/worst_case_table.py "$RELEASE=$dir/release/robustness" | tee "$dir/release.md"
+fi

@@ -112,7 +112,8 @@ else
 fi
 [ -z "$STRONG_EPS_SET" ] || read -r -a STRONG_EPS <<< "$STRONG_EPS_SET"
 DATA=$(cd "$DATA" && pwd)
-SET=(dataset_dir="$DATA" image_size=$SIZE epochs=$EPOCHS num_workers=0 progress_bar=false
+# width 1.0: the paper's full-width NLCEN (the JSRT bundle's own default is its released model's 0.5)
+SET=(dataset_dir="$DATA" image_size=$SIZE width=1.0 epochs=$EPOCHS num_workers=0 progress_bar=false
      "validate#dataloader#batch_size=$EVAL_BATCH")
 ATTACK_SET=("${SET[@]}")
 [ "$TEST_EVERY" = 1 ] || ATTACK_SET+=("test_list=\$nlcen_monai.data.load_datalist(@dataset_dir, 'test')[::$TEST_EVERY]")
@@ -144,7 +145,7 @@ for m in $MODELS; do
   [ -f "$OUT/$m/models/model.pt" ] || continue
   files="'$BUNDLE/configs/train.json','$BUNDLE/configs/evaluate.json','${CONFIG[$m]%%+*}'"
   $PY -m monai.bundle run --config_file "[$files]" \
-    --dataset_dir "$DATA" --image_size "$SIZE" --num_workers 0 \
+    --dataset_dir "$DATA" --image_size "$SIZE" --width 1.0 --num_workers 0 \
     --ckpt_dir "$OUT/$m/models" --output_dir "$OUT/$m/eval_clean" > "$OUT/$m/eval_clean.log" 2>&1
   echo "$m: $(tr '\n' ' ' < "$OUT/$m/eval_clean/metrics.csv")"
 done
