@@ -19,9 +19,9 @@ import torch
 
 from tests.bundles.bundle_utils import REPO, copy_bundle, run_workflow
 
-# keep the runs small: the demo data set, 1 epoch, no progress bar; the production width, so that
+# keep the runs small: the demo data set, 1 epoch, no progress bar; the released model's width, so that
 # inference.json and the docs' snippet build the network that was trained
-FAST = {"epochs": 1, "num_workers": 0, "progress_bar": False, "width": 1.0}
+FAST = {"epochs": 1, "num_workers": 0, "progress_bar": False, "width": 0.5}
 
 
 @pytest.fixture(scope="module")
