@@ -21,7 +21,7 @@
 #                                       [--test-every K] [--threads N] [--data-dir DIR] [--quick] [--list]
 #   --runs       names from the table below (default: all, in order); "clean" is the undefended reference
 #   --finalists  names whose worst case (step 4) is computed, after the other steps of all --runs
-#   --release    the name whose worst case with the checks (step 5) is computed, after everything else
+#   --release    the name whose worst case with the checks (step 5) is computed, after the finalists
 #   --check-eps  the intensities of checks c and d in step 5 (default "8 32")
 #   --quick      64 x 64, 12 training and 6 test cases, 2 epochs, 2 screen and strong iterations (a smoke run)
 #   --list       print the runs and their overrides, then exit
@@ -144,32 +144,30 @@ for name in $RUNS; do
     "${COMMON[@]}" "${overrides[@]}" --ckpt_dir "$dir/models" --output_dir "$dir/screen" >> "$dir/screen.log" 2>&1
   flock -u 9
 done
-for name in $FINALISTS; do
-  dir=$OUT/$name
-  [ -f "$dir/models/model.pt" ] || { echo "== $name: no model to attack, skipped" >&2; continue; }
+# the worst case of configs/attacks/strong.json at eps 8 and 32 on the screen's images, for run $1, into
+# $1/$2 (a finalist's "worst", the release's "release"), with the extra overrides that follow (the checks);
+# returns 1 when the run has no model or another campaign process holds it
+strong_worst_case() {
+  local name=$1 out=$2 dir=$OUT/$1
+  shift 2
+  [ -f "$dir/models/model.pt" ] || { echo "== $name: no model to attack" >&2; return 1; }
   exec 9>"$dir/.lock"
-  if ! flock -n 9; then echo "== $name: held by another campaign process, skipped  [$(date +%T)]"; continue; fi
+  flock -n 9 || { echo "== $name: held by another campaign process  [$(date +%T)]" >&2; return 1; }
   read -r -a overrides <<< "${RUN[$name]}"
-  echo "== $name: worst case of configs/attacks/strong.json at eps 8 and 32, no checks  [$(date +%T)]"
+  echo "== $name: worst case of configs/attacks/strong.json at eps 8 and 32 ($out: $*)  [$(date +%T)]"
   $PY -m monai.bundle run --config_file "['$B/train.json','$B/adversarial.json','$OUT/screen.json','configs/attacks/strong.json']" \
-    "${COMMON[@]}" "${overrides[@]}" "${STRONG_BUDGET[@]}" --epsilons "[8, 32]" --checks '$None' \
-    --ckpt_dir "$dir/models" --output_dir "$dir/worst" >> "$dir/worst.log" 2>&1
+    "${COMMON[@]}" "${overrides[@]}" "${STRONG_BUDGET[@]}" --epsilons "[8, 32]" "$@" \
+    --ckpt_dir "$dir/models" --output_dir "$dir/$out" >> "$dir/$out.log" 2>&1 || exit 1  # (set -e is off under ||)
   flock -u 9
+}
+for name in $FINALISTS; do
+  strong_worst_case "$name" worst --checks '$None' || echo "== $name: skipped" >&2
 done
-$PY benchmarks/campaign_table.py "$OUT" --runs $RUNS $FINALISTS | tee "$OUT/campaign.md"
-echo "== done  [$(date +%T)]"
 if [ -n "$RELEASE" ]; then
-  dir=$OUT/$RELEASE
-  [ -f "$dir/models/model.pt" ] || { echo "== $RELEASE: no model to release" >&2; exit 1; }
-  exec 9>"$dir/.lock"
-  flock -n 9 || { echo "== $RELEASE: held by another campaign process" >&2; exit 1; }
-  read -r -a overrides <<< "${RUN[$RELEASE]}"
   surrogate=()
   [ ! -f "$OUT/clean/models/model.pt" ] || surrogate=(--surrogate_checkpoint "$(cd "$OUT/clean/models" && pwd)/model.pt")
-  echo "== $RELEASE: worst case of configs/attacks/strong.json at eps 8 and 32 with the checks (c, d at eps $CHECK_EPS)  [$(date +%T)]"
-  $PY -m monai.bundle run --config_file "['$B/train.json','$B/adversarial.json','$OUT/screen.json','configs/attacks/strong.json']" \
-    "${COMMON[@]}" "${overrides[@]}" "${STRONG_BUDGET[@]}" --epsilons "[8, 32]" --checks#epsilons "[${CHECK_EPS// /, }]" "${surrogate[@]}" \
-    --ckpt_dir "$dir/models" --output_dir "$dir/release" >> "$dir/release.log" 2>&1
-  flock -u 9
-  $PY benchmarks/worst_case_table.py "$RELEASE=$dir/release/robustness" | tee "$dir/release.md"
+  strong_worst_case "$RELEASE" release --checks#epsilons "[${CHECK_EPS// /, }]" "${surrogate[@]}"
+  $PY benchmarks/worst_case_table.py "$RELEASE=$OUT/$RELEASE/release/robustness" | tee "$OUT/$RELEASE/release.md"
 fi
+$PY benchmarks/campaign_table.py "$OUT" --runs $RUNS $FINALISTS | tee "$OUT/campaign.md"
+echo "== done  [$(date +%T)]"
