@@ -11,19 +11,25 @@
 # Everything goes through `python -m nlcen_monai.compare`, so each step resumes: a finished model is
 # not retrained with --skip-train, and the images and intensities already recorded in a model's
 # robustness_per_image.csv are not recomputed (a killed evaluation loses at most one batch).
+# The sweep's results are in OUT/NAME/eval/robustness, the worst case's in OUT/strong/NAME/eval/robustness.
 #
 # usage: benchmarks/reproduce.sh --dataset jsrt|isic [--quick] [--size N] [--epochs N] [--out DIR]
 #                                [--data-dir DIR] [--skip-train] [--models "nlcen unet ..."] [--test-every K]
 #                                [--restarts N] [--iterations N] [--square-queries N] [--adv-eps E]
 #                                [--eval-batch N] [--strong-eps "E ..."] [--no-sweep] [--no-strong]
+#                                [--seed N] [--strong-test-every K] [--prepare-only]
 #   --dataset jsrt   the JSRT radiographs (--data-dir: the PNG copy, default ../shared/data/jsrt_png),
 #                    bundles/nlcen_jsrt (NLCEN-ResNet-18), SCR split 124 / 123
 #   --dataset isic   ISIC dermoscopy images in the ISBI 2016 layout (--data-dir, default
 #                    ../shared/data/isic2017_val150: the ISIC 2017 validation subset, 100 / 50),
 #                    bundles/nlcen_isbi2016 (NLCEN-ResNet-50, flips and +/- 10 degree rotations)
-#   --models         any of nlcen nlcen_wo_nlce unet unet_nlce (undefended) and nlcen_at nlcen_wo_nlce_at
-#                    unet_at (adversarially trained; their undefended twin must be in the list before them)
+#   --models         any of nlcen nlcen_wo_nlce, the five baselines unet invertednet nwcn cdnn slsdeep and their
+#                    NLCE versions unet_nlce ... slsdeep_nlce (configs/networks/*.json; undefended), and nlcen_at
+#                    nlcen_wo_nlce_at unet_at (adversarially trained; their undefended twin must be in the list before them)
+#   --seed N         the bundle's seed (network initialisation, validation split, data order; default 0)
 #   --test-every K   attack every K-th test case only (clean DIC/JSC always use the whole test set)
+#   --strong-test-every K  step 3 on every K-th test case only (default: --test-every's K)
+#   --prepare-only   convert the data into OUT and stop (so that several runs can then share OUT)
 #   --iterations N   iterations (steps) of every strong attack (default 20; the strong config's own is 100)
 #   --restarts N     random restarts of every strong attack (default 1)
 #   --square-queries N  queries of the black-box Square attack of check d (default 1000)
@@ -38,6 +44,7 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python}
 SIZE=256 EPOCHS=100 OUT="" QUICK=0 SKIP_TRAIN="" TEST_EVERY=1 RESTARTS=1
 ITERATIONS=20 SQUARE=1000 ADV_EPS=8 EVAL_BATCH=8 SWEEP=1 STRONG=1 DATASET="" DATA_DIR="" MODELS="" STRONG_EPS_SET=""
+SEED=0 STRONG_TEST_EVERY="" PREPARE_ONLY=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --dataset) DATASET=$2; shift ;;
@@ -49,6 +56,9 @@ while [ $# -gt 0 ]; do
     --models) MODELS=$2; shift ;;
     --skip-train) SKIP_TRAIN=--skip-train ;;
     --test-every) TEST_EVERY=$2; shift ;;
+    --strong-test-every) STRONG_TEST_EVERY=$2; shift ;;
+    --seed) SEED=$2; shift ;;
+    --prepare-only) PREPARE_ONLY=1 ;;
     --restarts) RESTARTS=$2; shift ;;
     --iterations) ITERATIONS=$2; shift ;;
     --square-queries) SQUARE=$2; shift ;;
@@ -83,6 +93,9 @@ declare -A CONFIG=(
   [nlcen_at]=configs/networks/nlcen.json+$AT [nlcen_wo_nlce_at]=configs/ablation/wo_nlce.json+$AT
   [unet_at]=configs/networks/unet.json+$AT
 )
+for net in invertednet nwcn cdnn slsdeep; do  # the other baselines, without and with NLCE
+  CONFIG[$net]=configs/networks/$net.json CONFIG[${net}_nlce]=configs/networks/${net}_nlce.json
+done
 CONFIGS=()
 for m in $MODELS; do
   [ -n "${CONFIG[$m]:-}" ] || { echo "unknown model $m" >&2; exit 2; }
@@ -112,11 +125,16 @@ else
 fi
 [ -z "$STRONG_EPS_SET" ] || read -r -a STRONG_EPS <<< "$STRONG_EPS_SET"
 DATA=$(cd "$DATA" && pwd)
+[ "$PREPARE_ONLY" = 0 ] || { echo "data ready: $DATA"; exit 0; }
 # width 1.0: the paper's full-width NLCEN (the JSRT bundle's own default is its released model's 0.5)
-SET=(dataset_dir="$DATA" image_size=$SIZE width=1.0 epochs=$EPOCHS num_workers=0 progress_bar=false
+SET=(dataset_dir="$DATA" image_size=$SIZE width=1.0 epochs=$EPOCHS num_workers=0 progress_bar=false seed=$SEED
      "validate#dataloader#batch_size=$EVAL_BATCH")
-ATTACK_SET=("${SET[@]}")
-[ "$TEST_EVERY" = 1 ] || ATTACK_SET+=("test_list=\$nlcen_monai.data.load_datalist(@dataset_dir, 'test')[::$TEST_EVERY]")
+every() {  # the --set arguments that attack every $1-th test case
+  printf '%s\n' "${SET[@]}"
+  [ "$1" = 1 ] || echo "test_list=\$nlcen_monai.data.load_datalist(@dataset_dir, 'test')[::$1]"
+}
+mapfile -t ATTACK_SET < <(every "$TEST_EVERY")
+mapfile -t STRONG_SET < <(every "${STRONG_TEST_EVERY:-$TEST_EVERY}")
 
 echo "== train + targeted I-FGSM sweep ($SIZE x $SIZE, $EPOCHS epochs) -> $OUT  [$(date +%T)]"
 SWEEP_EPS=("${PAPER_EPS[@]}")
@@ -126,7 +144,9 @@ $PY -m nlcen_monai.compare --bundle "$BUNDLE" --out "$OUT" --configs "${CONFIGS[
 if [ "$STRONG" = 1 ]; then
   echo "== worst case over the strong attacks at eps ${STRONG_EPS[*]}, with the gradient-masking checks  [$(date +%T)]"
   STRONG_CONFIGS=()
-  for m in $MODELS; do
+  for m in $MODELS; do  # its own results store, OUT/strong/NAME/eval/robustness (its images may not be the sweep's)
+    mkdir -p "$OUT/strong/$m"
+    ln -sfn "../../$m/models" "$OUT/strong/$m/models"
     spec="$m=${CONFIG[$m]}+configs/attacks/strong.json"
     if [ "${m%_at}" != "$m" ]; then  # transfer from the undefended twin (check d); after strong.json, which sets none
       twin="$(cd "$OUT" && pwd)/${m%_at}/models/model.pt"
@@ -136,9 +156,9 @@ if [ "$STRONG" = 1 ]; then
     fi
     STRONG_CONFIGS+=("$spec")
   done
-  $PY -m nlcen_monai.compare --bundle "$BUNDLE" --out "$OUT" --configs "${STRONG_CONFIGS[@]}" --skip-train \
+  $PY -m nlcen_monai.compare --bundle "$BUNDLE" --out "$OUT/strong" --configs "${STRONG_CONFIGS[@]}" --skip-train \
     --epsilons "${STRONG_EPS[@]}" \
-    --set "${ATTACK_SET[@]}" attack_iterations=$ITERATIONS attack_restarts=$RESTARTS square_queries=$SQUARE
+    --set "${STRONG_SET[@]}" attack_iterations=$ITERATIONS attack_restarts=$RESTARTS square_queries=$SQUARE
 fi
 echo "== clean DIC/JSC on the whole test set  [$(date +%T)]"
 for m in $MODELS; do
@@ -152,7 +172,7 @@ done
 $PY benchmarks/robustness_table.py "$OUT/comparison.csv" --size "$SIZE" | tee "$OUT/table.md"
 if [ "$STRONG" = 1 ]; then
   FOLDERS=()
-  for m in $MODELS; do FOLDERS+=("$m=$OUT/$m/eval/robustness"); done
+  for m in $MODELS; do FOLDERS+=("$m=$OUT/strong/$m/eval/robustness"); done
   $PY benchmarks/worst_case_table.py "${FOLDERS[@]}" | tee "$OUT/worst_case.md"
 fi
 echo "== done  [$(date +%T)]"

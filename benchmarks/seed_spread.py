@@ -1,0 +1,89 @@
+# Copyright (c) nlcen-monai contributors
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#     http://www.apache.org/licenses/LICENSE-2.0
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""Is NLCE's gain larger than the spread between training seeds? One table per baseline pair.
+
+For each run folder (``SEED=DIR``: a dataset folder of ``benchmarks/reproduce_baselines.sh`` such as
+``runs/baselines/jsrt``, holding ``NET/eval/robustness/robustness_per_image.csv`` and
+``NET_nlce/...``) and each network, the DIC of one attack per intensity without and with NLCE, and the
+gain (with - without), recomputed from the per-image rows over the images that every run and both
+models scored (two runs attacked on different subsets are compared on the images they share).
+The last columns are the spread of each model between the seeds and the range of the gain.
+
+Usage::
+
+    python benchmarks/seed_spread.py seed0=runs/baselines/jsrt seed1=runs/baselines_seed1/jsrt --networks cdnn
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+from nlcen_monai.robustness import read_per_image_csv, table_rows  # noqa: E402
+
+
+def per_image(run_dir: Path, name: str, attack: str) -> list[dict]:
+    """The per-image rows of ``attack`` in ``run_dir/name/eval/robustness``."""
+    path = run_dir / name / "eval" / "robustness" / "robustness_per_image.csv"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found: is {name} evaluated in {run_dir}?")
+    return [r for r in read_per_image_csv(path) if r["attack"] == attack]
+
+
+def spread_table(runs: dict[str, Path], network: str, attack: str) -> list[str]:
+    """The markdown lines of one network's table (header, one row per intensity)."""
+    rows = {(seed, m): per_image(d, m, attack) for seed, d in runs.items() for m in (network, f"{network}_nlce")}
+    cases = set.intersection(*({str(r["case_id"]) for r in rs} for rs in rows.values()))
+    if not cases:
+        raise ValueError(f"{network}: the runs share no scored image.")
+    dice = {key: {r["eps"]: r["dice"] for r in table_rows(rs, cases)} for key, rs in rows.items()}
+    epsilons = sorted(set.intersection(*(set(d) for d in dice.values())))
+    seeds = list(runs)
+    head = [f"{s}: w/o / with / gain" for s in seeds] + ["w/o spread", "with spread", "gain range"]
+    lines = [
+        f"**{network}**, {attack}, DIC over the {len(cases)} images every run scored",
+        "",
+        "| eps | " + " | ".join(head) + " |",
+        "|---:|" + "---:|" * len(head),
+    ]
+    for eps in epsilons:
+        without = [dice[(s, network)][eps] for s in seeds]
+        with_ = [dice[(s, f"{network}_nlce")][eps] for s in seeds]
+        gains = [b - a for a, b in zip(without, with_)]
+        cells = [f"{a:.3f} / {b:.3f} / {g:+.3f}" for a, b, g in zip(without, with_, gains)]
+        cells += [f"{max(without) - min(without):.3f}", f"{max(with_) - min(with_):.3f}", f"{min(gains):+.3f} .. {max(gains):+.3f}"]
+        lines.append(f"| {eps:g} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("runs", nargs="+", metavar="SEED=DIR", help="run folders, e.g. seed0=runs/baselines/jsrt")
+    p.add_argument("--networks", nargs="+", required=True, help="baselines whose NET and NET_nlce to compare")
+    p.add_argument("--attack", default="targeted_ifgsm", help="attack rows to compare (default: the paper's)")
+    args = p.parse_args(argv)
+    runs = {}
+    for item in args.runs:
+        seed, sep, folder = item.partition("=")
+        if not sep:
+            p.error(f"expected SEED=DIR, got {item!r}")
+        runs[seed] = Path(folder)
+    for network in args.networks:
+        print("\n".join(spread_table(runs, network, args.attack)) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+# Copyright (c) nlcen-monai contributors
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#     http://www.apache.org/licenses/LICENSE-2.0
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""benchmarks/seed_spread.py: NLCE's gain per seed over the images every run scored."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import tempfile
+import unittest
+from pathlib import Path
+
+from nlcen_monai.robustness import write_per_image_csv
+
+REPO = Path(__file__).resolve().parents[2]
+_spec = importlib.util.spec_from_file_location("seed_spread", REPO / "benchmarks" / "seed_spread.py")
+seed_spread = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(seed_spread)
+
+
+def write_run(root: Path, dice: dict[str, dict[str, float]]) -> None:
+    """``dice``: ``{model: {case: DIC at eps 8}}``; every case also scores 0.9 clean."""
+    for model, cases in dice.items():
+        rows = []
+        for case, value in cases.items():
+            rows.append({"case_id": case, "attack": "targeted_ifgsm", "eps": 0.0, "dice": 0.9, "jaccard": 0.8})
+            rows.append({"case_id": case, "attack": "targeted_ifgsm", "eps": 8.0, "dice": value, "jaccard": value / 2})
+        folder = root / model / "eval" / "robustness"
+        folder.mkdir(parents=True)
+        write_per_image_csv(rows, folder / "robustness_per_image.csv")
+
+
+class TestSeedSpread(unittest.TestCase):
+    def test_gain_and_spread_over_shared_images(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            s0, s1 = Path(tmp) / "s0", Path(tmp) / "s1"
+            # seed 0 scored a, b, c; seed 1 only a, b: c (DIC 0.0 / 1.0) must not count
+            write_run(s0, {"net": {"a": 0.2, "b": 0.4, "c": 0.0}, "net_nlce": {"a": 0.6, "b": 0.8, "c": 1.0}})
+            write_run(s1, {"net": {"a": 0.4, "b": 0.4}, "net_nlce": {"a": 0.5, "b": 0.5}})
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                self.assertEqual(seed_spread.main([f"s0={s0}", f"s1={s1}", "--networks", "net"]), 0)
+            text = out.getvalue()
+            self.assertIn("over the 2 images", text)
+            row = next(line for line in text.splitlines() if line.startswith("| 8 |"))
+            # seed 0: 0.3 / 0.7 / +0.4; seed 1: 0.4 / 0.5 / +0.1; spreads 0.1 and 0.2; gains +0.1 .. +0.4
+            self.assertEqual(
+                row,
+                "| 8 | 0.300 / 0.700 / +0.400 | 0.400 / 0.500 / +0.100 | 0.100 | 0.200 | +0.100 .. +0.400 |",
+            )
+
+    def test_missing_model_is_reported(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            write_run(Path(tmp), {"net": {"a": 0.5}})
+            with self.assertRaises(FileNotFoundError):
+                seed_spread.spread_table({"s0": Path(tmp)}, "net", "targeted_ifgsm")
+
+
+if __name__ == "__main__":
+    unittest.main()
