@@ -30,7 +30,7 @@
 #   --test-every K   attack every K-th test case only (clean DIC/JSC always use the whole test set)
 #   --strong-test-every K  step 3 on every K-th test case only (default: --test-every's K)
 #   --prepare-only   convert the data into OUT and stop (so that several runs can then share OUT)
-#   --iterations N   iterations (steps) of every strong attack (default 20; the strong config's own is 100)
+#   --iterations N   iterations (steps) of every strong attack (default 20; configs/attacks/strong.json's own is 300)
 #   --restarts N     random restarts of every strong attack (default 1)
 #   --square-queries N  queries of the black-box Square attack of check d (default 1000)
 #   --adv-eps E      the training eps of the *_at models (default 8)

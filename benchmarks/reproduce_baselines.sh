@@ -71,7 +71,8 @@ gather() {  # gather DATASET BUNDLE: every pair trained in OUT/DATASET -> compar
     done
   done
   [ ${#specs[@]} -gt 0 ] || return 0
-  data=$(ls -d "$dir"/data_quick "$dir"/data_[0-9]* 2>/dev/null | head -1)
+  data=""
+  for d in "$dir"/data_quick "$dir"/data_[0-9]*; do [ -f "$d/datalist.json" ] && { data=$d; break; }; done
   echo "== $dataset: gathering ${names[*]}  [$(date +%T)]"
   $PY -m nlcen_monai.compare --bundle "$bundle" --out "$dir" --configs "${specs[@]}" --skip-train --skip-eval \
     --set dataset_dir="$(cd "$data" && pwd)" > "$dir/gather.log" 2>&1
