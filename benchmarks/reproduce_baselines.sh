@@ -15,6 +15,7 @@
 #   --jobs N               pairs run at the same time, one thread each (default 1; 2 on a 2-core machine)
 #   --out DIR              default runs/baselines (runs/baselines_quick with --quick)
 #   --quick                64 x 64, 12 training and 6 test cases, 2 epochs (a smoke run of the whole chain)
+#   reproduce.sh's options apply to both datasets: with --data-dir, run one of them (e.g. --isic-networks "")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python}
