@@ -18,7 +18,8 @@ GPU and ``--test-every 9`` on a CPU, compared on the same images); the checks an
 
 Usage::
 
-    python benchmarks/worst_case_table.py nlcen=runs/jsrt128/nlcen/eval/robustness unet=runs/jsrt128/unet/eval/robustness
+    python benchmarks/worst_case_table.py nlcen=runs/jsrt128/strong/nlcen/eval/robustness \
+        unet=runs/jsrt128/strong/unet/eval/robustness
 """
 
 from __future__ import annotations
