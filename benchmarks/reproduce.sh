@@ -93,8 +93,9 @@ declare -A CONFIG=(
   [nlcen_at]=configs/networks/nlcen.json+$AT [nlcen_wo_nlce_at]=configs/ablation/wo_nlce.json+$AT
   [unet_at]=configs/networks/unet.json+$AT
 )
-for net in invertednet nwcn cdnn slsdeep; do  # the other baselines, without and with NLCE
-  CONFIG[$net]=configs/networks/$net.json CONFIG[${net}_nlce]=configs/networks/${net}_nlce.json
+for with in configs/networks/*_nlce.json; do  # every baseline, without and with NLCE
+  net=$(basename "$with" _nlce.json)
+  CONFIG[$net]=configs/networks/$net.json CONFIG[${net}_nlce]=$with
 done
 CONFIGS=()
 for m in $MODELS; do

@@ -63,11 +63,11 @@ run_pairs() {  # run_pairs DATASET "NETWORKS" ARGS...: one reproduce.sh per pair
 }
 
 gather() {  # gather DATASET BUNDLE: every pair trained in OUT/DATASET -> comparison.csv, figures, tables
-  local dataset=$1 bundle=$2 dir=$OUT/$1 specs=() folders=() names=() m data
-  for net in unet invertednet nwcn cdnn slsdeep; do
-    for m in "$net" "${net}_nlce"; do
+  local dataset=$1 bundle=$2 dir=$OUT/$1 specs=() folders=() cleans=() names=() m data with
+  for with in configs/networks/*_nlce.json; do  # every baseline that has an NLCE version
+    for m in "$(basename "$with" _nlce.json)" "$(basename "$with" .json)"; do
       [ -f "$dir/$m/eval/robustness/robustness.csv" ] || continue
-      specs+=("$m=configs/networks/$m.json") names+=("$m")
+      specs+=("$m=configs/networks/$m.json") names+=("$m") cleans+=("$m=$dir/$m/eval_clean")
       [ ! -f "$dir/strong/$m/eval/robustness/robustness.csv" ] || folders+=("$m=$dir/strong/$m/eval/robustness")
     done
   done
@@ -77,18 +77,7 @@ gather() {  # gather DATASET BUNDLE: every pair trained in OUT/DATASET -> compar
   echo "== $dataset: gathering ${names[*]}  [$(date +%T)]"
   $PY -m nlcen_monai.compare --bundle "$bundle" --out "$dir" --configs "${specs[@]}" --skip-train --skip-eval \
     --set dataset_dir="$(cd "$data" && pwd)" > "$dir/gather.log" 2>&1
-  {
-    echo "| model | clean DIC (all test images) | clean JSC |"
-    echo "|---|---:|---:|"
-    for m in "${names[@]}"; do
-      [ -f "$dir/$m/eval_clean/metrics.csv" ] || continue
-      $PY - "$m" "$dir/$m/eval_clean/metrics.csv" <<'PYEOF'
-import csv, sys
-rows = {r[0]: r[1] for r in csv.reader(open(sys.argv[2])) if len(r) >= 2}
-print(f"| {sys.argv[1]} | {float(rows['val_mean_dice']):.3f} | {float(rows['val_mean_iou']):.3f} |")
-PYEOF
-    done
-  } | tee "$dir/clean.md"
+  $PY benchmarks/clean_table.py "${cleans[@]}" | tee "$dir/clean.md"
   $PY benchmarks/robustness_table.py "$dir/comparison.csv" | tee "$dir/table.md"
   [ ${#folders[@]} = 0 ] || $PY benchmarks/worst_case_table.py "${folders[@]}" | tee "$dir/worst_case.md"
 }

@@ -31,12 +31,12 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from nlcen_monai.robustness import read_per_image_csv, table_rows  # noqa: E402
+from nlcen_monai.robustness import ResultFiles, read_per_image_csv, table_rows  # noqa: E402
 
 
 def per_image(run_dir: Path, name: str, attack: str) -> list[dict]:
     """The per-image rows of ``attack`` in ``run_dir/name/eval/robustness``."""
-    path = run_dir / name / "eval" / "robustness" / "robustness_per_image.csv"
+    path = ResultFiles.of_table(run_dir / name / "eval" / "robustness" / "robustness.csv").per_image
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found: is {name} evaluated in {run_dir}?")
     return [r for r in read_per_image_csv(path) if r["attack"] == attack]
