@@ -9,12 +9,14 @@ one release (with a ``FutureWarning``).
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from nlcen_monai.utils.aliases import moved_names
 
 from .attach import attach_handlers
 from .checkpoints import latest_checkpoint
 from .load_network import load_network
-from .release import export_release, model_path, released_model, verify_checksum
 from .settings import BundleSettingError, check_settings, required_setting, size_divisor
 
 __all__ = [
@@ -35,4 +37,16 @@ _DATA = ("IMAGE_SUFFIXES", "datalist_path", "list_images", "load_datalist", "Mat
 _DATA += ("SaveSegmentationd", "mask_column")
 
 # names that moved out of this package, kept importable from it for one release
-__getattr__ = moved_names(__name__, {**dict.fromkeys(_DATA, "nlcen_monai.data"), "WrittenFilesCSV": "nlcen_monai.handlers"})
+_moved = moved_names(__name__, {**dict.fromkeys(_DATA, "nlcen_monai.data"), "WrittenFilesCSV": "nlcen_monai.handlers"})
+
+# .release is imported on first use, not here, so that `python -m nlcen_monai.workflows.release` runs a module
+# that its package has not imported already (runpy warns of exactly that)
+_RELEASE = ("export_release", "model_path", "released_model", "verify_checksum")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _RELEASE:
+        value = getattr(importlib.import_module(".release", __name__), name)
+        globals()[name] = value
+        return value
+    return _moved(name)

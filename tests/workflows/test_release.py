@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import tempfile
 import unittest
 from pathlib import Path
@@ -92,6 +94,17 @@ class TestRelease(unittest.TestCase):
             model_path(self.root, "toy")
         with self.assertRaisesRegex(FileNotFoundError, "no released model of bundle 'absent'"):
             released_model("absent", search=[self.root])
+
+    def test_the_documented_command_releases_without_warnings(self):
+        torch.save(small_net().state_dict(), self.root / "model.pt")
+        run = subprocess.run(
+            [sys.executable, "-W", "error::RuntimeWarning", "-m", "nlcen_monai.workflows.release",
+             str(self.root / "model.pt"), str(self.models)],
+            capture_output=True, text=True, check=False,
+        )
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertNotIn("found in sys.modules", run.stderr)  # runpy's warning when the package imported it first
+        verify_checksum(self.models / "model.pt")
 
 
 if __name__ == "__main__":
