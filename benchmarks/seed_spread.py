@@ -36,7 +36,7 @@ from nlcen_monai.robustness import ResultFiles, read_per_image_csv, table_rows  
 
 def per_image(run_dir: Path, name: str, attack: str) -> list[dict]:
     """The per-image rows of ``attack`` in ``run_dir/name/eval/robustness``."""
-    path = ResultFiles.of_table(run_dir / name / "eval" / "robustness" / "robustness.csv").per_image
+    path = ResultFiles.in_dir(run_dir / name / "eval" / "robustness").per_image
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found: is {name} evaluated in {run_dir}?")
     return [r for r in read_per_image_csv(path) if r["attack"] == attack]
