@@ -31,7 +31,9 @@ at ``EPOCH_COMPLETED``, published in ``engine.state.metrics`` under
 Resume: an image whose rows are all in ``engine.state.robustness`` when its batch comes is not
 attacked again (:class:`~nlcen_monai.handlers.RobustnessTableWriter` loads the store at ``STARTED``
 and saves it after every batch, so a killed evaluation loses at most one batch); a new intensity
-or check is computed for every image that lacks it. A row already recorded is never replaced.
+or check is computed for every image that lacks it. A row already recorded is never replaced,
+unless the attack or a check now has other settings than the store was made with: those rows are
+dropped, with a warning, and recomputed (:func:`~nlcen_monai.robustness.stale_rows` says which).
 
 With ``checks`` (:class:`~nlcen_monai.robustness.GradientMaskingChecks`) it also runs, on the same
 batches, the attacks of the gradient-masking checks (unbounded, twice the iterations and restarts,
@@ -275,8 +277,10 @@ class AdversarialEvaluator(SupervisedEvaluator):
         engine.state.examples = None
 
     def _begin(self, engine: AdversarialEvaluator) -> None:
-        """Remember the result this run starts from, and start this run's own record."""
+        """Forget stored rows made under other settings, remember the result this run starts from, start this run's record."""
         stored = engine.state.robustness
+        for change in stored.drop_stale(engine.settings):
+            engine.logger.warning(f"the stored result was made with other settings: {change}; they are recomputed.")
         stored.attack, stored.settings, stored.complete = engine.attack_name, engine.settings, False
         engine._base = stored.copy()
         engine.state.robustness_run = engine._new_result()

@@ -34,6 +34,7 @@ from .results import (
     write_per_image_csv,
     write_robustness_table,
 )
+from .stale import same_description, stale_rows
 from .store import PASS_COUNTERS, ResultFiles, RobustnessResult
 
 
@@ -79,6 +80,8 @@ __all__ = [
     "read_robustness_json",
     "rows_over_cases",
     "rows_to_csv_text",
+    "same_description",
+    "stale_rows",
     "table_rows",
     "verdict",
     "write_per_image_csv",

@@ -122,6 +122,29 @@ class TestRobustnessHandlers(unittest.TestCase):
             self.assertEqual(net.grad_images, 0)
             self.assertEqual(again.state.robustness.checks, report["checks"])
 
+    def test_resume_recomputes_the_rows_of_a_changed_check(self):
+        """A resumed run whose unbounded check has other attacks drops that check's rows (with a warning) and
+        recomputes them; the rows the change did not touch are kept."""
+        members = [TargetedIFGSM(), PGD(alpha=2, steps=6, seed=0)]
+
+        def checks(steps):
+            return GradientMaskingChecks(unbounded_attacks=[PGD(steps=steps, seed=0)])
+
+        with tempfile.TemporaryDirectory() as d:
+            evaluate(d, [2, 8], attack=members, panel=False, checks=checks(2))
+            before = {(r["attack"], r["eps"], r["case_id"]): r for r in read_csv(os.path.join(d, "robustness_per_image.csv"))}
+            with self.assertLogs(level="WARNING") as logs:
+                again, net = evaluate(d, [2, 8], attack=members, panel=False, checks=checks(5))
+            self.assertIn("the unbounded check's attacks changed: 4 recorded rows dropped", "\n".join(logs.output))
+            self.assertEqual(net.grad_images, 4 * 5)  # only check b ran again: 4 images x 5 steps
+            self.assertEqual({r["attack"] for r in again.state.robustness_run.per_image}, {"check_unbounded"})
+            after = {(r["attack"], r["eps"], r["case_id"]): r for r in read_csv(os.path.join(d, "robustness_per_image.csv"))}
+            self.assertEqual(after.keys(), before.keys())
+            self.assertEqual({k: r for k, r in after.items() if k[0] != "check_unbounded"},
+                             {k: r for k, r in before.items() if k[0] != "check_unbounded"})
+            with open(os.path.join(d, "robustness.json")) as f:
+                self.assertEqual(json.load(f)["settings"]["checks"]["unbounded_attacks"][0]["steps"], 5)
+
     def test_no_resume_recomputes(self):
         with tempfile.TemporaryDirectory() as d:
             evaluate(d, [2], panel=False)
