@@ -28,6 +28,8 @@ class TestStaleRows(unittest.TestCase):
         self.assertTrue(same_description({"a": 1, "b": [1, {"c": 2}]}, {"a": 1, "b": [1, {"c": 2, "new": 0}]}))
         self.assertFalse(same_description({"a": 1, "b": [1, {"c": 2}]}, {"a": 1, "b": [1, {"c": 3}]}))
         self.assertFalse(same_description([1, 2], [1, 2, 3]))
+        self.assertTrue(same_description("<function f at 0x7f01>", "<function f at 0x7e99>"))
+        self.assertFalse(same_description("<function f at 0x7f01>", "<function g at 0x7f01>"))
 
     @parameterized.expand([
         ("unchanged", {}, [], []),
