@@ -25,7 +25,10 @@ settings a store was made with (``RobustnessResult.settings``: the attack's and 
 
 The intensities of the checks and the tolerances change no row (they only change what is judged).
 Descriptions are compared on the keys both have, so a field that a newer version of an attack
-describes (with its default value) does not invalidate an older store.
+describes (with its default value) does not invalidate an older store. A store keeps the settings of
+its last run only: where several evaluated attacks share one store (one sweep each, as
+``python -m nlcen_monai.compare --attacks`` writes them), a change to one of them is seen only when it
+was the last to run.
 """
 
 from __future__ import annotations
