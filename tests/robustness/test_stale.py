@@ -6,7 +6,7 @@ import unittest
 
 from parameterized import parameterized
 
-from nlcen_monai.attacks import APGD, PGD, Square, TargetedIFGSM, WorstCaseAttack
+from nlcen_monai.attacks import APGD, Square, TargetedIFGSM, WorstCaseAttack
 from nlcen_monai.robustness import GradientMaskingChecks, RobustnessResult, same_description, stale_rows
 
 
