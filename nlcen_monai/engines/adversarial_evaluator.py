@@ -279,7 +279,8 @@ class AdversarialEvaluator(SupervisedEvaluator):
     def _begin(self, engine: AdversarialEvaluator) -> None:
         """Forget stored rows made under other settings, remember the result this run starts from, start this run's record."""
         stored = engine.state.robustness
-        for change in stored.drop_stale(engine.settings):
+        change = stored.drop_stale(engine.settings)
+        if change:
             engine.logger.warning(f"the stored result was made with other settings: {change}; they are recomputed.")
         stored.attack, stored.settings, stored.complete = engine.attack_name, engine.settings, False
         engine._base = stored.copy()

@@ -57,6 +57,10 @@ def same_description(recorded: Any, current: Any) -> bool:
     return recorded == current
 
 
+def _nothing(attack: str, eps: float) -> bool:
+    return False
+
+
 def _names(descriptions: Any) -> set[str]:
     return {d["name"] for d in descriptions or [] if isinstance(d, Mapping) and "name" in d}
 
@@ -72,7 +76,7 @@ def stale_rows(recorded: Mapping[str, Any], current: Mapping[str, Any]) -> tuple
         the changed settings, in words (empty: nothing is stale), and a predicate ``(attack, eps) -> bool``.
     """
     if not recorded or not current:
-        return [], lambda attack, eps: False
+        return [], _nothing
     old, new = recorded.get("checks") or {}, current.get("checks") or {}
     black_box = {CHECK_BLACK_BOX, *_names(old.get("black_box")), *_names(new.get("black_box"))}
     old_attack, new_attack = recorded.get("attack") or {}, current.get("attack") or {}
@@ -81,7 +85,7 @@ def stale_rows(recorded: Mapping[str, Any], current: Mapping[str, Any]) -> tuple
         owned |= {CHECK_UNBOUNDED, CHECK_MORE_ITERATIONS, *black_box}
         return ["the attack"], lambda attack, eps: eps_key(eps) > 0 and attack in owned
     if not old or not new:
-        return [], lambda attack, eps: False
+        return [], _nothing
     changed, attacks = [], set()
     if not same_description(old.get("unbounded_attacks"), new.get("unbounded_attacks")) or not same_description(
         old.get("unbounded_eps"), new.get("unbounded_eps")

@@ -166,21 +166,21 @@ class RobustnessResult:
         """Whether the score of ``attack`` at ``eps`` on image ``case_id`` is recorded."""
         return (str(attack), eps_key(eps), str(case_id)) in self.images
 
-    def drop_stale(self, settings: Mapping[str, Any]) -> list[str]:
+    def drop_stale(self, settings: Mapping[str, Any]) -> str:
         """Forget the rows that were made under other settings than ``settings`` (see :func:`stale_rows`).
 
         Args:
             settings: the settings of the evaluation about to add rows (its attack's and checks' ``describe()``).
 
         Returns:
-            what changed and how many rows each change made stale, in words (empty: nothing was dropped).
+            what changed and how many rows that made stale, in words ("": nothing changed).
         """
         changed, stale = stale_rows(self.settings, settings)
         images = {k: r for k, r in self.images.items() if not stale(r["attack"], r["eps"])}
         legacy = [r for r in self.legacy_rows if not stale(str(r["attack"]), r["eps"])]
         dropped = len(self.images) - len(images) + len(self.legacy_rows) - len(legacy)
         self.images, self.legacy_rows = images, legacy
-        return [f"{', '.join(changed)} changed: {dropped} recorded rows dropped"] if changed else []
+        return f"{', '.join(changed)} changed: {dropped} recorded rows dropped" if changed else ""
 
     def merged(self, other: RobustnessResult) -> RobustnessResult:
         """This result updated by ``other`` (a later run or another rank): rows united, counters summed.
