@@ -16,6 +16,7 @@
 #   --out DIR              default runs/baselines (runs/baselines_quick with --quick)
 #   --quick                64 x 64, 12 training and 6 test cases, 2 epochs (a smoke run of the whole chain)
 #   reproduce.sh's options apply to both datasets: with --data-dir, run one of them (e.g. --isic-networks "")
+# With --networks "" --isic-networks "" it only gathers: every dataset folder of OUT that holds results.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python}
@@ -87,6 +88,6 @@ status=0
 run_pairs jsrt "$NETWORKS" "${JSRT[@]}" || status=1
 run_pairs isic "$ISIC_NETWORKS" "${ISIC[@]}" || status=1
 gather jsrt bundles/nlcen_jsrt
-[ -z "$ISIC_NETWORKS" ] || gather isic bundles/nlcen_isbi2016
+gather isic bundles/nlcen_isbi2016
 echo "== done (status $status)  [$(date +%T)]"
 exit $status
