@@ -15,6 +15,9 @@ loaded with :class:`nlcen_monai.robustness.RobustnessResult`), three markdown ta
 With ``--common-cases`` the DIC of table 1 are recomputed from the per-image rows over the images that
 every model's worst case attacked (runs on different subsets of a test set, e.g. ``--test-every 3`` on a
 GPU and ``--test-every 9`` on a CPU, compared on the same images); the checks and costs stay each run's own.
+With ``--rejudge`` the four checks are judged again from the per-image rows kept (over the common images
+with ``--common-cases``), at the tolerances the store records: what a stopped evaluation needs, which
+keeps the rows of every image it finished but judges only once all are done (``complete`` false).
 
 Usage::
 
@@ -34,6 +37,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from nlcen_monai.robustness import (  # noqa: E402
     CHECK_NAMES,
     PER_INTENSITY_CHECKS,
+    GradientMaskingChecks,
     ResultFiles,
     RobustnessResult,
     format_eps,
@@ -58,6 +62,20 @@ def worst_attack(per_image: list[dict], attack: str, eps: float) -> str:
         return "-"
     name, count = sources.most_common(1)[0]
     return f"{name} ({count}/{sum(sources.values())})"
+
+
+JUDGING_SETTINGS = ("unbounded_max_dice", "monotone_tolerance", "iterations_tolerance", "black_box_tolerance")
+
+
+def rejudge(result: RobustnessResult, table: list, per_image: list) -> dict:
+    """The four checks judged from these rows, at the tolerances of the store's recorded check settings."""
+    recorded = result.settings.get("checks") or {}
+    checks = GradientMaskingChecks(**{k: recorded[k] for k in JUDGING_SETTINGS if k in recorded})
+    return checks.judge(table, per_image, result.attack, members_of(result))
+
+
+def members_of(result: RobustnessResult) -> list[str]:
+    return [m["name"] for m in result.settings.get("attack", {}).get("members", [])]
 
 
 def check_cell(name: str, check: dict) -> str:
@@ -90,6 +108,11 @@ def main() -> None:
         action="store_true",
         help="recompute the DIC over the images that every model's worst case attacked",
     )
+    parser.add_argument(
+        "--rejudge",
+        action="store_true",
+        help="judge the checks again from the per-image rows kept (e.g. of a stopped evaluation)",
+    )
     args = parser.parse_args()
     models = dict(m.split("=", 1) for m in args.models)
     loaded = {name: load(folder) for name, folder in models.items()}
@@ -105,9 +128,11 @@ def main() -> None:
         if common is not None:  # the means and the "worst on most images" counts over the common images
             per_image = [r for r in per_image if r["case_id"] in common]
             table = table_rows(per_image, common)
+        if args.rejudge:
+            result.checks = rejudge(result, table if common is not None else table_rows(per_image), per_image)
         rows = {(r["attack"], r["eps"]): r for r in table}
         attack = result.attack
-        members = [m["name"] for m in result.settings.get("attack", {}).get("members", [])]
+        members = members_of(result)
         eps_list = sorted(e for (a, e) in rows if a == attack)
         verdicts = intensity_verdicts(result.checks, eps_list)
         print(f"\n**{name}**: DIC (n images attacked) per intensity; eps 0 = clean\n")
