@@ -129,7 +129,7 @@ def main() -> None:
             per_image = [r for r in per_image if r["case_id"] in common]
             table = table_rows(per_image, common)
         if args.rejudge:
-            result.checks = rejudge(result, table if common is not None else table_rows(per_image), per_image)
+            result.checks = rejudge(result, table, per_image)
         rows = {(r["attack"], r["eps"]): r for r in table}
         attack = result.attack
         members = members_of(result)

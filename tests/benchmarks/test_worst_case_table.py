@@ -82,5 +82,6 @@ class TestRejudge(unittest.TestCase):
             self.assertIn(masked_checks, judged)
             self.assertIn("| **worst_case** | 0.950 (2) | 0.500 † (2) | 0.100 † (2) |", judged)
 
+
 if __name__ == "__main__":
     unittest.main()
