@@ -16,7 +16,7 @@ With ``--common-cases`` the DIC of table 1 are recomputed from the per-image row
 every model's worst case attacked (runs on different subsets of a test set, e.g. ``--test-every 3`` on a
 GPU and ``--test-every 9`` on a CPU, compared on the same images); the checks and costs stay each run's own.
 With ``--rejudge`` the four checks are judged again from the per-image rows kept (over the common images
-with ``--common-cases``), at the tolerances the store records: what a stopped evaluation needs, which
+with ``--common-cases``), with the check settings the store records: what a stopped evaluation needs, which
 keeps the rows of every image it finished but judges only once all are done (``complete`` false).
 
 Usage::
@@ -64,13 +64,9 @@ def worst_attack(per_image: list[dict], attack: str, eps: float) -> str:
     return f"{name} ({count}/{sum(sources.values())})"
 
 
-JUDGING_SETTINGS = ("unbounded_max_dice", "monotone_tolerance", "iterations_tolerance", "black_box_tolerance")
-
-
 def rejudge(result: RobustnessResult, table: list, per_image: list) -> dict:
-    """The four checks judged from these rows, at the tolerances of the store's recorded check settings."""
-    recorded = result.settings.get("checks") or {}
-    checks = GradientMaskingChecks(**{k: recorded[k] for k in JUDGING_SETTINGS if k in recorded})
+    """The four checks judged from these rows, with the store's recorded check settings."""
+    checks = GradientMaskingChecks.from_description(result.settings.get("checks"))
     return checks.judge(table, per_image, result.attack, members_of(result))
 
 

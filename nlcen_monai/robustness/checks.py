@@ -118,6 +118,21 @@ class GradientMaskingChecks:
         self.iterations_tolerance = float(iterations_tolerance)
         self.black_box_tolerance = float(black_box_tolerance)
 
+    @classmethod
+    def from_description(cls, description: Mapping[str, Any] | None) -> GradientMaskingChecks:
+        """A judge with the scalar settings :meth:`describe` recorded (the intensities, the unbounded
+        check's eps and Dice limit, the factor, the tolerances): all that :meth:`judge` needs to judge
+        stored rows again. The attacks are not rebuilt, so it cannot run the checks itself. Settings
+        absent from ``description`` keep their defaults.
+
+        Args:
+            description: the dict :meth:`describe` returned, e.g. a results store's ``settings["checks"]``.
+        """
+        recorded = description or {}
+        names = ("epsilons", "unbounded_eps", "unbounded_max_dice", "factor", "monotone_tolerance",
+                 "iterations_tolerance", "black_box_tolerance")
+        return cls(**{name: recorded[name] for name in names if recorded.get(name) is not None})
+
     def check_epsilons(self, evaluated: Sequence[float]) -> list[float]:
         """The intensities where checks c and d run, given the evaluated ones (only those evaluated count)."""
         positive = sorted({eps_key(e) for e in evaluated if float(e) > 0})

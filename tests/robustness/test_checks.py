@@ -121,6 +121,22 @@ class TestChecks(unittest.TestCase):
                 del entry["passed"]
         self.assertTrue(all(v.passed for v in intensity_verdicts(checks, [4, 8]).values()))
 
+    def test_from_description_judges_as_the_recorded_settings(self):
+        recorded = GradientMaskingChecks(
+            epsilons=[8], unbounded_eps=128, unbounded_max_dice=0.1, factor=4, iterations_tolerance=0.06
+        )
+        restored = GradientMaskingChecks.from_description(recorded.describe())
+        self.assertEqual(restored.describe(), recorded.describe())
+        rows = [r for r in HEALTHY_ROWS if r["attack"] != CHECK_UNBOUNDED]
+        rows = replace(rows, [row(CHECK_UNBOUNDED, 128, 0.08), row(CHECK_MORE_ITERATIONS, 8, 0.25)], ("attack", "eps"))
+        checks = restored.judge(rows, HEALTHY_IMAGES, "worst_case", ["pgd"])
+        self.assertTrue(checks["unbounded"]["passed"])  # found at eps 128, under the recorded 0.1
+        self.assertTrue(checks["more_iterations"]["passed"])  # a drop of 0.05 within the recorded 0.06
+        defaults = judge(rows)
+        self.assertIsNone(defaults["unbounded"]["passed"])  # the default eps 255 has no row
+        self.assertFalse(defaults["more_iterations"]["passed"])  # 0.05 beyond the default 0.01
+        self.assertEqual(GradientMaskingChecks.from_description(None).describe(), GradientMaskingChecks().describe())
+
 
 if __name__ == "__main__":
     unittest.main()
