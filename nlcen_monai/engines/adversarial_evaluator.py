@@ -71,6 +71,7 @@ from nlcen_monai.robustness import (
     MetricKey,
     RobustnessResult,
     eps_key,
+    recorded_settings,
 )
 
 from .inferer_network import InfererNetwork
@@ -282,7 +283,8 @@ class AdversarialEvaluator(SupervisedEvaluator):
         change = stored.drop_stale(engine.settings)
         if change:
             engine.logger.warning(f"the stored result was made with other settings: {change}; they are recomputed.")
-        stored.attack, stored.settings, stored.complete = engine.attack_name, engine.settings, False
+        stored.attack, stored.settings = engine.attack_name, recorded_settings(stored.settings, engine.settings)
+        stored.complete = False
         engine._base = stored.copy()
         engine.state.robustness_run = engine._new_result()
 
@@ -298,7 +300,7 @@ class AdversarialEvaluator(SupervisedEvaluator):
                 run = run.merged(RobustnessResult.from_dict(json.loads(text)))
             engine.state.robustness = engine._base.merged(run)
         result = engine.state.robustness
-        result.attack, result.settings = engine.attack_name, engine.settings
+        result.attack, result.settings = engine.attack_name, recorded_settings(result.settings, engine.settings)
         result.checks = None
         if engine.checks is not None:
             result.checks = engine.checks.judge(result.rows, result.per_image, engine.attack_name, engine.members)

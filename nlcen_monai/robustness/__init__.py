@@ -34,7 +34,7 @@ from .results import (
     write_per_image_csv,
     write_robustness_table,
 )
-from .stale import same_description, stale_rows
+from .stale import recorded_settings, same_description, stale_rows
 from .store import PASS_COUNTERS, ResultFiles, RobustnessResult
 
 
@@ -78,6 +78,7 @@ __all__ = [
     "read_per_image_csv",
     "read_robustness_csv",
     "read_robustness_json",
+    "recorded_settings",
     "rows_over_cases",
     "rows_to_csv_text",
     "same_description",

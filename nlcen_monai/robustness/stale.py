@@ -25,10 +25,10 @@ settings a store was made with (``RobustnessResult.settings``: the attack's and 
 
 The intensities of the checks and the tolerances change no row (they only change what is judged).
 Descriptions are compared on the keys both have, so a field that a newer version of an attack
-describes (with its default value) does not invalidate an older store. A store keeps the settings of
-its last run only: where several evaluated attacks share one store (one sweep each, as
-``python -m nlcen_monai.compare --attacks`` writes them), a change to one of them is seen only when it
-was the last to run.
+describes (with its default value) does not invalidate an older store. Several evaluated attacks may
+share one store (one sweep each, as ``python -m nlcen_monai.compare --attacks`` writes them):
+:func:`recorded_settings` keeps each one's last description under ``"attacks"``, so a change to any of
+them is seen whichever ran last (a store written before that key existed knows only its last run's).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from typing import Any
 from .checks import CHECK_BLACK_BOX, CHECK_MORE_ITERATIONS, CHECK_UNBOUNDED
 from .keys import eps_key
 
-__all__ = ["same_description", "stale_rows"]
+__all__ = ["recorded_settings", "same_description", "stale_rows"]
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
@@ -61,6 +61,30 @@ def _nothing(attack: str, eps: float) -> bool:
     return False
 
 
+def recorded_settings(recorded: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings a store keeps after a run with ``current``: ``current``, and under ``"attacks"`` the last
+    description of every evaluated attack either one has held (``current``'s win).
+
+    Args:
+        recorded: the settings the store had (empty: none).
+        current: the settings of the run that adds rows (its attack's and checks' ``describe()``, and
+            possibly its own ``"attacks"``).
+    """
+    attacks: dict[str, Any] = {}
+    for settings in (recorded, current):
+        attacks.update(settings.get("attacks") or {})
+        attack = settings.get("attack")
+        if isinstance(attack, Mapping) and "name" in attack:
+            attacks[attack["name"]] = attack
+    return {**current, "attacks": attacks}
+
+
+def _recorded_attack(settings: Mapping[str, Any], name: Any) -> Mapping[str, Any]:
+    """The recorded description of the attack named ``name`` ({}: none; an older store knows only its last run's)."""
+    recorded = (settings.get("attacks") or {}).get(name) or settings.get("attack") or {}
+    return recorded if recorded.get("name") == name else {}
+
+
 def _names(descriptions: Any) -> set[str]:
     return {d["name"] for d in descriptions or [] if isinstance(d, Mapping) and "name" in d}
 
@@ -79,8 +103,9 @@ def stale_rows(recorded: Mapping[str, Any], current: Mapping[str, Any]) -> tuple
         return [], _nothing
     old, new = recorded.get("checks") or {}, current.get("checks") or {}
     black_box = {CHECK_BLACK_BOX, *_names(old.get("black_box")), *_names(new.get("black_box"))}
-    old_attack, new_attack = recorded.get("attack") or {}, current.get("attack") or {}
-    if old_attack.get("name") == new_attack.get("name") and not same_description(old_attack, new_attack):
+    new_attack = current.get("attack") or {}
+    old_attack = _recorded_attack(recorded, new_attack.get("name"))
+    if old_attack and not same_description(old_attack, new_attack):
         owned = {new_attack.get("name"), *_names(old_attack.get("members")), *_names(new_attack.get("members"))}
         owned |= {CHECK_UNBOUNDED, CHECK_MORE_ITERATIONS, *black_box}
         return ["the attack"], lambda attack, eps: eps_key(eps) > 0 and attack in owned

@@ -45,7 +45,7 @@ from .results import (
     rows_to_csv_text,
     table_rows,
 )
-from .stale import stale_rows
+from .stale import recorded_settings, stale_rows
 
 __all__ = ["PASS_COUNTERS", "ResultFiles", "RobustnessResult"]
 
@@ -132,7 +132,8 @@ class RobustnessResult:
         legacy_rows: table rows read from a ``robustness.csv`` without per-image rows behind them
             (an older file, or one written by ``write_robustness_table``), kept as they are.
         checks: the judged gradient-masking checks (:meth:`GradientMaskingChecks.judge`), None: not judged.
-        settings: the attack and check settings, as JSON.
+        settings: the last run's attack and check settings, as JSON, and under ``"attacks"`` every evaluated
+            attack's own.
         passes: the counters of :data:`PASS_COUNTERS`.
         complete: False while an evaluation is adding rows (a file saved then is a partial result).
     """
@@ -186,14 +187,15 @@ class RobustnessResult:
         """This result updated by ``other`` (a later run or another rank): rows united, counters summed.
 
         Args:
-            other: its rows win over the same rows here; its attack, checks and settings win when set.
+            other: its rows win over the same rows here; its attack, checks and settings win when set (the
+                settings keep every evaluated attack's description, :func:`recorded_settings`).
         """
         return RobustnessResult(
             attack=other.attack or self.attack,
             images={**self.images, **other.images},
             legacy_rows=merge_rows(self.legacy_rows, other.legacy_rows),
             checks=other.checks if other.checks is not None else self.checks,
-            settings=other.settings or self.settings,
+            settings=recorded_settings(self.settings, other.settings) if other.settings else self.settings,
             passes={k: float(self.passes.get(k, 0.0)) + float(other.passes.get(k, 0.0)) for k in PASS_COUNTERS},
             complete=other.complete,
         )

@@ -145,6 +145,27 @@ class TestRobustnessHandlers(unittest.TestCase):
             with open(os.path.join(d, "robustness.json")) as f:
                 self.assertEqual(json.load(f)["settings"]["checks"]["unbounded_attacks"][0]["steps"], 5)
 
+    def test_a_store_shared_by_two_attacks_sees_a_change_to_either(self):
+        """Two evaluated attacks share one store; a change to the first is seen after the second ran last."""
+        with tempfile.TemporaryDirectory() as d:
+            evaluate(d, [4], attack=PGD(steps=2, seed=0), panel=False)
+            evaluate(d, [4], attack="ifgsm", panel=False)
+            before = read_csv(os.path.join(d, "robustness_per_image.csv"))
+            with self.assertLogs(level="WARNING") as logs:
+                again, net = evaluate(d, [4], attack=PGD(steps=3, seed=0), panel=False)
+            self.assertIn("the attack changed: 4 recorded rows dropped", "\n".join(logs.output))
+            self.assertEqual(net.grad_images, 4 * 3)  # the pgd rows again, 4 images x 3 steps
+            after = read_csv(os.path.join(d, "robustness_per_image.csv"))
+            self.assertEqual([r for r in after if r["attack"] == "ifgsm"], [r for r in before if r["attack"] == "ifgsm"])
+            with open(os.path.join(d, "robustness.json")) as f:
+                recorded = json.load(f)["settings"]["attacks"]
+            self.assertEqual(sorted(recorded), ["ifgsm", "pgd"])
+            self.assertEqual(recorded["pgd"]["steps"], 3)
+            # unchanged: nothing is recomputed, whichever attack ran last
+            evaluate(d, [4], attack="ifgsm", panel=False)
+            _, net = evaluate(d, [4], attack=PGD(steps=3, seed=0), panel=False)
+            self.assertEqual(net.grad_images, 0)
+
     def test_no_resume_recomputes(self):
         with tempfile.TemporaryDirectory() as d:
             evaluate(d, [2], panel=False)

@@ -7,7 +7,13 @@ import unittest
 from parameterized import parameterized
 
 from nlcen_monai.attacks import APGD, Square, TargetedIFGSM, WorstCaseAttack
-from nlcen_monai.robustness import GradientMaskingChecks, RobustnessResult, same_description, stale_rows
+from nlcen_monai.robustness import (
+    GradientMaskingChecks,
+    RobustnessResult,
+    recorded_settings,
+    same_description,
+    stale_rows,
+)
 
 
 def settings(iterations=4, unbounded_loss="js", factor=2, square_queries=10, check_eps=None, name="worst_case"):
@@ -52,6 +58,18 @@ class TestStaleRows(unittest.TestCase):
         changed, stale = stale_rows({}, settings())
         self.assertEqual(changed, [])
         self.assertFalse(any(stale(*r) for r in ROWS))
+
+    def test_each_evaluated_attack_keeps_its_description(self):
+        first, other = settings(), settings(name="other")
+        shared = recorded_settings(recorded_settings({}, first), other)  # "worst_case" ran, then "other"
+        self.assertEqual(shared["attack"], other["attack"])
+        self.assertEqual(sorted(shared["attacks"]), ["other", "worst_case"])
+        changed, stale = stale_rows(shared, settings(iterations=8))
+        self.assertEqual(changed, ["the attack"])
+        self.assertTrue(stale("worst_case", 8.0) and stale("apgd_js", 8.0))
+        self.assertEqual(stale_rows(shared, settings())[0], [])
+        # a store written before the key existed knows its last run's attack only
+        self.assertEqual(stale_rows(other, settings(iterations=8))[0], [])
 
     def test_result_drops_stale_rows(self):
         result = RobustnessResult(attack="worst_case", settings=settings())
