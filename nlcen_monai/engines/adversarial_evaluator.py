@@ -300,7 +300,7 @@ class AdversarialEvaluator(SupervisedEvaluator):
                 run = run.merged(RobustnessResult.from_dict(json.loads(text)))
             engine.state.robustness = engine._base.merged(run)
         result = engine.state.robustness
-        result.attack, result.settings = engine.attack_name, recorded_settings(result.settings, engine.settings)
+        result.attack = engine.attack_name  # its settings were recorded in _begin (and kept by merged)
         result.checks = None
         if engine.checks is not None:
             result.checks = engine.checks.judge(result.rows, result.per_image, engine.attack_name, engine.members)
