@@ -1,6 +1,7 @@
 """Helpers the MONAI bundles call from their configs: settings checked before any work, the checkpoint to
-resume from, handlers attached after the engine is built, a trained network loaded for a config expression,
-and the bundle's released model (found and checksum-verified).
+resume from (with the validation's best-model record it carries), handlers attached after the engine is
+built, a trained network loaded for a config expression, and the bundle's released model (found and
+checksum-verified).
 
 The datalists, the channel-matching and segmentation-writing transforms moved to :mod:`nlcen_monai.data`
 and the ``predictions.csv`` handler to :mod:`nlcen_monai.handlers`; their old names here still work for
@@ -15,15 +16,18 @@ from typing import Any
 from nlcen_monai.utils.aliases import moved_names
 
 from .attach import attach_handlers
-from .checkpoints import latest_checkpoint
+from .best_model_state import BestModelState
+from .checkpoints import interval_checkpoints, latest_checkpoint
 from .load_network import load_network
 from .settings import BundleSettingError, check_settings, required_setting, size_divisor
 
 __all__ = [
+    "BestModelState",
     "BundleSettingError",
     "attach_handlers",
     "check_settings",
     "export_release",
+    "interval_checkpoints",
     "latest_checkpoint",
     "load_network",
     "model_path",

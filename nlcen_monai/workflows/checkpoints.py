@@ -8,7 +8,7 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
-"""Checkpoint helpers for the bundles: find the last training checkpoint to resume from."""
+"""Checkpoint helpers for the bundles: a training's interval checkpoints, and the last one to resume from."""
 
 from __future__ import annotations
 
@@ -16,9 +16,27 @@ import os
 import re
 from pathlib import Path
 
-__all__ = ["latest_checkpoint"]
+__all__ = ["interval_checkpoints", "latest_checkpoint"]
 
 _EPOCH = re.compile(r"epoch=(\d+)")
+
+
+def interval_checkpoints(ckpt_dir: os.PathLike | str, prefix: str = "checkpoint") -> list[tuple[int, Path]]:
+    """The ``{prefix}*epoch=N.pt`` files written by CheckpointSaver(save_interval=1) in ckpt_dir, by epoch.
+
+    Args:
+        ckpt_dir: the bundle's checkpoint folder (need not exist).
+        prefix: file prefix of the interval checkpoints.
+
+    Returns:
+        ``(N, path)`` pairs, oldest first; empty when there are none.
+    """
+    found = []
+    for path in Path(ckpt_dir).glob(f"{prefix}*.pt"):
+        match = _EPOCH.search(path.name)
+        if match:
+            found.append((int(match.group(1)), path))
+    return sorted(found)
 
 
 def latest_checkpoint(ckpt_dir: os.PathLike | str, prefix: str = "checkpoint") -> str:
@@ -31,11 +49,7 @@ def latest_checkpoint(ckpt_dir: os.PathLike | str, prefix: str = "checkpoint") -
     Raises:
         FileNotFoundError: when there is nothing to resume from, naming the folder.
     """
-    candidates = []
-    for path in Path(ckpt_dir).glob(f"{prefix}*.pt"):
-        match = _EPOCH.search(path.name)
-        if match:
-            candidates.append((int(match.group(1)), path))
+    candidates = interval_checkpoints(ckpt_dir, prefix)
     if not candidates:
         raise FileNotFoundError(f"no '{prefix}*epoch=N.pt' checkpoint to resume from in '{ckpt_dir}'.")
-    return str(max(candidates)[1])
+    return str(candidates[-1][1])

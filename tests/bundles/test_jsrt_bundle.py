@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -40,12 +41,17 @@ def test_train_writes_state_dict_checkpoints(trained):
     assert (models / "model.pt").is_file()
     assert (models / "checkpoint_epoch=1.pt").is_file()
     ckpt = torch.load(models / "checkpoint_epoch=1.pt", weights_only=True)  # state dicts only
-    assert set(ckpt) == {"model", "optimizer", "lr_scheduler", "trainer"}
+    assert set(ckpt) == {"model", "optimizer", "lr_scheduler", "trainer", "validation"}
+    # the validation's best-model record: model.pt holds the epoch with the best validation Dice
+    [(score, _)] = ckpt["validation"]["saved"]  # (score, ignite's name for the file written as model.pt)
+    assert score == ckpt["validation"]["best_metric"]
+    assert ckpt["validation"]["best_metric_epoch"] == 1
     assert ckpt["trainer"]["iteration"] == ckpt["trainer"]["epoch_length"]  # one epoch done
     assert trained["workflow"].parser.get_parsed_content("train#trainer").state.epoch == 1
 
 
 def test_resume_continues_from_last_checkpoint(trained):
+    before = torch.load(trained["bundle"] / "models" / "checkpoint_epoch=1.pt", weights_only=True)["validation"]
     override = dict(trained["common"], epochs=2, resume=True)
     workflow = run_workflow(trained["bundle"], ["train.json"], trained["work"], **override)
     state = workflow.parser.get_parsed_content("train#trainer").state
@@ -53,6 +59,27 @@ def test_resume_continues_from_last_checkpoint(trained):
     assert state.iteration == 2 * state.epoch_length  # epoch 1 was restored, not run again
     ckpt = torch.load(trained["bundle"] / "models" / "checkpoint_epoch=2.pt", weights_only=True)
     assert ckpt["trainer"]["iteration"] == 2 * ckpt["trainer"]["epoch_length"]
+    assert ckpt["validation"]["best_metric"] >= before["best_metric"]  # epoch 1's record was carried on
+
+
+def test_resume_keeps_a_better_model_saved_before_the_stop(trained, tmp_path):
+    """A resumed run replaces model.pt only with a better validation score than the one saved before the stop."""
+    from nlcen_monai.workflows import latest_checkpoint
+
+    bundle = tmp_path / "nlcen_jsrt"
+    shutil.copytree(trained["bundle"], bundle)
+    last = Path(latest_checkpoint(bundle / "models"))
+    ckpt = torch.load(last, weights_only=True)
+    # a record no validation can beat (Dice <= 1): the resumed epoch must leave model.pt alone
+    ckpt["validation"].update(best_metric=2.0, saved=[(2.0, ckpt["validation"]["saved"][0][1])])
+    torch.save(ckpt, last)
+    saved = (bundle / "models" / "model.pt").read_bytes()
+    epochs = ckpt["trainer"]["iteration"] // ckpt["trainer"]["epoch_length"] + 1
+    override = dict(trained["common"], ckpt_dir=str(bundle / "models"), output_dir=str(tmp_path / "eval"))
+    workflow = run_workflow(bundle, ["train.json"], trained["work"], **dict(override, epochs=epochs, resume=True))
+    assert workflow.parser.get_parsed_content("train#trainer").state.epoch == epochs  # one more epoch ran
+    assert (bundle / "models" / "model.pt").read_bytes() == saved
+    assert workflow.parser.get_parsed_content("validate#evaluator").state.best_metric == 2.0
 
 
 def test_evaluate_writes_per_image_and_mean_metrics(trained):
