@@ -8,8 +8,9 @@
 #      masked-CE, targeted-CE and JS losses, CosPGD, SegPGD) at eps 2, 4, 8, 16, 32, with the four
 #      gradient-masking checks (a defended model's transfer attack is crafted on its undefended twin);
 #   4. clean DIC/JSC on the whole test set; 5. the markdown tables BENCHMARKS.md records.
-# Everything goes through `python -m nlcen_monai.compare`, so each step resumes: a finished model is
-# not retrained with --skip-train, and the images and intensities already recorded in a model's
+# Everything goes through `python -m nlcen_monai.compare`, so each step resumes: a model trained with the
+# same settings is kept and a stopped training continues from its last epoch (--resume-train; --skip-train
+# does not train at all), and the images and intensities already recorded in a model's
 # robustness_per_image.csv are not recomputed (a killed evaluation loses at most one batch).
 # The sweep's results are in OUT/NAME/eval/robustness, the worst case's in OUT/strong/NAME/eval/robustness.
 #
@@ -42,7 +43,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python}
-SIZE=256 EPOCHS=100 OUT="" QUICK=0 SKIP_TRAIN="" TEST_EVERY=1 RESTARTS=1
+SIZE=256 EPOCHS=100 OUT="" QUICK=0 TRAIN_MODE=--resume-train TEST_EVERY=1 RESTARTS=1
 ITERATIONS=20 SQUARE=1000 ADV_EPS=8 EVAL_BATCH=8 SWEEP=1 STRONG=1 DATASET="" DATA_DIR="" MODELS="" STRONG_EPS_SET=""
 SEED=0 STRONG_TEST_EVERY="" PREPARE_ONLY=0
 while [ $# -gt 0 ]; do
@@ -54,7 +55,7 @@ while [ $# -gt 0 ]; do
     --epochs) EPOCHS=$2; shift ;;
     --out) OUT=$2; shift ;;
     --models) MODELS=$2; shift ;;
-    --skip-train) SKIP_TRAIN=--skip-train ;;
+    --skip-train) TRAIN_MODE=--skip-train ;;
     --test-every) TEST_EVERY=$2; shift ;;
     --strong-test-every) STRONG_TEST_EVERY=$2; shift ;;
     --seed) SEED=$2; shift ;;
@@ -140,7 +141,7 @@ mapfile -t STRONG_SET < <(every "${STRONG_TEST_EVERY:-$TEST_EVERY}")
 echo "== train + targeted I-FGSM sweep ($SIZE x $SIZE, $EPOCHS epochs) -> $OUT  [$(date +%T)]"
 SWEEP_EPS=("${PAPER_EPS[@]}")
 [ "$SWEEP" = 1 ] || SWEEP_EPS=(0)
-$PY -m nlcen_monai.compare --bundle "$BUNDLE" --out "$OUT" --configs "${CONFIGS[@]}" $SKIP_TRAIN \
+$PY -m nlcen_monai.compare --bundle "$BUNDLE" --out "$OUT" --configs "${CONFIGS[@]}" $TRAIN_MODE \
   --set "${ATTACK_SET[@]}" --epsilons "${SWEEP_EPS[@]}" --attacks targeted_ifgsm
 if [ "$STRONG" = 1 ]; then
   echo "== worst case over the strong attacks at eps ${STRONG_EPS[*]}, with the gradient-masking checks  [$(date +%T)]"

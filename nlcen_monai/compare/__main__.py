@@ -60,6 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epsilons", nargs="+", type=float, default=None, help="intensities (default: the bundle's)")
     p.add_argument("--attacks", nargs="+", default=None, help="attack names (default: the bundle's attack)")
     p.add_argument("--skip-train", action="store_true", help="reuse OUT/NAME/models/model.pt")
+    p.add_argument(
+        "--resume-train", action="store_true",
+        help="keep a finished training and continue a stopped one from its last checkpoint_epoch=N.pt, when "
+        "OUT/NAME/models/training.json shows the same config files and overrides (else train from scratch)",
+    )
     p.add_argument("--skip-eval", action="store_true", help="reuse OUT/NAME/eval/robustness/robustness.csv")
     return p
 
@@ -76,6 +81,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
         epsilons=args.epsilons,
         skip_train=args.skip_train,
         skip_eval=args.skip_eval,
+        resume_train=args.resume_train,
     )
     if args.protocol == "ablation":
         if args.configs:

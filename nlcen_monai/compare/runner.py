@@ -13,7 +13,8 @@
 For each configuration the runner
 
 1. trains with ``configs/train.json`` + the configuration's files (+ its training-only files)
-   + the extra overrides, with ``ckpt_dir=OUT/<name>/models`` and ``output_dir=OUT/<name>/eval``;
+   + the extra overrides, with ``ckpt_dir=OUT/<name>/models`` and ``output_dir=OUT/<name>/eval``
+   (recorded in ``OUT/<name>/models/training.json``, so that a stopped training can be resumed);
 2. evaluates clean (the ``eps = 0`` row) and attacked accuracy with ``configs/train.json`` +
    ``configs/adversarial.json`` + the same files, once per attack, which writes
    ``OUT/<name>/eval/robustness/robustness.csv`` (and the bundle's own curves and panel);
@@ -34,10 +35,12 @@ from typing import Any
 import monai.bundle
 
 from nlcen_monai.robustness import ResultFiles, RobustnessResult
+from nlcen_monai.workflows import interval_checkpoints
 
 from .figures import draw_comparison_figures
 from .results import comparison_rows, write_comparison_csv
 from .spec import RunSpec, check_unique
+from .training_record import TrainingRecord
 from .describe import describe_network
 
 __all__ = ["ComparisonRunner"]
@@ -68,6 +71,8 @@ class ComparisonRunner:
         attacks: attack names for ``adversarial.json``'s ``attack`` key; None: the bundle's default.
         epsilons: intensities for ``adversarial.json``'s ``epsilons`` key; None: the bundle's default.
         skip_train: reuse ``out_dir/name/models/model.pt`` instead of training.
+        resume_train: keep a finished training and continue a stopped one (see :meth:`train`), instead
+            of training every configuration from scratch.
         skip_eval: reuse ``out_dir/name/eval/robustness/robustness.csv`` instead of attacking.
     """
 
@@ -81,6 +86,7 @@ class ComparisonRunner:
         epsilons: Sequence[float] | None = None,
         skip_train: bool = False,
         skip_eval: bool = False,
+        resume_train: bool = False,
     ) -> None:
         self.configs_dir = Path(bundle) / "configs"
         for name in ("train.json", "adversarial.json"):
@@ -96,6 +102,7 @@ class ComparisonRunner:
         self.epsilons = None if epsilons is None else [float(e) for e in epsilons]
         self.skip_train = skip_train
         self.skip_eval = skip_eval
+        self.resume_train = resume_train
 
     def ckpt_dir(self, name: str) -> Path:
         """``out_dir/name/models``: the configuration's checkpoints (``model.pt`` is the best validation one)."""
@@ -117,16 +124,38 @@ class ComparisonRunner:
         return describe_network(self._files(spec, "train.json"), self.overrides)
 
     def train(self, spec: RunSpec) -> Path:
-        """Train ``spec`` from scratch and return its ``model.pt``; drops its old robustness results first."""
-        files = ResultFiles.of_table(self.robustness_csv(spec.name))
-        for stale in [files, *files.journals()]:
+        """Train ``spec`` and return its ``model.pt``; drops its old robustness results first.
+
+        From scratch, unless ``resume_train`` and the checkpoint folder's ``training.json`` shows the same
+        files and overrides: then a finished training is kept (with its results) and a stopped one goes on
+        from its last interval checkpoint (the bundle's ``resume``).
+        """
+        files = self._files(spec, "train.json", train=True)
+        overrides = {**self.overrides, **spec.train_overrides, **self._dirs(spec.name)}
+        record = TrainingRecord(self.ckpt_dir(spec.name), files, overrides)
+        state = record.state() if self.resume_train else "none"
+        if state == "finished":
+            logger.info(f"{spec.name}: already trained with these settings ({record.path}); kept.")
+            return self.model_path(spec.name)
+        results = ResultFiles.of_table(self.robustness_csv(spec.name))
+        for stale in [results, *results.journals()]:
             if any(p is not None and p.exists() for p in (stale.csv, stale.json, stale.per_image)):
                 logger.info(f"{spec.name}: removing the robustness results {stale} (they belong to the previous model).")
                 stale.remove()
-        overrides = {**self.overrides, **spec.train_overrides, **self._dirs(spec.name)}
+        from_epoch = 0
+        if state == "stopped":
+            from_epoch, last = interval_checkpoints(self.ckpt_dir(spec.name))[-1]
+            logger.info(f"{spec.name}: continuing the stopped training from {last}.")
+            overrides["resume"] = True
+        else:
+            record.start()
         start = time.perf_counter()
-        _run_bundle(self._files(spec, "train.json", train=True), overrides)
-        logger.info(f"{spec.name}: trained in {time.perf_counter() - start:.1f} s.")
+        _run_bundle(files, overrides)
+        elapsed = time.perf_counter() - start
+        for _, superseded in interval_checkpoints(self.ckpt_dir(spec.name))[:-1]:  # a resumed saver keeps only its own
+            superseded.unlink()
+        record.finish(elapsed, from_epoch)
+        logger.info(f"{spec.name}: trained in {elapsed:.1f} s" + (f" (from epoch {from_epoch})." if from_epoch else "."))
         return self.model_path(spec.name)
 
     def model_path(self, name: str) -> Path:

@@ -14,6 +14,7 @@ from parameterized import parameterized
 
 from nlcen_monai.compare import (
     COMPARISON_COLUMNS,
+    ComparisonRunner,
     RunSpec,
     check_unique,
     comparison_rows,
@@ -141,6 +142,44 @@ class TestCompareEndToEnd(unittest.TestCase):
                 self.assertTrue(any(k.startswith("network.nlce.") for k in tuned))
             frozen, finetuned = (params_of(out / n / "models" / "model.pt") for n in ("nlcen_frozen", "nlcen_finetuned"))
             self.assertTrue(any(not torch.equal(finetuned[k], frozen[k]) for k in base))
+
+
+class TestResumeTrain(unittest.TestCase):
+    def test_stopped_training_continues_and_finished_is_kept(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            d = Path(tmp)
+            tiny, out = tiny_files(d), d / "out"
+            spec = parse_spec(f"configs/networks/unet.json+{tiny['unet']}")
+            models = out / "unet" / "models"
+
+            def runner(epochs: int, resume: bool) -> ComparisonRunner:
+                return ComparisonRunner(BUNDLE, out, [tiny["data"]], overrides={"epochs": epochs}, resume_train=resume)
+
+            def checkpoints() -> list[str]:
+                return sorted(p.name for p in models.glob("checkpoint*.pt"))
+
+            runner(1, resume=False).train(spec)
+            record = json.loads((models / "training.json").read_text())
+            self.assertEqual((record["finished"], record["from_epoch"]), (True, 0))
+            # as if a 2-epoch training had been stopped after its first epoch
+            record["settings"]["overrides"]["epochs"] = 2
+            (models / "training.json").write_text(json.dumps(dict(record, finished=False)))
+
+            runner(2, resume=True).train(spec)
+            record = json.loads((models / "training.json").read_text())
+            self.assertEqual((record["finished"], record["from_epoch"]), (True, 1))
+            self.assertEqual(checkpoints(), ["checkpoint_epoch=2.pt"])
+            trainer = torch.load(models / "checkpoint_epoch=2.pt", weights_only=True)["trainer"]
+            self.assertEqual(trainer["iteration"], 2 * trainer["epoch_length"])  # epoch 1 restored, not rerun
+
+            model = (models / "model.pt").read_bytes()
+            runner(2, resume=True).train(spec)  # finished with these settings: kept
+            self.assertEqual((models / "model.pt").read_bytes(), model)
+            self.assertEqual(json.loads((models / "training.json").read_text()), record)
+
+            runner(1, resume=True).train(spec)  # other settings: from scratch, the old checkpoints dropped
+            self.assertEqual(checkpoints(), ["checkpoint_epoch=1.pt"])
+            self.assertEqual(json.loads((models / "training.json").read_text())["settings"]["overrides"]["epochs"], 1)
 
 
 class TestParts(unittest.TestCase):

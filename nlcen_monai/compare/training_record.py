@@ -1,0 +1,92 @@
+# Copyright (c) nlcen-monai contributors
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#     http://www.apache.org/licenses/LICENSE-2.0
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""What a configuration's checkpoint folder holds: a finished training, a stopped one, or nothing to reuse.
+
+The runner writes ``OUT/<name>/models/training.json`` when a training starts (its config files and
+overrides, ``"finished": false``) and marks it finished when the bundle returns, with the seconds and
+the starting epoch of the run that finished it. A later run with the same files and overrides can then
+keep the finished model, or continue a stopped training from its last interval checkpoint
+(``checkpoint_epoch=N.pt``, which also carries the validation's best-model record). Anything else, a
+different setting or a folder without the record, is trained from scratch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from nlcen_monai.utils import atomic_write_json
+from nlcen_monai.workflows import interval_checkpoints
+
+__all__ = ["TrainingRecord"]
+
+RECORD_FILE = "training.json"
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as it reads back from JSON (tuples become lists, other objects their ``str``)."""
+    return json.loads(json.dumps(value, default=str))
+
+
+class TrainingRecord:
+    """The ``training.json`` of one configuration's checkpoint folder.
+
+    Args:
+        ckpt_dir: the configuration's checkpoint folder (``OUT/<name>/models``).
+        config_files: the bundle files of the training, in order.
+        overrides: its ``{id: value}`` overrides (checkpoint and output folders included).
+    """
+
+    def __init__(self, ckpt_dir: str | os.PathLike, config_files: list[str], overrides: dict[str, Any]) -> None:
+        self.ckpt_dir = Path(ckpt_dir)
+        self.path = self.ckpt_dir / RECORD_FILE
+        self.settings = _plain({"config_files": list(config_files), "overrides": dict(overrides)})
+
+    def read(self) -> dict[str, Any] | None:
+        """The stored record when it describes these settings, else None."""
+        if not self.path.is_file():
+            return None
+        record = json.loads(self.path.read_text())
+        return record if record.get("settings") == self.settings else None
+
+    def state(self) -> Literal["finished", "stopped", "none"]:
+        """What the folder holds for these settings.
+
+        Returns:
+            ``"finished"``: a training with these settings finished and its ``model.pt`` is there (keep it);
+            ``"stopped"``: one was stopped after an interval checkpoint (continue from it);
+            ``"none"``: nothing to reuse (train from scratch).
+        """
+        record = self.read()
+        if record is None:
+            return "none"
+        if record["finished"]:  # without its model.pt (deleted since) there is nothing to keep
+            return "finished" if (self.ckpt_dir / "model.pt").is_file() else "none"
+        return "stopped" if interval_checkpoints(self.ckpt_dir) else "none"
+
+    def start(self) -> None:
+        """Begin a training from scratch: drop the folder's earlier checkpoints and record these settings."""
+        for _, path in interval_checkpoints(self.ckpt_dir):
+            path.unlink()
+        (self.ckpt_dir / "model.pt").unlink(missing_ok=True)
+        self._write({"settings": self.settings, "finished": False})
+
+    def finish(self, seconds: float, from_epoch: int = 0) -> None:
+        """Mark the training finished by a run of ``seconds`` that started after epoch ``from_epoch``.
+
+        A run that is killed cannot report its time, so a resumed training records its last run only.
+        """
+        self._write({"settings": self.settings, "finished": True, "seconds": round(seconds, 1), "from_epoch": from_epoch})
+
+    def _write(self, record: dict[str, Any]) -> None:
+        atomic_write_json(self.path, record)
