@@ -5,9 +5,11 @@ For every model folder given (``NAME=DIR``, ``DIR`` holding the ``robustness.jso
 loaded with :class:`nlcen_monai.robustness.RobustnessResult`), three markdown tables:
 
 1. DIC per intensity: the paper's attack, each strong attack on its own (``n`` = images it had to
-   attack: the others were already broken), the worst case per image over all of them, the
-   attack that gave the worst case on most images, and each intensity's gradient-masking status;
-   a cell marked † is an upper bound (the checks failed or did not run at that intensity);
+   attack: the others were already broken), the worst case per image over all of them, the DIC
+   that checks c (the worst case with doubled iterations and restarts, 4x the passes) and d (the
+   black-box attacks) compared with it, the attack that gave the worst case on most images, and
+   each intensity's gradient-masking status; a cell marked † is an upper bound (the checks failed
+   or did not run at that intensity);
 2. the four gradient-masking checks with their numbers (checks c and d per intensity), and the verdict per intensity;
 3. the cost: passes of the network, run and saved by the skipping, and the worst case's passes per
    image at each intensity.
@@ -35,6 +37,8 @@ from collections import Counter
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from nlcen_monai.robustness import (  # noqa: E402
+    CHECK_BLACK_BOX,
+    CHECK_MORE_ITERATIONS,
     CHECK_NAMES,
     PER_INTENSITY_CHECKS,
     GradientMaskingChecks,
@@ -46,6 +50,11 @@ from nlcen_monai.robustness import (  # noqa: E402
 )
 
 DAGGER = "†"
+# the DIC rows that checks c and d compare with the worst case (table 1 shows them below it)
+CHECK_ROWS = {
+    CHECK_MORE_ITERATIONS: "check c: worst case, doubled iterations and restarts",
+    CHECK_BLACK_BOX: "check d: black-box attacks",
+}
 
 
 def load(folder: str) -> RobustnessResult:
@@ -142,6 +151,10 @@ def main() -> None:
                 cells.append("-" if r is None else f"{r['dice']:.3f}{mark} ({r['n_images']})")
             label = f"**{a}**" if a == attack else a
             print(f"| {label} | " + " | ".join(cells) + " |")
+        for a, label in CHECK_ROWS.items():
+            if any((a, e) in rows for e in eps_list):
+                cells = [f"{rows[(a, e)]['dice']:.3f} ({rows[(a, e)]['n_images']})" if (a, e) in rows else "-" for e in eps_list]
+                print(f"| {label} | " + " | ".join(cells) + " |")
         print("| worst on most images | " + " | ".join(worst_attack(per_image, attack, e) if e > 0 else "-" for e in eps_list) + " |")
         print("| gradient-masking checks | " + " | ".join(status_cell(verdicts[e]) if e > 0 else "-" for e in eps_list) + " |")
 

@@ -81,6 +81,9 @@ class TestRejudge(unittest.TestCase):
             masked_checks = "| masked | pass (max rise -0.400) | pass (DIC 0.000) | **FAIL** (drop **0.050** at eps 8,"
             self.assertIn(masked_checks, judged)
             self.assertIn("| **worst_case** | 0.950 (2) | 0.500 † (2) | 0.100 † (2) |", judged)
+            # the DIC checks c and d compared with the worst case, below it
+            self.assertIn("| check c: worst case, doubled iterations and restarts | - | 0.450 (2) | 0.050 (2) |", judged)
+            self.assertIn("| check d: black-box attacks | - | 0.500 (2) | 0.100 (2) |", judged)
 
 
 if __name__ == "__main__":
