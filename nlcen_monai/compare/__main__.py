@@ -59,8 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--epsilons", nargs="+", type=float, default=None, help="intensities (default: the bundle's)")
     p.add_argument("--attacks", nargs="+", default=None, help="attack names (default: the bundle's attack)")
-    p.add_argument("--skip-train", action="store_true", help="reuse OUT/NAME/models/model.pt")
-    p.add_argument(
+    train = p.add_mutually_exclusive_group()
+    train.add_argument("--skip-train", action="store_true", help="reuse OUT/NAME/models/model.pt")
+    train.add_argument(
         "--resume-train", action="store_true",
         help="keep a finished training and continue a stopped one from its last checkpoint_epoch=N.pt, when "
         "OUT/NAME/models/training.json shows the same config files and overrides (else train from scratch)",

@@ -22,7 +22,7 @@ from nlcen_monai.compare import (
     parse_assignments,
     parse_spec,
 )
-from nlcen_monai.compare.__main__ import main
+from nlcen_monai.compare.__main__ import build_parser, main
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLE = str(ROOT / "bundles" / "nlcen_jsrt")
@@ -204,6 +204,11 @@ class TestParts(unittest.TestCase):
     )
     def test_parse_assignments(self, items, expected):
         self.assertEqual(parse_assignments(items), expected)
+
+    def test_skip_and_resume_train_exclude_each_other(self):
+        with self.assertRaises(SystemExit):
+            build_parser().parse_args(["--bundle", BUNDLE, "--out", "o", "--skip-train", "--resume-train"])
+        self.assertTrue(build_parser().parse_args(["--bundle", BUNDLE, "--out", "o", "--resume-train"]).resume_train)
 
     def test_parse_assignments_error(self):
         with self.assertRaises(ValueError):
