@@ -35,7 +35,6 @@ from typing import Any
 import monai.bundle
 
 from nlcen_monai.robustness import ResultFiles, RobustnessResult
-from nlcen_monai.workflows import interval_checkpoints
 
 from .figures import draw_comparison_figures
 from .results import comparison_rows, write_comparison_csv
@@ -144,7 +143,7 @@ class ComparisonRunner:
                 stale.remove()
         from_epoch = 0
         if state == "stopped":
-            from_epoch, last = interval_checkpoints(self.ckpt_dir(spec.name))[-1]
+            from_epoch, last = record.last_checkpoint()
             logger.info(f"{spec.name}: continuing the stopped training from {last}.")
             overrides["resume"] = True
         else:
@@ -152,8 +151,6 @@ class ComparisonRunner:
         start = time.perf_counter()
         _run_bundle(files, overrides)
         elapsed = time.perf_counter() - start
-        for _, superseded in interval_checkpoints(self.ckpt_dir(spec.name))[:-1]:  # a resumed saver keeps only its own
-            superseded.unlink()
         record.finish(elapsed, from_epoch)
         logger.info(f"{spec.name}: trained in {elapsed:.1f} s" + (f" (from epoch {from_epoch})." if from_epoch else "."))
         return self.model_path(spec.name)

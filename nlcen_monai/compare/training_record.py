@@ -72,7 +72,12 @@ class TrainingRecord:
             return "none"
         if record["finished"]:  # without its model.pt (deleted since) there is nothing to keep
             return "finished" if (self.ckpt_dir / "model.pt").is_file() else "none"
-        return "stopped" if interval_checkpoints(self.ckpt_dir) else "none"
+        return "stopped" if self.last_checkpoint() else "none"
+
+    def last_checkpoint(self) -> tuple[int, Path] | None:
+        """``(epoch, path)`` of the folder's newest interval checkpoint, None when there is none."""
+        found = interval_checkpoints(self.ckpt_dir)
+        return found[-1] if found else None
 
     def start(self) -> None:
         """Begin a training from scratch: drop the folder's earlier checkpoints and record these settings."""
@@ -84,8 +89,11 @@ class TrainingRecord:
     def finish(self, seconds: float, from_epoch: int = 0) -> None:
         """Mark the training finished by a run of ``seconds`` that started after epoch ``from_epoch``.
 
+        Drops the interval checkpoints older than the last (a resumed run's saver removes only its own).
         A run that is killed cannot report its time, so a resumed training records its last run only.
         """
+        for _, superseded in interval_checkpoints(self.ckpt_dir)[:-1]:
+            superseded.unlink()
         self._write({"settings": self.settings, "finished": True, "seconds": round(seconds, 1), "from_epoch": from_epoch})
 
     def _write(self, record: dict[str, Any]) -> None:
