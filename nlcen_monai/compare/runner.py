@@ -133,6 +133,12 @@ class ComparisonRunner:
         overrides = {**self.overrides, **spec.train_overrides, **self._dirs(spec.name)}
         record = TrainingRecord(self.ckpt_dir(spec.name), files, overrides)
         state = record.state() if self.resume_train else "none"
+        changes = record.changes() if self.resume_train else []
+        if changes:
+            logger.warning(
+                f"{spec.name}: {record.path} was written with other settings, so the training starts over "
+                "(its checkpoints and model.pt are replaced):\n  " + "\n  ".join(changes)
+            )
         if state == "finished":
             logger.info(f"{spec.name}: already trained with these settings ({record.path}); kept.")
             return self.model_path(spec.name)

@@ -59,6 +59,26 @@ class TrainingRecord:
         record = json.loads(self.path.read_text())
         return record if record.get("settings") == self.settings else None
 
+    def changes(self) -> list[str]:
+        """What differs between the stored record and these settings, one line each; [] when they match or
+        there is no record.
+
+        Lines read ``config_files: [...] -> [...]`` or ``override <id>: <stored> -> <now>`` (``(unset)`` for an
+        override only one side has), so that a user who expected a resume sees why the training starts over.
+        """
+        if not self.path.is_file():
+            return []
+        stored = json.loads(self.path.read_text()).get("settings", {})
+        lines = []
+        if stored.get("config_files") != self.settings["config_files"]:
+            lines.append(f"config_files: {stored.get('config_files')} -> {self.settings['config_files']}")
+        before, now = stored.get("overrides", {}), self.settings["overrides"]
+        for key in sorted(set(before) | set(now), key=str):
+            old, new = before.get(key, "(unset)"), now.get(key, "(unset)")
+            if old != new:
+                lines.append(f"override {key}: {old} -> {new}")
+        return lines
+
     def state(self) -> Literal["finished", "stopped", "none"]:
         """What the folder holds for these settings.
 

@@ -177,7 +177,9 @@ class TestResumeTrain(unittest.TestCase):
             self.assertEqual((models / "model.pt").read_bytes(), model)
             self.assertEqual(json.loads((models / "training.json").read_text()), record)
 
-            runner(1, resume=True).train(spec)  # other settings: from scratch, the old checkpoints dropped
+            with self.assertLogs("nlcen_monai.compare.runner", "WARNING") as logs:
+                runner(1, resume=True).train(spec)  # other settings: from scratch, the old checkpoints dropped
+            self.assertIn("override epochs: 2 -> 1", "\n".join(logs.output))
             self.assertEqual(checkpoints(), ["checkpoint_epoch=1.pt"])
             self.assertEqual(json.loads((models / "training.json").read_text())["settings"]["overrides"]["epochs"], 1)
 

@@ -30,3 +30,17 @@ def test_states(tmp_path):
     assert TrainingRecord(tmp_path, FILES[:1], {"epochs": 2, "features": (4, 8)}).state() == "none"
     (tmp_path / "model.pt").unlink()
     assert record.state() == "none"  # finished, but its model is gone: nothing to keep
+
+
+def test_changes_name_what_differs(tmp_path):
+    record = TrainingRecord(tmp_path, FILES, {"epochs": 2, "dataset_dir": "/a/data"})
+    assert record.changes() == []  # no record yet
+    record.start()
+    assert record.changes() == []
+    moved = TrainingRecord(tmp_path, FILES[:1], {"epochs": 2, "dataset_dir": "/b/data", "seed": 1})
+    assert moved.changes() == [
+        f"config_files: {FILES} -> {FILES[:1]}",
+        "override dataset_dir: /a/data -> /b/data",
+        "override seed: (unset) -> 1",
+    ]
+    assert moved.state() == "none"
