@@ -7,7 +7,8 @@
 #   3. the worst case per image over configs/attacks/strong.json (the paper's attack, APGD with the CE,
 #      masked-CE, targeted-CE and JS losses, CosPGD, SegPGD) at eps 2, 4, 8, 16, 32, with the four
 #      gradient-masking checks (a defended model's transfer attack is crafted on its undefended twin);
-#   4. clean DIC/JSC on the whole test set; 5. the markdown tables BENCHMARKS.md records.
+#   4. clean DIC/JSC on the whole test set; 5. the markdown tables BENCHMARKS.md records (OUT/table.md and
+#      OUT/worst_case.md), of every model in OUT with results, so that runs of one model each can share OUT.
 # Everything goes through `python -m nlcen_monai.compare`, so each step resumes: a model trained with the
 # same settings is kept and a stopped training continues from its last epoch (--resume-train; --skip-train
 # does not train at all), and the images and intensities already recorded in a model's
@@ -171,10 +172,17 @@ for m in $MODELS; do
     --ckpt_dir "$OUT/$m/models" --output_dir "$OUT/$m/eval_clean" > "$OUT/$m/eval_clean.log" 2>&1
   echo "$m: $(tr '\n' ' ' < "$OUT/$m/eval_clean/metrics.csv")"
 done
-$PY benchmarks/robustness_table.py "$OUT/comparison.csv" --size "$SIZE" | tee "$OUT/table.md"
-if [ "$STRONG" = 1 ]; then
-  FOLDERS=()
-  for m in $MODELS; do FOLDERS+=("$m=$OUT/strong/$m/eval/robustness"); done
-  $PY benchmarks/worst_case_table.py "${FOLDERS[@]}" | tee "$OUT/worst_case.md"
+# the tables cover every model in OUT with results, not only this run's: runs of some models share OUT
+SHOWN=() FOLDERS=()
+for m in $(printf '%s\n' "${!CONFIG[@]}" | sort); do
+  if [ -f "$OUT/$m/eval/robustness/robustness.csv" ]; then SHOWN+=("$m=${CONFIG[$m]}"); fi
+  if [ -f "$OUT/strong/$m/eval/robustness/robustness.csv" ]; then FOLDERS+=("$m=$OUT/strong/$m/eval/robustness"); fi
+done
+if [ ${#SHOWN[@]} -gt ${#CONFIGS[@]} ]; then  # other models' rows too: comparison.csv and the figures again
+  echo "== the comparison of every model in $OUT: ${SHOWN[*]%%=*}  [$(date +%T)]"
+  $PY -m nlcen_monai.compare --bundle "$BUNDLE" --out "$OUT" --configs "${SHOWN[@]}" --skip-train --skip-eval \
+    --set "${ATTACK_SET[@]}" > "$OUT/gather.log" 2>&1
 fi
+$PY benchmarks/robustness_table.py "$OUT/comparison.csv" --size "$SIZE" | tee "$OUT/table.md"
+[ ${#FOLDERS[@]} = 0 ] || $PY benchmarks/worst_case_table.py "${FOLDERS[@]}" | tee "$OUT/worst_case.md"
 echo "== done  [$(date +%T)]"
