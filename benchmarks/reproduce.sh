@@ -11,8 +11,9 @@
 #      OUT/worst_case.md), of every model in OUT with results, so that runs of one model each can share OUT.
 # Everything goes through `python -m nlcen_monai.compare`, so each step resumes: a model trained with the
 # same settings is kept and a stopped training continues from its last epoch (--resume-train; --skip-train
-# does not train at all), and the images and intensities already recorded in a model's
-# robustness_per_image.csv are not recomputed (a killed evaluation loses at most one batch).
+# does not train at all; --test-every, --strong-test-every, --eval-batch and the attack options only set the
+# evaluations, so a rerun may change them without retraining), and the images and intensities already
+# recorded in a model's robustness_per_image.csv are not recomputed (a killed evaluation loses at most one batch).
 # The sweep's results are in OUT/NAME/eval/robustness, the worst case's in OUT/strong/NAME/eval/robustness.
 #
 # usage: benchmarks/reproduce.sh --dataset jsrt|isic [--quick] [--size N] [--epochs N] [--out DIR]
@@ -130,20 +131,20 @@ fi
 DATA=$(cd "$DATA" && pwd)
 [ "$PREPARE_ONLY" = 0 ] || { echo "data ready: $DATA"; exit 0; }
 # width 1.0: the paper's full-width NLCEN (the JSRT bundle's own default is its released model's 0.5)
-SET=(dataset_dir="$DATA" image_size=$SIZE width=1.0 epochs=$EPOCHS num_workers=0 progress_bar=false seed=$SEED
-     "validate#dataloader#batch_size=$EVAL_BATCH")
-every() {  # the --set arguments that attack every $1-th test case
-  printf '%s\n' "${SET[@]}"
+SET=(dataset_dir="$DATA" image_size=$SIZE width=1.0 epochs=$EPOCHS num_workers=0 progress_bar=false seed=$SEED)
+every() {  # the --eval-set arguments (not training settings: changing them keeps the trained models) that
+           # attack every $1-th test case, --eval-batch at a time
+  echo "validate#dataloader#batch_size=$EVAL_BATCH"
   [ "$1" = 1 ] || echo "test_list=\$nlcen_monai.data.load_datalist(@dataset_dir, 'test')[::$1]"
 }
-mapfile -t ATTACK_SET < <(every "$TEST_EVERY")
-mapfile -t STRONG_SET < <(every "${STRONG_TEST_EVERY:-$TEST_EVERY}")
+mapfile -t ATTACK_EVAL < <(every "$TEST_EVERY")
+mapfile -t STRONG_EVAL < <(every "${STRONG_TEST_EVERY:-$TEST_EVERY}")
 
 echo "== train + targeted I-FGSM sweep ($SIZE x $SIZE, $EPOCHS epochs) -> $OUT  [$(date +%T)]"
 SWEEP_EPS=("${PAPER_EPS[@]}")
 [ "$SWEEP" = 1 ] || SWEEP_EPS=(0)
 $PY -m nlcen_monai.compare --bundle "$BUNDLE" --out "$OUT" --configs "${CONFIGS[@]}" $TRAIN_MODE \
-  --set "${ATTACK_SET[@]}" --epsilons "${SWEEP_EPS[@]}" --attacks targeted_ifgsm
+  --set "${SET[@]}" --eval-set "${ATTACK_EVAL[@]}" --epsilons "${SWEEP_EPS[@]}" --attacks targeted_ifgsm
 if [ "$STRONG" = 1 ]; then
   echo "== worst case over the strong attacks at eps ${STRONG_EPS[*]}, with the gradient-masking checks  [$(date +%T)]"
   STRONG_CONFIGS=()
@@ -161,7 +162,8 @@ if [ "$STRONG" = 1 ]; then
   done
   $PY -m nlcen_monai.compare --bundle "$BUNDLE" --out "$OUT/strong" --configs "${STRONG_CONFIGS[@]}" --skip-train \
     --epsilons "${STRONG_EPS[@]}" \
-    --set "${STRONG_SET[@]}" attack_iterations=$ITERATIONS attack_restarts=$RESTARTS square_queries=$SQUARE
+    --set "${SET[@]}" --eval-set "${STRONG_EVAL[@]}" attack_iterations=$ITERATIONS attack_restarts=$RESTARTS \
+    square_queries=$SQUARE
 fi
 echo "== clean DIC/JSC on the whole test set  [$(date +%T)]"
 for m in $MODELS; do
@@ -181,7 +183,7 @@ done
 if [ ${#SHOWN[@]} -gt ${#CONFIGS[@]} ]; then  # other models' rows too: comparison.csv and the figures again
   echo "== the comparison of every model in $OUT: ${SHOWN[*]%%=*}  [$(date +%T)]"
   $PY -m nlcen_monai.compare --bundle "$BUNDLE" --out "$OUT" --configs "${SHOWN[@]}" --skip-train --skip-eval \
-    --set "${ATTACK_SET[@]}" > "$OUT/gather.log" 2>&1
+    --set "${SET[@]}" > "$OUT/gather.log" 2>&1
 fi
 $PY benchmarks/robustness_table.py "$OUT/comparison.csv" --size "$SIZE" | tee "$OUT/table.md"
 [ ${#FOLDERS[@]} = 0 ] || $PY benchmarks/worst_case_table.py "${FOLDERS[@]}" | tee "$OUT/worst_case.md"

@@ -49,6 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--set", nargs="+", default=[], metavar="KEY=VALUE", help="config overrides for every run (values read as JSON)"
     )
     p.add_argument(
+        "--eval-set", nargs="+", default=[], metavar="KEY=VALUE",
+        help="overrides for the evaluations only (e.g. test_list, validate#dataloader#batch_size): not part of "
+        "training.json, so changing them keeps a finished training and resumes a stopped one",
+    )
+    p.add_argument(
         "--finetune-set", nargs="+", default=[], metavar="KEY=VALUE",
         help="overrides for the ablation's fine-tuning runs only",
     )
@@ -78,6 +83,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
         args.out,
         extra_overrides=args.extra_override,
         overrides=parse_assignments(args.set),
+        eval_overrides=parse_assignments(args.eval_set),
         attacks=args.attacks,
         epsilons=args.epsilons,
         skip_train=args.skip_train,

@@ -67,6 +67,9 @@ class ComparisonRunner:
         out_dir: the output folder; configuration ``name`` writes to ``out_dir/name/``.
         extra_overrides: override files stacked after each configuration's files (e.g. ``configs/demo.json``).
         overrides: ``{id: value}`` applied to every workflow, after all files.
+        eval_overrides: ``{id: value}`` applied to the evaluations only, after ``overrides``: settings that
+            do not change the trained model (``test_list``, the evaluation batch size), so that changing
+            them neither retrains nor breaks a resume (they are not part of ``training.json``).
         attacks: attack names for ``adversarial.json``'s ``attack`` key; None: the bundle's default.
         epsilons: intensities for ``adversarial.json``'s ``epsilons`` key; None: the bundle's default.
         skip_train: reuse ``out_dir/name/models/model.pt`` instead of training.
@@ -81,6 +84,7 @@ class ComparisonRunner:
         out_dir: str | os.PathLike,
         extra_overrides: Sequence[str | os.PathLike] = (),
         overrides: Mapping[str, Any] | None = None,
+        eval_overrides: Mapping[str, Any] | None = None,
         attacks: Sequence[str] | None = None,
         epsilons: Sequence[float] | None = None,
         skip_train: bool = False,
@@ -97,6 +101,7 @@ class ComparisonRunner:
         self.out_dir = Path(out_dir)
         self.extra_overrides = [str(f) for f in extra_overrides]
         self.overrides = dict(overrides or {})
+        self.eval_overrides = dict(eval_overrides or {})
         self.attacks = list(attacks) if attacks else [None]
         self.epsilons = None if epsilons is None else [float(e) for e in epsilons]
         self.skip_train = skip_train
@@ -174,7 +179,7 @@ class ComparisonRunner:
         """Evaluate ``spec``'s model clean and under every attack; return the rows of its robustness table."""
         self.model_path(spec.name)
         for attack in self.attacks:
-            overrides = {**self.overrides, **self._dirs(spec.name)}
+            overrides = {**self.overrides, **self.eval_overrides, **self._dirs(spec.name)}
             if attack is not None:
                 overrides["attack"] = attack
             if self.epsilons is not None:

@@ -177,6 +177,17 @@ class TestResumeTrain(unittest.TestCase):
             self.assertEqual((models / "model.pt").read_bytes(), model)
             self.assertEqual(json.loads((models / "training.json").read_text()), record)
 
+            # evaluation-only overrides reach the evaluation and leave the finished training alone
+            first = "$nlcen_monai.data.load_datalist(@dataset_dir, 'test')[:1]"
+            ComparisonRunner(
+                BUNDLE, out, [tiny["data"]], overrides={"epochs": 2}, eval_overrides={"test_list": first},
+                epsilons=[1.0], resume_train=True,
+            ).run_one(spec)
+            self.assertEqual((models / "model.pt").read_bytes(), model)
+            self.assertEqual(json.loads((models / "training.json").read_text()), record)
+            rows = read_csv(out / "unet" / "eval" / "robustness" / "robustness.csv")
+            self.assertEqual({(float(r["eps"]), r["n_images"]) for r in rows}, {(0.0, "1"), (1.0, "1")})
+
             with self.assertLogs("nlcen_monai.compare.runner", "WARNING") as logs:
                 runner(1, resume=True).train(spec)  # other settings: from scratch, the old checkpoints dropped
             self.assertIn("override epochs: 2 -> 1", "\n".join(logs.output))
