@@ -16,7 +16,8 @@ For each configuration the runner
    + the extra overrides, with ``ckpt_dir=OUT/<name>/models`` and ``output_dir=OUT/<name>/eval``
    (recorded in ``OUT/<name>/models/training.json``, so that a stopped training can be resumed);
 2. evaluates clean (the ``eps = 0`` row) and attacked accuracy with ``configs/train.json`` +
-   ``configs/adversarial.json`` + the same files, once per attack, which writes
+   ``configs/adversarial.json`` + the same files and overrides, then the evaluation-only ones (which
+   test cases, how many at a time: not training settings), once per attack, which writes
    ``OUT/<name>/eval/robustness/robustness.csv`` (and the bundle's own curves and panel);
 
 then writes ``OUT/comparison.csv`` and the figures under ``OUT/figures/<attack>/``.
