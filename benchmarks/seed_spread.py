@@ -14,7 +14,8 @@ For each run folder (``SEED=DIR``: a dataset folder of ``benchmarks/reproduce_ba
 ``runs/baselines/jsrt``, holding ``NET/eval/robustness/robustness_per_image.csv`` and
 ``NET_nlce/...``) and each network, the DIC of one attack per intensity without and with NLCE, and the
 gain (with - without), recomputed from the per-image rows over the images that every run and both
-models scored (two runs attacked on different subsets are compared on the images they share).
+models scored at every intensity they share (two runs attacked on different subsets are compared on
+the images they share; an evaluation still running counts only its images attacked at every intensity).
 The last columns are the spread of each model between the seeds and the range of the gain.
 
 Usage::
@@ -42,18 +43,28 @@ def per_image(run_dir: Path, name: str, attack: str) -> list[dict]:
     return [r for r in read_per_image_csv(path) if r["attack"] == attack]
 
 
+def _complete_cases(rows: list[dict], epsilons: list[float]) -> set[str]:
+    """The cases of ``rows`` that have a row at each of ``epsilons``."""
+    scored: dict[str, set[float]] = {}
+    for r in rows:
+        scored.setdefault(str(r["case_id"]), set()).add(r["eps"])
+    return {case for case, eps in scored.items() if set(epsilons) <= eps}
+
+
 def spread_table(runs: dict[str, Path], network: str, attack: str) -> list[str]:
     """The markdown lines of one network's table (header, one row per intensity)."""
     rows = {(seed, m): per_image(d, m, attack) for seed, d in runs.items() for m in (network, f"{network}_nlce")}
-    cases = set.intersection(*({str(r["case_id"]) for r in rs} for rs in rows.values()))
+    epsilons = sorted(set.intersection(*({r["eps"] for r in rs} for rs in rows.values())))
+    # an image counts when every run and model scored it at every one of those intensities: a store that
+    # is still running has the clean row of every image but the attacked rows of some
+    cases = set.intersection(*(_complete_cases(rs, epsilons) for rs in rows.values()))
     if not cases:
-        raise ValueError(f"{network}: the runs share no scored image.")
+        raise ValueError(f"{network}: the runs share no image scored at every intensity.")
     dice = {key: {r["eps"]: r["dice"] for r in table_rows(rs, cases)} for key, rs in rows.items()}
-    epsilons = sorted(set.intersection(*(set(d) for d in dice.values())))
     seeds = list(runs)
     head = [f"{s}: w/o / with / gain" for s in seeds] + ["w/o spread", "with spread", "gain range"]
     lines = [
-        f"**{network}**, {attack}, DIC over the {len(cases)} images every run scored",
+        f"**{network}**, {attack}, DIC over the {len(cases)} images every run scored at every intensity",
         "",
         "| eps | " + " | ".join(head) + " |",
         "|---:|" + "---:|" * len(head),

@@ -19,7 +19,7 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from nlcen_monai.robustness import write_per_image_csv
+from nlcen_monai.robustness import read_per_image_csv, write_per_image_csv
 
 REPO = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location("seed_spread", REPO / "benchmarks" / "seed_spread.py")
@@ -50,13 +50,31 @@ class TestSeedSpread(unittest.TestCase):
             with contextlib.redirect_stdout(out):
                 self.assertEqual(seed_spread.main([f"s0={s0}", f"s1={s1}", "--networks", "net"]), 0)
             text = out.getvalue()
-            self.assertIn("over the 2 images", text)
+            self.assertIn("over the 2 images every run scored at every intensity", text)
             row = next(line for line in text.splitlines() if line.startswith("| 8 |"))
             # seed 0: 0.3 / 0.7 / +0.4; seed 1: 0.4 / 0.5 / +0.1; spreads 0.1 and 0.2; gains +0.1 .. +0.4
             self.assertEqual(
                 row,
                 "| 8 | 0.300 / 0.700 / +0.400 | 0.400 / 0.500 / +0.100 | 0.100 | 0.200 | +0.100 .. +0.400 |",
             )
+
+    def test_image_without_its_attacked_rows_does_not_count(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            run = Path(tmp) / "s0"
+            write_run(run, {"net": {"a": 0.2, "b": 0.4}, "net_nlce": {"a": 0.6, "b": 0.8}})
+            # net_nlce's evaluation still running: image c has its clean row, not yet its eps 8 one
+            path = run / "net_nlce" / "eval" / "robustness" / "robustness_per_image.csv"
+            rows = [*read_per_image_csv(path), {"case_id": "c", "attack": "targeted_ifgsm", "eps": 0.0, "dice": 0.9, "jaccard": 0.8}]
+            write_per_image_csv(rows, path)
+            write_per_image_csv(
+                [*read_per_image_csv(run / "net" / "eval" / "robustness" / "robustness_per_image.csv"),
+                 {"case_id": "c", "attack": "targeted_ifgsm", "eps": 0.0, "dice": 0.9, "jaccard": 0.8},
+                 {"case_id": "c", "attack": "targeted_ifgsm", "eps": 8.0, "dice": 0.0, "jaccard": 0.0}],
+                run / "net" / "eval" / "robustness" / "robustness_per_image.csv",
+            )
+            lines = seed_spread.spread_table({"s0": run}, "net", "targeted_ifgsm")
+            self.assertIn("over the 2 images", lines[0])  # not 3: net's c (DIC 0.0) has no net_nlce twin at eps 8
+            self.assertEqual(lines[-1], "| 8 | 0.300 / 0.700 / +0.400 | 0.000 | 0.000 | +0.400 .. +0.400 |")
 
     def test_missing_model_is_reported(self):
         with tempfile.TemporaryDirectory() as tmp:
