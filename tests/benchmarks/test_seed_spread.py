@@ -61,17 +61,11 @@ class TestSeedSpread(unittest.TestCase):
     def test_image_without_its_attacked_rows_does_not_count(self):
         with tempfile.TemporaryDirectory() as tmp:
             run = Path(tmp) / "s0"
-            write_run(run, {"net": {"a": 0.2, "b": 0.4}, "net_nlce": {"a": 0.6, "b": 0.8}})
+            write_run(run, {"net": {"a": 0.2, "b": 0.4, "c": 0.0}, "net_nlce": {"a": 0.6, "b": 0.8}})
             # net_nlce's evaluation still running: image c has its clean row, not yet its eps 8 one
             path = run / "net_nlce" / "eval" / "robustness" / "robustness_per_image.csv"
-            rows = [*read_per_image_csv(path), {"case_id": "c", "attack": "targeted_ifgsm", "eps": 0.0, "dice": 0.9, "jaccard": 0.8}]
-            write_per_image_csv(rows, path)
-            write_per_image_csv(
-                [*read_per_image_csv(run / "net" / "eval" / "robustness" / "robustness_per_image.csv"),
-                 {"case_id": "c", "attack": "targeted_ifgsm", "eps": 0.0, "dice": 0.9, "jaccard": 0.8},
-                 {"case_id": "c", "attack": "targeted_ifgsm", "eps": 8.0, "dice": 0.0, "jaccard": 0.0}],
-                run / "net" / "eval" / "robustness" / "robustness_per_image.csv",
-            )
+            clean_c = {"case_id": "c", "attack": "targeted_ifgsm", "eps": 0.0, "dice": 0.9, "jaccard": 0.8}
+            write_per_image_csv([*read_per_image_csv(path), clean_c], path)
             lines = seed_spread.spread_table({"s0": run}, "net", "targeted_ifgsm")
             self.assertIn("over the 2 images", lines[0])  # not 3: net's c (DIC 0.0) has no net_nlce twin at eps 8
             self.assertEqual(lines[-1], "| 8 | 0.300 / 0.700 / +0.400 | 0.000 | 0.000 | +0.400 .. +0.400 |")
