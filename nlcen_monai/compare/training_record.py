@@ -16,6 +16,13 @@ the starting epoch of the run that finished it. A later run with the same files 
 keep the finished model, or continue a stopped training from its last interval checkpoint
 (``checkpoint_epoch=N.pt``, which also carries the validation's best-model record). Anything else, a
 different setting or a folder without the record, is trained from scratch.
+
+The folders the run writes to (``ckpt_dir``, ``output_dir``: the runner derives them from its output
+folder) are not settings of the training, so they are not compared. The paths it reads
+(``dataset_dir``, ``init_checkpoint``) match when they name the same place: written alike, the same
+absolute path once links are followed, or the same path relative to the record's own folder (recorded as
+``locations``), so that a run folder that was moved, or is reached from another checkout or through a
+link, with its data inside it, still resumes.
 """
 
 from __future__ import annotations
@@ -31,6 +38,8 @@ from nlcen_monai.workflows import interval_checkpoints
 __all__ = ["TrainingRecord"]
 
 RECORD_FILE = "training.json"
+OUTPUT_PATHS = ("ckpt_dir", "output_dir")  # where the run writes: not compared
+INPUT_PATHS = ("dataset_dir", "init_checkpoint")  # what it reads: compared as the place they name
 
 
 def _plain(value: Any) -> Any:
@@ -54,10 +63,8 @@ class TrainingRecord:
 
     def read(self) -> dict[str, Any] | None:
         """The stored record when it describes these settings, else None."""
-        if not self.path.is_file():
-            return None
-        record = json.loads(self.path.read_text())
-        return record if record.get("settings") == self.settings else None
+        record = self._stored()
+        return record if record is not None and not self._differences(record) else None
 
     def changes(self) -> list[str]:
         """What differs between the stored record and these settings, one line each; [] when they match or
@@ -66,18 +73,39 @@ class TrainingRecord:
         Lines read ``config_files: [...] -> [...]`` or ``override <id>: <stored> -> <now>`` (``(unset)`` for an
         override only one side has), so that a user who expected a resume sees why the training starts over.
         """
-        if not self.path.is_file():
-            return []
-        stored = json.loads(self.path.read_text()).get("settings", {})
+        record = self._stored()
+        return [] if record is None else self._differences(record)
+
+    def _stored(self) -> dict[str, Any] | None:
+        return json.loads(self.path.read_text()) if self.path.is_file() else None
+
+    def _differences(self, record: dict[str, Any]) -> list[str]:
+        stored = record.get("settings", {})
         lines = []
         if stored.get("config_files") != self.settings["config_files"]:
             lines.append(f"config_files: {stored.get('config_files')} -> {self.settings['config_files']}")
         before, now = stored.get("overrides", {}), self.settings["overrides"]
+        locations = record.get("locations", {})
         for key in sorted(set(before) | set(now), key=str):
+            if key in OUTPUT_PATHS:
+                continue
             old, new = before.get(key, "(unset)"), now.get(key, "(unset)")
-            if old != new:
+            moved = key in INPUT_PATHS and key in before and key in now
+            if old != new and not (moved and self._same_place(old, locations.get(key), new)):
                 lines.append(f"override {key}: {old} -> {new}")
         return lines
+
+    def _same_place(self, stored: Any, stored_location: str | None, now: Any) -> bool:
+        """Whether the stored path (and its recorded location) and the path given now name the same place."""
+        if not (isinstance(stored, str) and isinstance(now, str)):
+            return False
+        if os.path.isabs(stored) and os.path.realpath(stored) == os.path.realpath(now):
+            return True
+        return stored_location is not None and stored_location == self._location(now)
+
+    def _location(self, path: str) -> str:
+        """``path`` relative to the record's folder (lexically: a link in between is kept, not followed)."""
+        return os.path.relpath(os.path.abspath(path), os.path.abspath(self.ckpt_dir))
 
     def state(self) -> Literal["finished", "stopped", "none"]:
         """What the folder holds for these settings.
@@ -117,4 +145,6 @@ class TrainingRecord:
         self._write({"settings": self.settings, "finished": True, "seconds": round(seconds, 1), "from_epoch": from_epoch})
 
     def _write(self, record: dict[str, Any]) -> None:
-        atomic_write_json(self.path, record)
+        overrides = self.settings["overrides"]
+        locations = {k: self._location(overrides[k]) for k in INPUT_PATHS if isinstance(overrides.get(k), str)}
+        atomic_write_json(self.path, {**record, "locations": locations})

@@ -44,3 +44,46 @@ def test_changes_name_what_differs(tmp_path):
         "override seed: (unset) -> 1",
     ]
     assert moved.state() == "none"
+
+
+def _finished(ckpt_dir, overrides):
+    record = TrainingRecord(ckpt_dir, FILES, overrides)
+    record.start()
+    (ckpt_dir / "model.pt").touch()
+    record.finish(1.0)
+    return record
+
+
+def test_output_folders_are_not_settings(tmp_path):
+    models = tmp_path / "unet" / "models"
+    models.mkdir(parents=True)
+    _finished(models, {"epochs": 2, "ckpt_dir": "runs/unet/models", "output_dir": "runs/unet/eval"})
+    elsewhere = TrainingRecord(models, FILES, {"epochs": 2, "ckpt_dir": str(models), "output_dir": "other/eval"})
+    assert (elsewhere.state(), elsewhere.changes()) == ("finished", [])
+
+
+def test_moved_run_folder_with_its_data_resumes(tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    (first / "data").mkdir(parents=True)
+    (first / "unet" / "models").mkdir(parents=True)
+    record = _finished(first / "unet" / "models", {"epochs": 2, "dataset_dir": str(first / "data")})
+    assert json.loads(record.path.read_text())["locations"] == {"dataset_dir": "../../data"}
+    first.rename(second)
+    moved = TrainingRecord(second / "unet" / "models", FILES, {"epochs": 2, "dataset_dir": str(second / "data")})
+    assert (moved.state(), moved.changes()) == ("finished", [])
+    (tmp_path / "other").mkdir()  # another dataset: not the same place, absolute or relative
+    other = TrainingRecord(second / "unet" / "models", FILES, {"epochs": 2, "dataset_dir": str(tmp_path / "other")})
+    assert other.state() == "none"
+    assert other.changes() == [f"override dataset_dir: {first / 'data'} -> {tmp_path / 'other'}"]
+
+
+def test_data_reached_through_a_link_is_the_same(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "data")
+    models = tmp_path / "runs" / "unet" / "models"
+    models.mkdir(parents=True)
+    _finished(models, {"dataset_dir": str(tmp_path / "data"), "init_checkpoint": "a/model.pt"})
+    linked = TrainingRecord(models, FILES, {"dataset_dir": str(tmp_path / "link"), "init_checkpoint": "a/model.pt"})
+    assert linked.state() == "finished"
+    other_init = TrainingRecord(models, FILES, {"dataset_dir": str(tmp_path / "data"), "init_checkpoint": "b/model.pt"})
+    assert other_init.changes() == ["override init_checkpoint: a/model.pt -> b/model.pt"]
