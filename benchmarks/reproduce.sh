@@ -20,7 +20,7 @@
 #                                [--data-dir DIR] [--skip-train] [--models "nlcen unet ..."] [--test-every K]
 #                                [--restarts N] [--iterations N] [--square-queries N] [--adv-eps E]
 #                                [--eval-batch N] [--strong-eps "E ..."] [--no-sweep] [--no-strong]
-#                                [--seed N] [--strong-test-every K] [--prepare-only]
+#                                [--seed N] [--strong-test-every K] [--prepare-only] [--eval-procs N]
 #   --dataset jsrt   the JSRT radiographs (--data-dir: the PNG copy, default ../shared/data/jsrt_png),
 #                    bundles/nlcen_jsrt (NLCEN-ResNet-18), SCR split 124 / 123
 #   --dataset isic   ISIC dermoscopy images in the ISBI 2016 layout (--data-dir, default
@@ -38,6 +38,8 @@
 #   --square-queries N  queries of the black-box Square attack of check d (default 1000)
 #   --adv-eps E      the training eps of the *_at models (default 8)
 #   --eval-batch N   test images per batch during the attacks (default 8; a GPU is filled with e.g. 41)
+#   --eval-procs N   steps 2 and 3 under torchrun with N processes, the test cases sharded over them (GPUs,
+#                    or CPU processes with gloo); a stopped evaluation resumes with any N
 #   --strong-eps "E ..."  the intensities of step 3 (default "2 4 8 16 32")
 #   --no-sweep, --no-strong  skip step 2 or step 3
 #   --quick     64 x 64, 12 training and 6 test cases, 2 epochs, 3 intensities, 2 iterations (a smoke run, < 15 min)
@@ -47,7 +49,7 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python}
 SIZE=256 EPOCHS=100 OUT="" QUICK=0 TRAIN_MODE=--resume-train TEST_EVERY=1 RESTARTS=1
 ITERATIONS=20 SQUARE=1000 ADV_EPS=8 EVAL_BATCH=8 SWEEP=1 STRONG=1 DATASET="" DATA_DIR="" MODELS="" STRONG_EPS_SET=""
-SEED=0 STRONG_TEST_EVERY="" PREPARE_ONLY=0
+SEED=0 STRONG_TEST_EVERY="" PREPARE_ONLY=0 EVAL_PROCS=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --dataset) DATASET=$2; shift ;;
@@ -67,6 +69,7 @@ while [ $# -gt 0 ]; do
     --square-queries) SQUARE=$2; shift ;;
     --adv-eps) ADV_EPS=$2; shift ;;
     --eval-batch) EVAL_BATCH=$2; shift ;;
+    --eval-procs) EVAL_PROCS=$2; shift ;;
     --no-sweep) SWEEP=0 ;;
     --no-strong) STRONG=0 ;;
     --strong-eps) STRONG_EPS_SET=$2; shift ;;
@@ -143,7 +146,7 @@ mapfile -t STRONG_EVAL < <(every "${STRONG_TEST_EVERY:-$TEST_EVERY}")
 echo "== train + targeted I-FGSM sweep ($SIZE x $SIZE, $EPOCHS epochs) -> $OUT  [$(date +%T)]"
 SWEEP_EPS=("${PAPER_EPS[@]}")
 [ "$SWEEP" = 1 ] || SWEEP_EPS=(0)
-$PY -m nlcen_monai.compare --bundle "$BUNDLE" --out "$OUT" --configs "${CONFIGS[@]}" $TRAIN_MODE \
+$PY -m nlcen_monai.compare --bundle "$BUNDLE" --out "$OUT" --configs "${CONFIGS[@]}" $TRAIN_MODE --eval-procs "$EVAL_PROCS" \
   --set "${SET[@]}" --eval-set "${ATTACK_EVAL[@]}" --epsilons "${SWEEP_EPS[@]}" --attacks targeted_ifgsm
 if [ "$STRONG" = 1 ]; then
   echo "== worst case over the strong attacks at eps ${STRONG_EPS[*]}, with the gradient-masking checks  [$(date +%T)]"
@@ -161,6 +164,7 @@ if [ "$STRONG" = 1 ]; then
     STRONG_CONFIGS+=("$spec")
   done
   $PY -m nlcen_monai.compare --bundle "$BUNDLE" --out "$OUT/strong" --configs "${STRONG_CONFIGS[@]}" --skip-train \
+    --eval-procs "$EVAL_PROCS" \
     --epsilons "${STRONG_EPS[@]}" \
     --set "${SET[@]}" --eval-set "${STRONG_EVAL[@]}" attack_iterations=$ITERATIONS attack_restarts=$RESTARTS \
     square_queries=$SQUARE

@@ -72,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
         "OUT/NAME/models/training.json shows the same config files and overrides (else train from scratch)",
     )
     p.add_argument("--skip-eval", action="store_true", help="reuse OUT/NAME/eval/robustness/robustness.csv")
+    p.add_argument(
+        "--eval-procs", type=int, default=1, metavar="N",
+        help="run each evaluation under torchrun with N processes (GPUs, or CPU processes with gloo), the test "
+        "cases sharded over them by the bundle's multi_gpu_adversarial.json; the trainings stay in one process",
+    )
     return p
 
 
@@ -89,6 +94,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
         skip_train=args.skip_train,
         skip_eval=args.skip_eval,
         resume_train=args.resume_train,
+        eval_procs=args.eval_procs,
     )
     if args.protocol == "ablation":
         if args.configs:

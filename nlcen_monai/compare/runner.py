@@ -20,7 +20,9 @@ For each configuration the runner
    test cases, how many at a time: not training settings), once per attack, which writes
    ``OUT/<name>/eval/robustness/robustness.csv`` (and the bundle's own curves and panel);
 
-then writes ``OUT/comparison.csv`` and the figures under ``OUT/figures/<attack>/``.
+then writes ``OUT/comparison.csv`` and the figures under ``OUT/figures/<attack>/``. With ``eval_procs`` > 1
+the evaluations run under ``torchrun`` instead, the bundle's ``multi_gpu_adversarial.json`` sharding the
+test cases over the processes (GPUs, or CPU processes with gloo); the trainings stay in this process.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -36,6 +40,7 @@ from typing import Any
 import monai.bundle
 
 from nlcen_monai.robustness import ResultFiles, RobustnessResult
+from nlcen_monai.utils import atomic_write_json
 
 from .figures import draw_comparison_figures
 from .results import comparison_rows, write_comparison_csv
@@ -60,6 +65,19 @@ def _run_bundle(config_files: Sequence[str], overrides: Mapping[str, Any]) -> No
         gc.collect()
 
 
+def _run_bundle_distributed(config_files: Sequence[str], overrides: Mapping[str, Any], nproc: int, args_file: Path) -> None:
+    """``torchrun --standalone --nproc_per_node=nproc -m monai.bundle run --args_file args_file``, in child processes.
+
+    ``args_file`` (MONAI's ``--args_file``: the same ids as on the command line) gets ``config_file`` and the
+    overrides, and stays as the record of the run; ``--standalone`` picks a free port, so that several such
+    runs can share a machine. The children inherit this process's environment (``OMP_NUM_THREADS`` included;
+    ``torchrun`` sets 1 where it is unset). Raises ``subprocess.CalledProcessError`` when a process fails.
+    """
+    atomic_write_json(args_file, {"config_file": list(config_files), **overrides})
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}"]
+    subprocess.run([*command, "-m", "monai.bundle", "run", "--args_file", str(args_file)], check=True)
+
+
 class ComparisonRunner:
     """Run configurations of one MONAI bundle and draw the paper's comparison figures.
 
@@ -77,6 +95,10 @@ class ComparisonRunner:
         resume_train: keep a finished training and continue a stopped one (see :meth:`train`), instead
             of training every configuration from scratch.
         skip_eval: reuse ``out_dir/name/eval/robustness/robustness.csv`` instead of attacking.
+        eval_procs: processes of each evaluation; more than 1 runs it under ``torchrun`` with the bundle's
+            ``configs/multi_gpu_adversarial.json`` stacked last (its arguments in
+            ``out_dir/name/eval/torchrun_args.json``). An image's results do not depend on it (up to rounding
+            where the shards batch the images differently), and a stopped evaluation resumes with any number.
     """
 
     def __init__(
@@ -91,9 +113,12 @@ class ComparisonRunner:
         skip_train: bool = False,
         skip_eval: bool = False,
         resume_train: bool = False,
+        eval_procs: int = 1,
     ) -> None:
+        if eval_procs < 1:
+            raise ValueError(f"eval_procs must be at least 1, got {eval_procs}.")
         self.configs_dir = Path(bundle) / "configs"
-        for name in ("train.json", "adversarial.json"):
+        for name in ("train.json", "adversarial.json", *(["multi_gpu_adversarial.json"] if eval_procs > 1 else [])):
             if not (self.configs_dir / name).is_file():
                 raise FileNotFoundError(f"bundle '{bundle}' has no configs/{name}.")
         for f in extra_overrides:
@@ -108,6 +133,7 @@ class ComparisonRunner:
         self.skip_train = skip_train
         self.skip_eval = skip_eval
         self.resume_train = resume_train
+        self.eval_procs = eval_procs
 
     def ckpt_dir(self, name: str) -> Path:
         """``out_dir/name/models``: the configuration's checkpoints (``model.pt`` is the best validation one)."""
@@ -185,10 +211,17 @@ class ComparisonRunner:
                 overrides["attack"] = attack
             if self.epsilons is not None:
                 overrides["epsilons"] = self.epsilons
+            files = self._files(spec, "train.json", "adversarial.json")
             start = time.perf_counter()
-            _run_bundle(self._files(spec, "train.json", "adversarial.json"), overrides)
+            if self.eval_procs > 1:
+                files.append(str(self.configs_dir / "multi_gpu_adversarial.json"))
+                args_file = self.out_dir / spec.name / "eval" / "torchrun_args.json"
+                _run_bundle_distributed(files, overrides, self.eval_procs, args_file)
+            else:
+                _run_bundle(files, overrides)
             elapsed = time.perf_counter() - start
-            logger.info(f"{spec.name}: attack {attack or '(bundle default)'} evaluated in {elapsed:.1f} s.")
+            procs = f" by {self.eval_procs} processes" if self.eval_procs > 1 else ""
+            logger.info(f"{spec.name}: attack {attack or '(bundle default)'} evaluated{procs} in {elapsed:.1f} s.")
         return RobustnessResult.load(ResultFiles.of_table(self.robustness_csv(spec.name))).rows
 
     def run_one(self, spec: RunSpec) -> None:

@@ -14,7 +14,8 @@ One baseline pair (CDNN without and with NLCE), ``--quick`` (64 x 64, 2 epochs, 
 eps 0.5 / 8 / 32, the worst case at eps 32 with 2 iterations): the pair is trained, swept, attacked with the
 strong ensemble and evaluated clean, and the gathering step writes the comparison CSV, the tables and the
 with/without-NLCE figure; run again with no pair, the script only gathers; and a ``reproduce.sh`` run of one
-of the two models into the same folder keeps the other's rows in its tables.
+of the two models into the same folder, its evaluation under ``torchrun`` with two processes
+(``--eval-procs 2``), resumes the store one process wrote and keeps the other model's rows in its tables.
 """
 
 from __future__ import annotations
@@ -90,14 +91,16 @@ class TestReproduceBaselines(unittest.TestCase):
             with open(jsrt / "comparison.csv") as f:
                 self.assertEqual(len(list(csv.DictReader(f))), len(rows))
 
-            # a run of one model into the shared folder keeps the other model's rows in its tables
+            # a run of one model into the shared folder keeps the other model's rows in its tables; its
+            # evaluation by two processes resumes what one wrote
             alone = subprocess.run(
                 ["bash", "benchmarks/reproduce.sh", "--dataset", "jsrt", "--quick", "--models", "cdnn", "--skip-train",
-                 "--no-strong", "--data-dir", str(png), "--out", str(jsrt)],
+                 "--no-strong", "--eval-procs", "2", "--data-dir", str(png), "--out", str(jsrt)],
                 cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
             )
             self.assertEqual(alone.returncode, 0, alone.stdout[-3000:] + alone.stderr[-3000:])
             self.assertIn("the comparison of every model", alone.stdout)
+            self.assertIn("evaluated by 2 processes", alone.stdout)
             with open(jsrt / "comparison.csv") as f:
                 self.assertEqual(list(csv.DictReader(f)), rows)  # resumed: nothing recomputed, nothing lost
             self.assertIn("cdnn_nlce DIC", (jsrt / "table.md").read_text())

@@ -23,6 +23,7 @@ from nlcen_monai.compare import (
     parse_spec,
 )
 from nlcen_monai.compare.__main__ import build_parser, main
+from nlcen_monai.robustness import ResultFiles
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLE = str(ROOT / "bundles" / "nlcen_jsrt")
@@ -193,6 +194,51 @@ class TestResumeTrain(unittest.TestCase):
             self.assertIn("override epochs: 2 -> 1", "\n".join(logs.output))
             self.assertEqual(checkpoints(), ["checkpoint_epoch=1.pt"])
             self.assertEqual(json.loads((models / "training.json").read_text())["settings"]["overrides"]["epochs"], 1)
+
+
+@unittest.skipIf(os.environ.get("NLCEN_SKIP_TORCHRUN") == "1", "torchrun test disabled")
+class TestDistributedEvaluation(unittest.TestCase):
+    def test_two_processes_give_the_rows_of_one(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            d = Path(tmp)
+            tiny, out = tiny_files(d), d / "out"
+            spec = parse_spec(f"configs/networks/unet.json+{tiny['unet']}")
+            ComparisonRunner(BUNDLE, out, [tiny["data"]], epsilons=[1.0, 2.0]).run_one(spec)  # in this process
+            store = ResultFiles.of_table(out / "unet" / "eval" / "robustness" / "robustness.csv")
+            one = read_csv(store.per_image)
+            store.remove()
+            with self.assertLogs("nlcen_monai.compare.runner", "INFO") as logs:
+                ComparisonRunner(
+                    BUNDLE, out, [tiny["data"]], epsilons=[1.0, 2.0], skip_train=True, eval_procs=2
+                ).run_one(spec)
+            self.assertIn("evaluated by 2 processes", "\n".join(logs.output))
+            two = read_csv(store.per_image)
+
+            def key(row: dict) -> tuple:
+                return row["case_id"], row["attack"], float(row["eps"])
+
+            self.assertEqual(sorted(map(key, two)), sorted(map(key, one)))
+            self.assertEqual(len({r["case_id"] for r in two}), 3)  # the 3 test cases, split over the ranks
+            dice = {key(r): float(r["dice"]) for r in one}
+            for r in two:
+                self.assertAlmostEqual(float(r["dice"]), dice[key(r)], places=5)
+            self.assertEqual([float(r["eps"]) for r in read_csv(store.csv)], [0.0, 1.0, 2.0])
+            self.assertFalse(list(store.csv.parent.glob("*.rank*")))  # the journals were gathered and removed
+            args = json.loads((out / "unet" / "eval" / "torchrun_args.json").read_text())
+            self.assertEqual(args["config_file"][-1], str(Path(BUNDLE) / "configs" / "multi_gpu_adversarial.json"))
+            self.assertEqual(args["epsilons"], [1.0, 2.0])
+
+    def test_the_bundle_must_have_the_distributed_config(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            bundle = Path(tmp) / "bundle"
+            (bundle / "configs").mkdir(parents=True)
+            for name in ("train.json", "adversarial.json"):
+                (bundle / "configs" / name).write_text("{}")
+            ComparisonRunner(bundle, Path(tmp) / "out")
+            with self.assertRaisesRegex(FileNotFoundError, "multi_gpu_adversarial.json"):
+                ComparisonRunner(bundle, Path(tmp) / "out", eval_procs=2)
+            with self.assertRaisesRegex(ValueError, "at least 1"):
+                ComparisonRunner(bundle, Path(tmp) / "out", eval_procs=0)
 
 
 class TestParts(unittest.TestCase):
