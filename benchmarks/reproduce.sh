@@ -32,7 +32,8 @@
 #   --seed N         the bundle's seed (network initialisation, validation split, data order; default 0)
 #   --test-every K   attack every K-th test case only (clean DIC/JSC always use the whole test set)
 #   --strong-test-every K  step 3 on every K-th test case only (default: --test-every's K)
-#   --prepare-only   convert the data into OUT and stop (so that several runs can then share OUT)
+#   --prepare-only   convert the data into OUT and stop (so that several runs can then share OUT; runs started
+#                    together also share it: the first converts, the others wait for it, OUT/.data_SIZE.lock)
 #   --iterations N   iterations (steps) of every strong attack (default 20; configs/attacks/strong.json's own is 300)
 #   --restarts N     random restarts of every strong attack (default 1)
 #   --square-queries N  queries of the black-box Square attack of check d (default 1000)
@@ -110,7 +111,15 @@ for m in $MODELS; do
 done
 
 DATA=$OUT/data_${SIZE}
-[ -f "$DATA/datalist.json" ] || convert "$DATA"
+# runs started together into one OUT (one model per core) convert once: the others wait on the lock, then
+# find the datalist (without the lock a second converter would meet the first's half-written folder and stop)
+if [ ! -f "$DATA/datalist.json" ]; then
+  if command -v flock > /dev/null; then
+    ( flock 9; [ -f "$DATA/datalist.json" ] || convert "$DATA" ) 9> "$OUT/.data_${SIZE}.lock"
+  else
+    convert "$DATA"
+  fi
+fi
 if [ "$QUICK" = 1 ]; then  # a few cases of each split, same files
   SUB=$OUT/data_quick
   mkdir -p "$SUB"
