@@ -181,7 +181,7 @@ class ComparisonRunner:
                 stale.remove()
         from_epoch = 0
         if state == "stopped":
-            from_epoch, last = record.last_checkpoint()
+            from_epoch, last = record.resume()
             logger.info(f"{spec.name}: continuing the stopped training from {last}.")
             overrides["resume"] = True
         else:
@@ -189,8 +189,15 @@ class ComparisonRunner:
         start = time.perf_counter()
         _run_bundle(files, overrides)
         elapsed = time.perf_counter() - start
-        record.finish(elapsed, from_epoch)
-        logger.info(f"{spec.name}: trained in {elapsed:.1f} s" + (f" (from epoch {from_epoch})." if from_epoch else "."))
+        record.finish(elapsed)
+        if from_epoch:
+            total = record.read()["seconds"]
+            logger.info(
+                f"{spec.name}: trained from epoch {from_epoch} in {elapsed:.1f} s; "
+                + ("its earlier runs' time is not recorded." if total is None else f"all its runs: {total:.1f} s.")
+            )
+        else:
+            logger.info(f"{spec.name}: trained in {elapsed:.1f} s.")
         return self.model_path(spec.name)
 
     def model_path(self, name: str) -> Path:

@@ -11,11 +11,17 @@
 """What a configuration's checkpoint folder holds: a finished training, a stopped one, or nothing to reuse.
 
 The runner writes ``OUT/<name>/models/training.json`` when a training starts (its config files and
-overrides, ``"finished": false``) and marks it finished when the bundle returns, with the seconds and
-the starting epoch of the run that finished it. A later run with the same files and overrides can then
-keep the finished model, or continue a stopped training from its last interval checkpoint
-(``checkpoint_epoch=N.pt``, which also carries the validation's best-model record). Anything else, a
-different setting or a folder without the record, is trained from scratch.
+overrides, ``"finished": false``) and marks it finished when the bundle returns. A later run with the
+same files and overrides can then keep the finished model, or continue a stopped training from its last
+interval checkpoint (``checkpoint_epoch=N.pt``, which also carries the validation's best-model record).
+Anything else, a different setting or a folder without the record, is trained from scratch.
+
+The record keeps the time of every run of the training (``runs``: when each started, the epochs it
+covered and its seconds) and their sum (``seconds``). A run that was stopped cannot report its time, so
+the next one closes it: it counts up to the time of its last checkpoint (the work after that checkpoint
+is lost and done again by the next run, which counts it). A run that wrote no checkpoint counts 0. A
+record written before runs were recorded leaves its earlier runs' time unknown: ``null``, and so is
+the sum.
 
 The folders the run writes to (``ckpt_dir``, ``output_dir``: the runner derives them from its output
 folder) are not settings of the training, so they are not compared. The paths it reads
@@ -29,6 +35,8 @@ from __future__ import annotations
 
 import json
 import os
+import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
@@ -40,6 +48,11 @@ __all__ = ["TrainingRecord"]
 RECORD_FILE = "training.json"
 OUTPUT_PATHS = ("ckpt_dir", "output_dir")  # where the run writes: not compared
 INPUT_PATHS = ("dataset_dir", "init_checkpoint")  # what it reads: compared as the place they name
+
+
+def _new_run(from_epoch: int) -> dict[str, Any]:
+    """A run that starts now after epoch ``from_epoch`` (its end and seconds are added when it is closed)."""
+    return {"from_epoch": from_epoch, "started": datetime.fromtimestamp(time.time(), timezone.utc).isoformat()}
 
 
 def _plain(value: Any) -> Any:
@@ -132,17 +145,47 @@ class TrainingRecord:
         for _, path in interval_checkpoints(self.ckpt_dir):
             path.unlink()
         (self.ckpt_dir / "model.pt").unlink(missing_ok=True)
-        self._write({"settings": self.settings, "finished": False})
+        self._write({"settings": self.settings, "finished": False, "runs": [_new_run(0)]})
 
-    def finish(self, seconds: float, from_epoch: int = 0) -> None:
-        """Mark the training finished by a run of ``seconds`` that started after epoch ``from_epoch``.
+    def resume(self) -> tuple[int, Path]:
+        """Continue a stopped training: close its stopped run and record a new one from the last checkpoint.
+
+        Returns:
+            ``(epoch, path)`` of the interval checkpoint the new run continues from.
+
+        Raises:
+            ValueError: when the folder holds no stopped training of these settings (:meth:`state`).
+        """
+        if self.state() != "stopped":
+            raise ValueError(f"{self.ckpt_dir} holds no stopped training of these settings to resume")
+        epoch, last = self.last_checkpoint()
+        record = self._stored()
+        runs = record.get("runs") or [{"from_epoch": 0, "to_epoch": epoch, "seconds": None}]  # an older record
+        stopped = runs[-1]
+        if "seconds" not in stopped:  # the run that was stopped: up to its last checkpoint, if it wrote one
+            wrote = epoch > stopped["from_epoch"]
+            started = datetime.fromisoformat(stopped["started"]).timestamp()
+            stopped["to_epoch"] = epoch if wrote else stopped["from_epoch"]
+            stopped["seconds"] = round(max(last.stat().st_mtime - started, 0.0), 1) if wrote else 0.0
+        self._write({**record, "runs": [*runs, _new_run(epoch)]})
+        return epoch, last
+
+    def finish(self, seconds: float) -> None:
+        """Mark the training finished by its last run, of ``seconds``; ``seconds`` of the record is the sum
+        over its runs.
 
         Drops the interval checkpoints older than the last (a resumed run's saver removes only its own).
-        A run that is killed cannot report its time, so a resumed training records its last run only.
         """
-        for _, superseded in interval_checkpoints(self.ckpt_dir)[:-1]:
+        found = interval_checkpoints(self.ckpt_dir)
+        for _, superseded in found[:-1]:
             superseded.unlink()
-        self._write({"settings": self.settings, "finished": True, "seconds": round(seconds, 1), "from_epoch": from_epoch})
+        record = self._stored() or {}
+        runs = record.get("runs") or [_new_run(0)]
+        runs[-1] = {**runs[-1], "to_epoch": found[-1][0] if found else None, "seconds": round(seconds, 1)}
+        known = [run["seconds"] for run in runs]
+        total = None if None in known else round(sum(known), 1)
+        finished = {"finished": True, "seconds": total, "from_epoch": runs[-1]["from_epoch"], "runs": runs}
+        self._write({"settings": self.settings, **finished})
 
     def _write(self, record: dict[str, Any]) -> None:
         overrides = self.settings["overrides"]

@@ -169,6 +169,8 @@ class TestResumeTrain(unittest.TestCase):
             runner(2, resume=True).train(spec)
             record = json.loads((models / "training.json").read_text())
             self.assertEqual((record["finished"], record["from_epoch"]), (True, 1))
+            self.assertEqual([(r["from_epoch"], r["to_epoch"]) for r in record["runs"]], [(0, 1), (1, 2)])
+            self.assertEqual(record["seconds"], round(sum(r["seconds"] for r in record["runs"]), 1))
             self.assertEqual(checkpoints(), ["checkpoint_epoch=2.pt"])
             trainer = torch.load(models / "checkpoint_epoch=2.pt", weights_only=True)["trainer"]
             self.assertEqual(trainer["iteration"], 2 * trainer["epoch_length"])  # epoch 1 restored, not rerun

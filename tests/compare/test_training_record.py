@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+from datetime import datetime
+
+import pytest
 
 from nlcen_monai.compare.training_record import TrainingRecord
 
@@ -20,16 +24,62 @@ def test_states(tmp_path):
     (tmp_path / "checkpoint_epoch=1.pt").touch()
     assert record.state() == "stopped"
     (tmp_path / "model.pt").touch()
-    record.finish(12.34, from_epoch=1)
+    record.finish(12.34)
     assert record.state() == "finished"
     stored = json.loads(record.path.read_text())
-    assert (stored["finished"], stored["seconds"], stored["from_epoch"]) == (True, 12.3, 1)
+    assert (stored["finished"], stored["seconds"], stored["from_epoch"]) == (True, 12.3, 0)
+    assert [(run["from_epoch"], run["to_epoch"], run["seconds"]) for run in stored["runs"]] == [(0, 1, 12.3)]
     assert stored["settings"]["overrides"]["features"] == [4, 8]  # as JSON reads it back
 
     assert TrainingRecord(tmp_path, FILES, {"epochs": 3, "features": (4, 8)}).state() == "none"
     assert TrainingRecord(tmp_path, FILES[:1], {"epochs": 2, "features": (4, 8)}).state() == "none"
     (tmp_path / "model.pt").unlink()
     assert record.state() == "none"  # finished, but its model is gone: nothing to keep
+
+
+def _checkpoint(folder, epoch, seconds_after):
+    """Write ``checkpoint_epoch=<epoch>.pt`` as if saved ``seconds_after`` the last recorded run started."""
+    started = json.loads((folder / "training.json").read_text())["runs"][-1]["started"]
+    path = folder / f"checkpoint_epoch={epoch}.pt"
+    path.touch()
+    saved = datetime.fromisoformat(started).timestamp() + seconds_after
+    os.utime(path, (saved, saved))
+
+
+def test_resumed_training_sums_its_runs(tmp_path):
+    record = TrainingRecord(tmp_path, FILES, {"epochs": 4})
+    with pytest.raises(ValueError):
+        record.resume()  # nothing to resume
+    record.start()
+    _checkpoint(tmp_path, 1, 20)
+    _checkpoint(tmp_path, 2, 30)  # then the run was killed
+    assert record.resume() == (2, tmp_path / "checkpoint_epoch=2.pt")
+    record.resume()  # the second run was killed before its first checkpoint: it counts 0
+    _checkpoint(tmp_path, 3, 15)
+    (tmp_path / "model.pt").touch()
+    record.finish(25.04)  # the third run went on to the end
+    stored = json.loads(record.path.read_text())
+    runs = [(run["from_epoch"], run["to_epoch"], run["seconds"]) for run in stored["runs"]]
+    assert runs == [(0, 2, 30.0), (2, 2, 0.0), (2, 3, 25.0)]
+    assert (stored["finished"], stored["seconds"], stored["from_epoch"]) == (True, 55.0, 2)
+    assert [p.name for p in sorted(tmp_path.glob("checkpoint_*.pt"))] == ["checkpoint_epoch=3.pt"]
+
+
+def test_record_without_runs_leaves_the_earlier_time_unknown(tmp_path):
+    record = TrainingRecord(tmp_path, FILES, {"epochs": 4})
+    record.start()
+    older = json.loads(record.path.read_text())
+    del older["runs"]  # as written before runs were recorded
+    record.path.write_text(json.dumps(older))
+    (tmp_path / "checkpoint_epoch=3.pt").touch()
+    assert record.resume()[0] == 3
+    (tmp_path / "checkpoint_epoch=4.pt").touch()
+    (tmp_path / "model.pt").touch()
+    record.finish(10.0)
+    stored = json.loads(record.path.read_text())
+    runs = [(run["from_epoch"], run["to_epoch"], run["seconds"]) for run in stored["runs"]]
+    assert runs == [(0, 3, None), (3, 4, 10.0)]
+    assert stored["seconds"] is None and record.state() == "finished"
 
 
 def test_changes_name_what_differs(tmp_path):
