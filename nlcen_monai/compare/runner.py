@@ -189,9 +189,8 @@ class ComparisonRunner:
         start = time.perf_counter()
         _run_bundle(files, overrides)
         elapsed = time.perf_counter() - start
-        record.finish(elapsed)
+        total = record.finish(elapsed)
         if from_epoch:
-            total = record.read()["seconds"]
             logger.info(
                 f"{spec.name}: trained from epoch {from_epoch} in {elapsed:.1f} s; "
                 + ("its earlier runs' time is not recorded." if total is None else f"all its runs: {total:.1f} s.")

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
@@ -52,7 +51,7 @@ INPUT_PATHS = ("dataset_dir", "init_checkpoint")  # what it reads: compared as t
 
 def _new_run(from_epoch: int) -> dict[str, Any]:
     """A run that starts now after epoch ``from_epoch`` (its end and seconds are added when it is closed)."""
-    return {"from_epoch": from_epoch, "started": datetime.fromtimestamp(time.time(), timezone.utc).isoformat()}
+    return {"from_epoch": from_epoch, "started": datetime.now(timezone.utc).isoformat()}
 
 
 def _plain(value: Any) -> Any:
@@ -170,11 +169,14 @@ class TrainingRecord:
         self._write({**record, "runs": [*runs, _new_run(epoch)]})
         return epoch, last
 
-    def finish(self, seconds: float) -> None:
+    def finish(self, seconds: float) -> float | None:
         """Mark the training finished by its last run, of ``seconds``; ``seconds`` of the record is the sum
         over its runs.
 
         Drops the interval checkpoints older than the last (a resumed run's saver removes only its own).
+
+        Returns:
+            the seconds of all the training's runs, None when an earlier run's time is not recorded.
         """
         found = interval_checkpoints(self.ckpt_dir)
         for _, superseded in found[:-1]:
@@ -186,6 +188,7 @@ class TrainingRecord:
         total = None if None in known else round(sum(known), 1)
         finished = {"finished": True, "seconds": total, "from_epoch": runs[-1]["from_epoch"], "runs": runs}
         self._write({"settings": self.settings, **finished})
+        return total
 
     def _write(self, record: dict[str, Any]) -> None:
         overrides = self.settings["overrides"]

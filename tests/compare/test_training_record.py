@@ -57,7 +57,7 @@ def test_resumed_training_sums_its_runs(tmp_path):
     record.resume()  # the second run was killed before its first checkpoint: it counts 0
     _checkpoint(tmp_path, 3, 15)
     (tmp_path / "model.pt").touch()
-    record.finish(25.04)  # the third run went on to the end
+    assert record.finish(25.04) == 55.0  # the third run went on to the end; all three
     stored = json.loads(record.path.read_text())
     runs = [(run["from_epoch"], run["to_epoch"], run["seconds"]) for run in stored["runs"]]
     assert runs == [(0, 2, 30.0), (2, 2, 0.0), (2, 3, 25.0)]
@@ -75,7 +75,7 @@ def test_record_without_runs_leaves_the_earlier_time_unknown(tmp_path):
     assert record.resume()[0] == 3
     (tmp_path / "checkpoint_epoch=4.pt").touch()
     (tmp_path / "model.pt").touch()
-    record.finish(10.0)
+    assert record.finish(10.0) is None
     stored = json.loads(record.path.read_text())
     runs = [(run["from_epoch"], run["to_epoch"], run["seconds"]) for run in stored["runs"]]
     assert runs == [(0, 3, None), (3, 4, 10.0)]
