@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -113,9 +114,28 @@ def test_evaluate_uses_the_released_model_without_ckpt_dir(trained, monkeypatch)
     assert "does not match its checksum" in str(refused.value.__cause__)
 
 
+class _Lines(logging.Handler):
+    """The messages a logger receives (the bundle's logging.conf replaces the root's handlers, so caplog sees none)."""
+
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record):
+        self.lines.append(record.getMessage())
+
+
 def test_adversarial_writes_robustness_outputs(trained):
     override = dict(trained["common"], epsilons=[1, 4], panel_eps=4)
-    run_workflow(trained["bundle"], ["train.json", "adversarial.json"], trained["work"], **override)
+    progress, logger = _Lines(), logging.getLogger("nlcen_monai.handlers.progress_log")
+    logger.addHandler(progress)
+    try:
+        run_workflow(trained["bundle"], ["train.json", "adversarial.json"], trained["work"], **override)
+    finally:
+        logger.removeHandler(progress)
+    # the progress line of adversarial.json's ProgressLog: the 8 test images and the passes of the sweep
+    assert [line for line in progress.lines if line.startswith("progress: completed 8/8 images, ")], progress.lines
+    assert all(" passes" in line for line in progress.lines)
     out = trained["work"] / "eval" / "robustness"
     with open(out / "robustness.csv") as f:
         rows = list(csv.DictReader(f))
