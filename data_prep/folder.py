@@ -17,7 +17,8 @@ Pairs are matched by name: ``<name><ext>`` with ``<name><mask-suffix><ext2>``, e
 Suffixes are matched in any case (``.PNG``, ``.Jpg``). Raster formats are read with PIL (by content, so
 a JPEG named ``.png`` is read as the JPEG it is), NIfTI with nibabel, the others (DICOM, NRRD,
 MetaImage) with ITK. Images that are not 8-bit are stretched linearly from their own min..max to 0..255.
-The train/test split is random and seeded (MONAI's ``partition_dataset``).
+The train/test split is random and seeded (MONAI's ``partition_dataset``); ``--test-fraction 1.0`` puts
+every pair in "test" (an external validation set for a trained model: "training" stays empty).
 
 Channels: every written image has the same channel count: ``--channels``, or else the count most
 images have (grey or RGB; RGB on a tie). The other images are converted (grey repeated to RGB, RGB
@@ -33,6 +34,7 @@ Example (from the repository root)::
     python data_prep/folder.py --image-dir scans/ --mask-suffix _seg --test-fraction 0.2 --seed 0 --out data/mine
     python data_prep/folder.py --image-dir imgs/ --mask-dir labels/ --out data/mine --channels 1
     python data_prep/folder.py --image-dir cxr/ --mask-suffix @ --mask-threshold 0 --out data/cxr
+    python data_prep/folder.py --image-dir imgs/ --mask-dir labels/ --test-fraction 1.0 --size 128 --out data/external
 """
 
 from __future__ import annotations
@@ -57,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--mask-suffix", default=None, help="mask name = image name + this (default '_mask', or '' with --mask-dir)"
     )
-    parser.add_argument("--test-fraction", type=float, default=0.2, help="fraction of pairs in the test split (default 0.2)")
+    parser.add_argument("--test-fraction", type=float, default=0.2, help="fraction of pairs in the test split, 0 to 1 (default 0.2; 1: every pair a test case, for evaluating "
+        "a trained model on your own labelled images)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random split (default 0)")
     parser.add_argument(
         "--channels",

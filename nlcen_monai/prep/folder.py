@@ -79,7 +79,9 @@ def convert_folder(
         image_dir: folder of images (and of masks without ``mask_dir``).
         mask_dir: separate folder of masks, or ``None``.
         mask_suffix: mask name = image name + this (see :func:`list_folder_pairs`).
-        test_fraction: fraction of the pairs in the test split, in [0, 1).
+        test_fraction: fraction of the pairs in the test split, in [0, 1]: 0 puts every pair in
+            "training", 1 every pair in "test" (a labelled set to evaluate a trained model on; the
+            datalist's "training" is then empty and a training run on it stops at ``load_datalist``).
         seed: seed of the split (MONAI's ``partition_dataset``).
         channels: 1 or 3 for every image, or ``None`` for the count most images have.
         size: side of the square output images, or ``None`` to keep each image's size.
@@ -89,14 +91,16 @@ def convert_folder(
     for folder in (image_dir, mask_dir):
         if folder is not None and not folder.is_dir():
             return fail(f"{folder}: folder not found.")
-    if not 0.0 <= test_fraction < 1.0:
-        return fail(f"--test-fraction must be in [0, 1), got {test_fraction}.")
+    if not 0.0 <= test_fraction <= 1.0:
+        return fail(f"--test-fraction must be in [0, 1], got {test_fraction}.")
     try:
         pairs, problems = list_folder_pairs(image_dir, mask_dir, mask_suffix)
     except ValueError as e:
         return fail(str(e))
     names = list(pairs)
-    if test_fraction > 0 and len(names) > 1:
+    if test_fraction == 1.0:  # every pair a test case: an external validation set, nothing to train on
+        train, test = [], names
+    elif test_fraction > 0 and len(names) > 1:
         train, test = partition_dataset(names, ratios=[1 - test_fraction, test_fraction], shuffle=True, seed=seed)
     else:
         train, test = names, []

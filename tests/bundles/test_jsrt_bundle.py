@@ -102,15 +102,20 @@ def test_evaluate_uses_the_released_model_without_ckpt_dir(trained, monkeypatch)
     models = release / "bundles" / "nlcen_jsrt" / "models"
     export_release(trained["bundle"] / "models" / "model.pt", models)
     monkeypatch.setenv("NLCEN_BUNDLES_DIR", str(release))
-    override = dict(trained["common"], ckpt_dir=None, output_dir=str(trained["work"] / "eval_released"))
-    run_workflow(trained["bundle"], ["train.json", "evaluate.json"], trained["work"], **override)
-    released = (trained["work"] / "eval_released" / "metrics.csv").read_text()
+    # as the model card's command: --bundle_root the bundle (which ships a model), no --output_dir (and no demo
+    # override, which has its own): evaluate.json's default, eval/<bundle_name> in the working directory
+    demo = {"dataset_dir": str(trained["work"] / "demo_runs" / "nlcen_jsrt" / "data"), "image_size": 64, "num_threads": 1}
+    override = {k: v for k, v in trained["common"].items() if k != "output_dir"}
+    override.update(demo, ckpt_dir=None, bundle_root=str(trained["bundle"]))
+    run_workflow(trained["bundle"], ["train.json", "evaluate.json"], trained["work"], demo=False, **override)
+    assert not (trained["bundle"] / "eval").exists()  # the bundle's folder (its models/model.pt) is left alone
+    released = (trained["work"] / "eval" / "nlcen_jsrt" / "metrics.csv").read_text()
     run_workflow(trained["bundle"], ["train.json", "evaluate.json"], trained["work"], **trained["common"])
     assert released == (trained["work"] / "eval" / "metrics.csv").read_text()  # the same weights
     with open(models / "model.pt", "ab") as f:
         f.write(b"\0")
     with pytest.raises(RuntimeError) as refused:  # MONAI's config error, raised from ours
-        run_workflow(trained["bundle"], ["train.json", "evaluate.json"], trained["work"], **override)
+        run_workflow(trained["bundle"], ["train.json", "evaluate.json"], trained["work"], demo=False, **override)
     assert "does not match its checksum" in str(refused.value.__cause__)
 
 
@@ -171,6 +176,18 @@ def test_strong_evaluation_writes_the_worst_case_with_checks_at_every_intensity(
             ("failed:", "unchecked"))
     report = json.loads((out / "robustness.json").read_text())
     assert sorted(report["intensities"]) == ["1", "2"]
+
+
+@pytest.mark.parametrize("override, key", [("evaluate.json", "output_dir"), ("adversarial.json", "robustness_dir")])
+def test_evaluations_write_outside_the_shipped_bundle_by_default(override, key):
+    """With --bundle_root the shipped bundle and no --output_dir, the results go to eval/nlcen_jsrt in the working directory."""
+    from monai.bundle import ConfigParser
+
+    parser = ConfigParser()
+    parser.read_config([str(REPO / "bundles" / "nlcen_jsrt" / "configs" / c) for c in ("train.json", override)])
+    parser["bundle_root"] = str(REPO / "bundles" / "nlcen_jsrt")
+    written = Path(parser.get_parsed_content(key))
+    assert not written.is_absolute() and written.parts[:2] == ("eval", "nlcen_jsrt")
 
 
 def test_inference_segments_a_folder(trained):

@@ -89,6 +89,29 @@ class TestFolderConverter(TempDirTestCase):
         self.assertEqual(splits[0], splits[1])
         self.assertNotEqual(splits[0], splits[2])
 
+    @parameterized.expand([("all_test", "1.0", 3, (0, 3)), ("all_training", "0", 3, (3, 0)), ("one_pair_test", "1", 1, (0, 1))])
+    def test_whole_folder_in_one_split(self, _, fraction, pairs, counts):
+        """--test-fraction 1.0: an external validation set (every pair in "test"); 0: every pair in "training"."""
+        from nlcen_monai.data import load_datalist
+
+        make_folder_pairs(self.root / "img", None, "_mask", pairs)
+        code, err = run(["--image-dir", str(self.root / "img"), "--out", str(self.out), "--size", "16", "--test-fraction", fraction])
+        self.assertEqual(code, 0, err)
+        content = json.loads((self.out / "datalist.json").read_text())
+        self.assertEqual((content["numTraining"], content["numTest"]), counts)
+        full, empty = ("test", "training") if counts[1] else ("training", "test")
+        self.assertEqual(len(load_datalist(self.out, full)), pairs)
+        with self.assertRaisesRegex(ValueError, f"has no items under '{empty}'"):  # what a training run on it says
+            load_datalist(self.out, empty)
+
+    @parameterized.expand([("above_one", "1.5"), ("negative", "-0.1")])
+    def test_test_fraction_out_of_range_is_refused(self, _, fraction):
+        make_folder_pairs(self.root / "img", None, "_mask", 2)
+        code, err = run(["--image-dir", str(self.root / "img"), "--out", str(self.out), "--test-fraction", fraction])
+        self.assertNotEqual(code, 0)
+        self.assertIn(f"--test-fraction must be in [0, 1], got {float(fraction)}", err)
+        self.assertFalse(self.out.exists())
+
     def test_channels(self):
         make_folder_pairs(self.root / "img", None, "_mask", 2)
         code, _ = run(["--image-dir", str(self.root / "img"), "--out", str(self.out), "--channels", "3", "--size", "16"])
