@@ -1,4 +1,4 @@
-"""Robustness results outside the engines: the typed results store, its files, the metric keys, the gradient-masking checks."""
+"""Robustness results outside the engines: the typed results store, its files, the metric keys, the gradient-masking checks, the image corruptions and their record."""
 
 from __future__ import annotations
 
@@ -17,6 +17,17 @@ from .checks import (
     is_upper_bound,
     verdict,
 )
+from .corruption_record import (
+    CLEAN,
+    RECORD_COLUMNS,
+    complete_units,
+    read_corruption_record,
+    summarise_corruptions,
+    write_corruption_record,
+    write_corruption_summary,
+)
+from .corruption_transforms import JPEGCompression, RandPoissonNoise
+from .corruptions import CORRUPTIONS, Corrupt, Corruption, corruption_names, corruption_values, image_seed
 from .examples import AdversarialExamples
 from .keys import KINDS, MetricKey, eps_key, format_eps
 from .results import (
@@ -55,26 +66,38 @@ __all__ = [
     "CHECK_MORE_ITERATIONS",
     "CHECK_NAMES",
     "CHECK_UNBOUNDED",
+    "CLEAN",
     "COLUMNS",
+    "CORRUPTIONS",
+    "Corrupt",
+    "Corruption",
     "GradientMaskingChecks",
     "IntensityVerdict",
+    "JPEGCompression",
     "KINDS",
     "MetricKey",
     "PASS_COUNTERS",
     "PER_IMAGE_COLUMNS",
     "PER_INTENSITY_CHECKS",
+    "RECORD_COLUMNS",
+    "RandPoissonNoise",
     "ResultFiles",
     "RobustnessResult",
     "STATUS_PASSED",
+    "complete_units",
+    "corruption_names",
+    "corruption_values",
     "done_epsilons",
     "eps_key",
     "format_eps",
+    "image_seed",
     "intensity_verdicts",
     "is_upper_bound",
     "merge_per_image",
     "merge_rows",
     "metric_name",
     "per_image_scores",
+    "read_corruption_record",
     "read_per_image_csv",
     "read_robustness_csv",
     "read_robustness_json",
@@ -83,8 +106,11 @@ __all__ = [
     "rows_to_csv_text",
     "same_description",
     "stale_rows",
+    "summarise_corruptions",
     "table_rows",
     "verdict",
+    "write_corruption_record",
+    "write_corruption_summary",
     "write_per_image_csv",
     "write_robustness_table",
 ]
