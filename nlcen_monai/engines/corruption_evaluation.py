@@ -18,7 +18,7 @@ batches and scores each prediction with :func:`~nlcen_monai.metrics.per_image_sc
 Jaccard, as the bundles' evaluation computes them). After each unit it rewrites, atomically, the per-image
 record ``per_image.csv`` and its ``summary.json`` (mean, 95 % bootstrap interval and n per unit) in
 ``output_dir``, so that a killed run loses at most one unit and a rerun skips the units already recorded
-(``resume``). Progress (images scored of images x units, elapsed time, time left) is logged at least every
+(``resume``); at the end it draws mean score against severity (``corruptions.png``). Progress (images scored of images x units, elapsed time, time left) is logged at least every
 ``progress_interval_s`` through :class:`~nlcen_monai.handlers.ProgressLog`.
 
 Bundles build it from ``configs/corruptions.json`` stacked over ``train.json`` and ``evaluate.json``.
@@ -92,6 +92,8 @@ class CorruptionEvaluation:
         n_boot: bootstrap resamples per interval.
         progress_interval_s: the longest time between two progress lines, in seconds.
         case_key: the item key whose path names an image in the record.
+        figure: the file name, in ``output_dir``, of the figure of mean score against severity (drawn at the
+            end of a run); None draws none.
     """
 
     def __init__(
@@ -112,6 +114,7 @@ class CorruptionEvaluation:
         n_boot: int = 10000,
         progress_interval_s: float = 60.0,
         case_key: str = "image",
+        figure: str | None = "corruptions.png",
     ) -> None:
         if not data:
             raise ValueError("the corruption evaluation needs at least one test item.")
@@ -135,6 +138,7 @@ class CorruptionEvaluation:
         self.resume = bool(resume)
         self.confidence, self.n_boot = float(confidence), int(n_boot)
         self.progress_interval_s = float(progress_interval_s)
+        self.figure = figure
         self.cases = [case_name(item[case_key]) for item in self.data]
         repeated = sorted({c for c in self.cases if self.cases.count(c) > 1})
         if repeated:
@@ -201,6 +205,10 @@ class CorruptionEvaluation:
         finally:
             progress.complete()
         summary = self._write_summary(rows)
+        if self.figure:
+            from nlcen_monai.visualize.corruption_curves import plot_corruption_curves  # matplotlib only when drawing
+
+            plot_corruption_curves(summary, self.output_dir / self.figure, title="corruptions")
         logger.info(f"corruption evaluation: record and summary in {self.output_dir} ({format_seconds(time.monotonic() - started)}).")
         return summary
 

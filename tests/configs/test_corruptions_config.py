@@ -40,6 +40,7 @@ def test_the_suite_records_every_image_unit_and_a_summary(suite):
     assert {(r["corruption"], r["severity"]) for r in rows} == units
     assert len(rows) == NUM_TEST * len(units)
     assert (suite["out"] / "summary.json").is_file()
+    assert (suite["out"] / "corruptions.png").is_file()
     assert not any(p.name == "per_image.csv" for p in suite["bundle"].rglob("*"))  # nothing inside the bundle
 
 

@@ -61,12 +61,12 @@ class TestCorruptionEvaluation(unittest.TestCase):
         self.tmp.cleanup()
 
     def evaluation(self, out: str = "out", network: nn.Module | None = None, **kwargs) -> CorruptionEvaluation:
-        settings = dict(corruptions=CORRUPTIONS, severities=SEVERITIES, batch_size=2, n_boot=200, seed=3)
+        settings = dict(corruptions=CORRUPTIONS, severities=SEVERITIES, batch_size=2, n_boot=200, seed=3, figure=None)
         settings.update(kwargs)
         return CorruptionEvaluation(network or ThresholdNet(), items(), preprocess, self.root / out, **settings)
 
     def test_the_record_has_every_row(self):
-        evaluation = self.evaluation()
+        evaluation = self.evaluation(figure="curves.png")
         summary = evaluation.run()
         rows = read_corruption_record(evaluation.record_path)
         self.assertEqual(len(rows), NUM_IMAGES * (1 + len(CORRUPTIONS) * len(SEVERITIES)))
@@ -85,6 +85,7 @@ class TestCorruptionEvaluation(unittest.TestCase):
         # low contrast pulls the lungs above the threshold: the Dice falls
         contrast = {r["severity"]: r["mean"] for r in summary["rows"] if r["corruption"] == "contrast"}
         self.assertLess(contrast[5], clean["mean"])
+        self.assertEqual((self.root / "out" / "curves.png").read_bytes()[:8], b"\x89PNG\r\n\x1a\n")
 
     def test_a_rerun_skips_the_recorded_units(self):
         self.evaluation().run()
