@@ -29,6 +29,8 @@ setup(
         "scipy>=1.10",
         "pillow>=9.0",
         "pyyaml>=6.0",
+        # DICOM radiographs: their display steps (VOI LUT, MONOCHROME1), which MONAI's and ITK's readers skip
+        "pydicom>=3.0",
         # optional in MONAI, required here: bundle CLI, TensorBoard handler, progress bar, figures
         "fire>=0.5",
         "tensorboard>=2.12",

@@ -1,5 +1,6 @@
 """What a bundle reads and writes at run time: datalists, the JSRT ``.IMG`` reader, the transform chains
-(with the checks they apply, channel matching and the segmentation writer), and seeded synthetic phantoms.
+(with the checks they apply, the grey-level rule, the DICOM radiograph reader, channel matching and the
+segmentation writer), and seeded synthetic phantoms.
 
 Writing data sets (the converters of ``data_prep/`` and ``make_synthetic_dataset``) is
 :mod:`nlcen_monai.prep`'s job; the names that lived here before are still importable from here for
@@ -12,13 +13,22 @@ from nlcen_monai.utils.aliases import moved_names
 
 from .checks import BadInputError, check_finite, check_not_constant
 from .datalists import IMAGE_SUFFIXES, datalist_path, list_images, load_datalist
+from .dicom_reader import DICOM_SUFFIXES, RadiographDicomReader, display_grey_levels
+from .grey_levels import GreyLevelsd, to_uint8
 from .jsrt_raw import JSRT_INVERT, JSRT_SHAPE, jsrt_to_grey, lungs_are_dark, read_jsrt_raw
 from .jsrt_reader import JSRTImageReader
 from .match_channels import MatchChanneld, match_channels
 from .pair_check import CheckImageLabeld
+from .planar import EnsurePlanard
 from .phantoms import chest_phantom, lesion_phantom
 from .segmentation_writer import WRITTEN_KEY, SaveSegmentationd, mask_column
-from .transforms import inference_transforms, isbi2016_transforms, jsrt_transforms, pixel_domain_transforms
+from .transforms import (
+    inference_transforms,
+    isbi2016_transforms,
+    jsrt_transforms,
+    load_image_transforms,
+    pixel_domain_transforms,
+)
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -26,6 +36,13 @@ __all__ = [
     "list_images",
     "load_datalist",
     "JSRTImageReader",
+    "RadiographDicomReader",
+    "DICOM_SUFFIXES",
+    "display_grey_levels",
+    "to_uint8",
+    "GreyLevelsd",
+    "EnsurePlanard",
+    "load_image_transforms",
     "JSRT_SHAPE",
     "JSRT_INVERT",
     "read_jsrt_raw",
@@ -66,7 +83,6 @@ _PREP = (
     "read_image_2d",
     "read_mask_values",
     "read_mask_2d",
-    "to_uint8",
     "binary_levels",
     "check_binary_mask",
     "threshold_mask",

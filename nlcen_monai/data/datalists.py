@@ -20,7 +20,7 @@ from monai.data import load_decathlon_datalist
 
 __all__ = ["IMAGE_SUFFIXES", "datalist_path", "load_datalist", "list_images"]
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".nii", ".nii.gz", ".dcm", ".img")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".nii", ".nii.gz", ".dcm", ".dicom", ".img")
 
 
 def datalist_path(dataset_dir: os.PathLike | str, datalist: str = "datalist.json") -> Path:

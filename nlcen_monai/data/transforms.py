@@ -10,13 +10,17 @@
 # limitations under the License.
 """MONAI transform chains for the JSRT and ISBI 2016 datalists (keys ``"image"`` and ``"label"``) and for new images.
 
-Images stay in the [0, 255] pixel domain as float32, with no normalisation: that belongs to
-:class:`nlcen_monai.networks.nets.PixelNormalizedNet`, so that an attack's ``eps`` is in grey
-levels. Labels come out as float32 {0, 1} of shape (1, H, W). Grey images have exactly 1 channel,
+Images are brought to the [0, 255] pixel domain by the one rule of :mod:`nlcen_monai.data.grey_levels`
+(8-bit kept, 12/16-bit and float stretched; DICOM read as displayed by
+:class:`~nlcen_monai.data.RadiographDicomReader`) and stay there as float32, with no normalisation: that
+belongs to :class:`nlcen_monai.networks.nets.PixelNormalizedNet`, so that an attack's ``eps`` is in grey
+levels. A one-slice volume becomes a 2-D image (:class:`~nlcen_monai.data.EnsurePlanard`). Labels come out as float32 {0, 1} of shape (1, H, W). Grey images have exactly 1 channel,
 RGB images 3.
 
-PNG orientation: MONAI's ``PILReader`` swaps the two spatial axes (``reverse_indexing``); images and
-labels go through the same reader, so they stay aligned, and spatial axis 0 is the horizontal one.
+Orientation: MONAI's ``PILReader`` swaps the two spatial axes (``reverse_indexing``), and so do its DICOM
+readers; images and labels go through the same readers, so they stay aligned, and spatial axis 0 is the
+horizontal one. The networks were trained on arrays in this layout: an array in the usual (rows, columns)
+layout must be transposed first (:class:`nlcen_monai.inference.Segmenter` does it).
 """
 
 from __future__ import annotations
@@ -41,8 +45,11 @@ from monai.transforms import (
     Resized,
 )
 
+from nlcen_monai.data.dicom_reader import RadiographDicomReader
+from nlcen_monai.data.grey_levels import GreyLevelsd
 from nlcen_monai.data.match_channels import MatchChanneld
 from nlcen_monai.data.pair_check import CheckImageLabeld
+from nlcen_monai.data.planar import EnsurePlanard
 
 __all__ = [
     "pixel_domain_transforms",
@@ -51,6 +58,7 @@ __all__ = [
     "jsrt_transforms",
     "isbi2016_transforms",
     "clip_pixels",
+    "load_image_transforms",
 ]
 
 KEYS = ("image", "label")
@@ -68,6 +76,32 @@ def clip_pixels(image: torch.Tensor | np.ndarray) -> torch.Tensor | np.ndarray:
     return np.clip(image, PIXEL_MIN, PIXEL_MAX)
 
 
+def load_image_transforms(
+    keys: str | Sequence[str] = "image", image_reader: ImageReader | type | str | None = None
+) -> list:
+    """Load images as 2-D, channel-first grey levels 0..255 (float32): the shared first steps of every chain.
+
+    DICOM files are read with :class:`~nlcen_monai.data.RadiographDicomReader`, any other file by the reader
+    MONAI chooses (or ``image_reader``), in its own dtype; :class:`~nlcen_monai.data.EnsurePlanard` makes a
+    one-slice volume 2-D and :class:`~nlcen_monai.data.GreyLevelsd` applies the grey-level rule.
+
+    Args:
+        keys: the image keys (not labels).
+        image_reader: a reader tried before all others (e.g. ``JSRTImageReader`` for ``.IMG`` files).
+    """
+    if image_reader is None:  # MONAI chooses by suffix; the DICOM reader, registered last, is asked first
+        load = LoadImaged(keys, image_only=True, dtype=None)
+        load.register(RadiographDicomReader())
+    else:  # MONAI tries the readers given in turn, the last given first
+        load = LoadImaged(keys, reader=[RadiographDicomReader(), image_reader], image_only=True, dtype=None)
+    return [
+        load,
+        EnsureChannelFirstd(keys),
+        EnsurePlanard(keys),
+        GreyLevelsd(keys),
+    ]
+
+
 def pixel_domain_transforms(
     spatial_size: int | Sequence[int] = 256,
     image_channels: int | None = None,
@@ -79,21 +113,18 @@ def pixel_domain_transforms(
         spatial_size: output size, an int for a square or (H, W).
         image_channels: required image channel count (1 or 3), or ``None`` for any.
         image_reader: reader for the image only (e.g. ``JSRTImageReader`` for ``.IMG`` files);
-            ``None`` lets MONAI choose by suffix. Labels always use MONAI's choice.
+            ``None`` lets MONAI choose by suffix (DICOM: :class:`~nlcen_monai.data.RadiographDicomReader`).
+            Labels always use MONAI's choice.
 
     Returns:
         a list of transforms (wrap it in ``Compose`` or extend it).
     """
     size = _spatial_size(spatial_size)
-    if image_reader is None:
-        load = [LoadImaged(KEYS, image_only=True, dtype=np.float32)]
-    else:  # one reader per key: a raw-file reader must not be tried on the PNG label
-        load = [
-            LoadImaged("image", reader=image_reader, image_only=True, dtype=np.float32),
-            LoadImaged("label", image_only=True, dtype=np.float32, allow_missing_keys=True),
-        ]
-    return load + [
-        EnsureChannelFirstd(KEYS, allow_missing_keys=True),
+    return load_image_transforms("image", image_reader) + [
+        # one reader per key: a raw-file reader must not be tried on the PNG label
+        LoadImaged("label", image_only=True, dtype=np.float32, allow_missing_keys=True),
+        EnsureChannelFirstd("label", allow_missing_keys=True),
+        EnsurePlanard("label", allow_missing_keys=True),
         CheckImageLabeld(KEYS, image_channels=image_channels),
         Resized(KEYS, spatial_size=size, mode=("area", "nearest"), allow_missing_keys=True),
     ]
@@ -118,12 +149,12 @@ def inference_transforms(
         spatial_size: the network's input size, an int for a square or (H, W).
         num_channels: the network's input channels: grey is repeated to RGB, RGB made grey (BT.601
             luma), RGBA loses its alpha (:class:`~nlcen_monai.data.MatchChanneld`).
-        image_reader: reader for the images; ``None`` lets MONAI choose by suffix.
+        image_reader: a reader tried before all others; ``None`` lets MONAI choose by suffix (DICOM:
+            :class:`~nlcen_monai.data.RadiographDicomReader`).
     """
     return Compose(
-        [
-            LoadImaged("image", reader=image_reader, image_only=True, dtype=np.float32),
-            EnsureChannelFirstd("image"),
+        load_image_transforms("image", image_reader)
+        + [
             MatchChanneld("image", num_channels=num_channels),
             Resized("image", spatial_size=_spatial_size(spatial_size), mode="area"),
             EnsureTyped("image", dtype=torch.float32),

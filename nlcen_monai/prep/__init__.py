@@ -13,7 +13,9 @@ from .conversion import Case, ConversionResult, fail, run_conversion
 from .dataset_writer import DATALIST_NAME, DatasetWriter, resize_pair
 from .file_index import IMAGE_SUFFIXES, find_subfolder, index_folder, split_name
 from .folder import convert_folder, list_folder_pairs
-from .image_io import read_image_2d, read_mask_2d, read_mask_values, to_uint8
+from nlcen_monai.data.grey_levels import to_uint8
+
+from .image_io import read_image_2d, read_mask_2d, read_mask_values
 from .isbi2016 import convert_isbi2016, list_isbi_cases
 from .jsrt import convert_jsrt, jsrt_split, list_png_cases, list_raw_cases
 from .pair_reader import PairReader

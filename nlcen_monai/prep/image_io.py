@@ -12,8 +12,9 @@
 
 The file is read by the MONAI reader that ``LoadImage`` would use for it, the first whose
 ``verify_suffix`` accepts its suffix: raster formats (PNG, JPEG, BMP, GIF, TIFF) with ``PILReader``, NIfTI
-with ``NibabelReader`` (ITK's NIfTI reader turns NaN into 0, hiding bad data), everything else
-(DICOM, NRRD, MetaImage, ...) with ``ITKReader``. Unlike ``LoadImage``, which tries every reader in
+with ``NibabelReader`` (ITK's NIfTI reader turns NaN into 0, hiding bad data), DICOM with
+:class:`~nlcen_monai.data.RadiographDicomReader` (display grey levels, as inference reads it), everything
+else (NRRD, MetaImage, ...) with ``ITKReader``. Unlike ``LoadImage``, which tries every reader in
 turn and then reports only that none was suitable, a failure here is the chosen reader's own error,
 raised as :class:`~nlcen_monai.data.checks.BadInputError` naming the file. Arrays come back in PIL's
 (rows, columns[, channels]) order with the file's own dtype, which is what the converters write back
@@ -32,10 +33,11 @@ from monai.data import ITKReader, NibabelReader, PILReader
 from monai.utils import ensure_tuple
 from PIL import Image
 
-from nlcen_monai.data.checks import BadInputError, check_finite, check_not_constant
+from nlcen_monai.data.checks import BadInputError, check_finite
+from nlcen_monai.data.dicom_reader import RadiographDicomReader
 from nlcen_monai.prep.validation import threshold_mask
 
-__all__ = ["RASTER_SUFFIXES", "read_image_2d", "read_mask_values", "read_mask_2d", "to_uint8"]
+__all__ = ["RASTER_SUFFIXES", "read_image_2d", "read_mask_values", "read_mask_2d"]
 
 RASTER_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff")
 """File suffixes read with PIL (by content: a JPEG named ``.png`` is read as the JPEG it is)."""
@@ -74,7 +76,8 @@ class _RasterReader(PILReader):
 
 def _read(path: Path, keep_alpha: bool) -> np.ndarray:
     """The array of the first reader that accepts ``path``, with a 2-D slice's singleton axes removed."""
-    readers = (_RasterReader(keep_alpha), NibabelReader(), ITKReader(reverse_indexing=True))  # ITK accepts any suffix
+    readers = (_RasterReader(keep_alpha), NibabelReader(), RadiographDicomReader(swap_ij=False))
+    readers += (ITKReader(reverse_indexing=True),)  # ITK accepts any suffix
     reader = next(r for r in readers if r.verify_suffix(str(path)))
     array = np.array(reader.get_data(reader.read(str(path)))[0])  # a copy: ITK hands out a view of its image
     if isinstance(reader, NibabelReader):  # (x, y[, 1, ...]) -> rows first, as ITK and PIL give
@@ -165,26 +168,3 @@ def read_mask_2d(path: os.PathLike | str, threshold: float | None = None) -> np.
         BadInputError: the file is missing, unreadable, coloured or, without a threshold, not binary.
     """
     return threshold_mask(read_mask_values(path), path, threshold)[0]
-
-
-def to_uint8(image: np.ndarray, path: os.PathLike | str) -> np.ndarray:
-    """Bring an image to uint8 grey levels 0..255.
-
-    uint8 stays as is; an image whose values are already integers in 0..255 is cast; anything else
-    (16-bit, float, signed) is stretched linearly from its own minimum and maximum to 0..255.
-
-    Args:
-        image: the array from :func:`read_image_2d`.
-        path: the file it came from, for the error message.
-    """
-    if image.dtype == np.uint8:
-        return image
-    if image.dtype == bool:
-        return image.astype(np.uint8) * 255
-    check_finite(image, path)
-    values = image.astype(np.float64)
-    lo, hi = float(values.min()), float(values.max())
-    if lo >= 0 and hi <= 255 and np.array_equal(values, np.round(values)):
-        return values.astype(np.uint8)
-    check_not_constant(values, path)
-    return np.rint((values - lo) * (255.0 / (hi - lo))).astype(np.uint8)

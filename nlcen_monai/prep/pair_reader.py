@@ -24,8 +24,9 @@ import os
 import numpy as np
 
 from nlcen_monai.data.checks import check_not_constant
+from nlcen_monai.data.grey_levels import to_uint8
 from nlcen_monai.prep.channels import convert_channels
-from nlcen_monai.prep.image_io import read_image_2d, read_mask_values, to_uint8
+from nlcen_monai.prep.image_io import read_image_2d, read_mask_values
 from nlcen_monai.prep.validation import check_mask_not_trivial, check_pair_shapes, threshold_mask
 
 __all__ = ["PairReader"]
