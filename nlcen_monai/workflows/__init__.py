@@ -25,6 +25,7 @@ __all__ = [
     "BestModelState",
     "BundleSettingError",
     "attach_handlers",
+    "bundle_file",
     "check_settings",
     "export_release",
     "interval_checkpoints",
@@ -45,7 +46,7 @@ _moved = moved_names(__name__, {**dict.fromkeys(_DATA, "nlcen_monai.data"), "Wri
 
 # .release is imported on first use, not here, so that `python -m nlcen_monai.workflows.release` runs a module
 # that its package has not imported already (runpy warns of exactly that)
-_RELEASE = ("export_release", "model_path", "released_model", "verify_checksum")
+_RELEASE = ("bundle_file", "export_release", "model_path", "released_model", "verify_checksum")
 
 
 def __getattr__(name: str) -> Any:

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import torch
 import torch.nn as nn
@@ -23,6 +24,8 @@ __all__ = ["load_network"]
 def load_network(network: nn.Module, checkpoint: str | os.PathLike, device: str | torch.device = "cpu") -> nn.Module:
     """``network`` with the weights of ``checkpoint`` (strict, ``weights_only=True``), on ``device``, in eval mode.
 
+    A ``model.sha256`` beside a ``model.pt`` (a released model) is checked first.
+
     Args:
         network: a freshly built network of the checkpoint's architecture.
         checkpoint: a ``model.pt`` written by the bundles (a state dict), or an interval checkpoint
@@ -31,9 +34,16 @@ def load_network(network: nn.Module, checkpoint: str | os.PathLike, device: str 
 
     Raises:
         FileNotFoundError: when ``checkpoint`` does not exist, naming it.
+        ValueError: when it does not match the ``model.sha256`` beside it.
     """
     if not os.path.isfile(checkpoint):
         raise FileNotFoundError(f"checkpoint '{checkpoint}' does not exist.")
+    # imported here, not at the top: `python -m nlcen_monai.workflows.release` runs a module not yet imported
+    from nlcen_monai.workflows.release import CHECKSUM_FILE, MODEL_FILE, verify_checksum
+
+    path = Path(checkpoint)
+    if path.name == MODEL_FILE and (path.parent / CHECKSUM_FILE).is_file():
+        verify_checksum(path)
     state = torch.load(checkpoint, map_location=device, weights_only=True)
     if isinstance(state, dict) and isinstance(state.get("model"), dict):
         state = state["model"]

@@ -44,6 +44,7 @@ __all__ = [
     "MODEL_FILE",
     "CHECKSUM_FILE",
     "BUNDLES_DIR_ENV",
+    "bundle_file",
     "file_sha256",
     "write_checksum",
     "verify_checksum",
@@ -142,10 +143,30 @@ def released_model(bundle_name: str, search: Sequence[str | os.PathLike] | None 
     )
 
 
+def bundle_file(bundle_name: str, relative: str, bundle_root: str | os.PathLike | None = None) -> str | None:
+    """A file that bundle ``bundle_name`` ships, e.g. ``configs/quality_ranges.json``.
+
+    ``<bundle_root>/<relative>`` when it exists (the bundle run with ``--bundle_root``), else
+    ``bundles/<bundle_name>/<relative>`` in the places :func:`released_model` looks; None when it is nowhere.
+
+    Args:
+        bundle_name: e.g. ``"nlcen_jsrt"``.
+        relative: the file's path inside the bundle folder.
+        bundle_root: the bundle folder of the run, looked at first.
+    """
+    places = [Path(bundle_root) / relative] if bundle_root is not None else []
+    places += [Path(d) / "bundles" / bundle_name / relative for d in _search_dirs()]
+    return next((str(p) for p in places if p.is_file()), None)
+
+
 def model_path(ckpt_dir: str | os.PathLike | None, bundle_name: str) -> str:
     """The model a bundle evaluates: ``<ckpt_dir>/model.pt``, or the bundle's released model when ``ckpt_dir`` is None.
 
     A ``model.sha256`` beside a trained model is checked too.
+
+    Raises:
+        FileNotFoundError: the model (or the released model's checksum file) does not exist, named.
+        ValueError: the model does not match its checksum.
 
     Args:
         ckpt_dir: the folder of a trained ``model.pt`` (``--ckpt_dir``), or None for the released model.
@@ -154,6 +175,8 @@ def model_path(ckpt_dir: str | os.PathLike | None, bundle_name: str) -> str:
     if ckpt_dir is None:
         return released_model(bundle_name)
     path = Path(ckpt_dir) / MODEL_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"ckpt_dir '{ckpt_dir}' holds no {MODEL_FILE}: give the folder of a trained model.")
     if (path.parent / CHECKSUM_FILE).is_file():
         verify_checksum(path)
     return str(path)

@@ -87,6 +87,9 @@ def check_settings(
     init_checkpoint: str | os.PathLike | None = None,
     input_dir: str | os.PathLike | None = None,
     num_threads: int | None = None,
+    ckpt_dir: str | os.PathLike | None = None,
+    bundle_name: str | None = None,
+    output_dir: str | os.PathLike | None = None,
 ) -> None:
     """Check the bundle settings given (None: not checked) and raise one error listing every bad one.
 
@@ -100,6 +103,10 @@ def check_settings(
         init_checkpoint: when not None, an existing checkpoint file.
         input_dir: a folder holding at least one image (inference).
         num_threads: PyTorch's intra-op threads, a positive integer.
+        ckpt_dir: with ``bundle_name``: the model to load, ``<ckpt_dir>/model.pt``, or (None) the bundle's
+            released model, must exist and match its checksum (:func:`~nlcen_monai.workflows.model_path`).
+        bundle_name: the bundle's name; the model is checked only when it is given.
+        output_dir: the folder to write to: it must be a folder or not exist yet, in a folder that exists.
 
     Raises:
         BundleSettingError: naming each bad setting, its value and what it must be.
@@ -134,5 +141,19 @@ def check_settings(
             list_images(input_dir)
         except FileNotFoundError as e:
             problems.append(str(e))
+    if bundle_name is not None:
+        # imported here, not at the top: `python -m nlcen_monai.workflows.release` runs a module not yet imported
+        from nlcen_monai.workflows.release import model_path
+
+        try:
+            model_path(ckpt_dir, bundle_name)
+        except (FileNotFoundError, ValueError) as e:
+            problems.append(str(e))
+    if output_dir is not None:
+        out = Path(output_dir)
+        if out.exists() and not out.is_dir():
+            problems.append(f"output_dir '{out}' is a file, not a folder")
+        elif not out.exists() and not out.parent.is_dir():
+            problems.append(f"output_dir '{out}': its parent folder '{out.parent}' does not exist")
     if problems:
         raise BundleSettingError(problems)

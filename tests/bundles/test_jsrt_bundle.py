@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 import torch
 
+from nlcen_monai.workflows import BundleSettingError
 from tests.bundles.bundle_utils import REPO, copy_bundle, run_workflow
 
 # keep the runs small: the demo data set, 1 epoch, no progress bar; the released model's width, so that
@@ -114,9 +115,8 @@ def test_evaluate_uses_the_released_model_without_ckpt_dir(trained, monkeypatch)
     assert released == (trained["work"] / "eval" / "metrics.csv").read_text()  # the same weights
     with open(models / "model.pt", "ab") as f:
         f.write(b"\0")
-    with pytest.raises(RuntimeError) as refused:  # MONAI's config error, raised from ours
+    with pytest.raises(BundleSettingError, match="does not match its checksum"):  # checked before the evaluation
         run_workflow(trained["bundle"], ["train.json", "evaluate.json"], trained["work"], demo=False, **override)
-    assert "does not match its checksum" in str(refused.value.__cause__)
 
 
 class _Lines(logging.Handler):
@@ -204,7 +204,8 @@ def test_inference_segments_a_folder(trained):
     override = {"ckpt_dir": trained["common"]["ckpt_dir"], "input_dir": str(inputs), "output_dir": str(out),
                 "image_size": 64}
     run_workflow(trained["bundle"], ["inference.json"], trained["work"], demo=False, **override)
-    assert (out / "predictions.csv").read_text().splitlines()[0] == "image,mask_nii,mask_png"
+    header = "image,status,quality,lung_fraction,components,left_right_balance,mask_nii,mask_png"
+    assert (out / "predictions.csv").read_text().splitlines()[0] == header
     with open(out / "predictions.csv") as f:
         rows = {Path(r["image"]).name: r for r in csv.DictReader(f)}
     assert set(rows) == {"grey.png", "colour.jpg", "scan.nii.gz"}
@@ -238,12 +239,21 @@ def test_verify_net_in_out(name):
 
 
 def _docs_snippet_network(bundle: Path) -> torch.nn.Module:
-    """The snippet of bundles/nlcen_jsrt/docs/README.md, run verbatim on the bundle copy."""
+    """The Python snippet of bundles/nlcen_jsrt/docs/README.md, run verbatim on the bundle copy (its model
+    released with a checksum, as the shipped one is) and a phantom radiograph saved as DICOM."""
+    from nlcen_monai.data import chest_phantom
+    from nlcen_monai.workflows.release import write_checksum
+    from tests.data.radiograph_files import write_dicom
+
+    write_checksum(bundle / "models" / "model.pt")
+    image = chest_phantom(size=64, rng=0)[0].astype(np.uint16) * 16
+    dicom = write_dicom(bundle.parent / "radiograph.dcm", image)
     readme = (REPO / "bundles" / "nlcen_jsrt" / "docs" / "README.md").read_text()
     snippet = readme.split("```python\n", 1)[1].split("```", 1)[0]
-    snippet = snippet.replace('bundle_dir="bundles"', f'bundle_dir="{bundle.parent}"')
+    snippet = snippet.replace('"bundles/nlcen_jsrt"', f'"{bundle}"').replace('"radiograph.dcm"', f'"{dicom}"')
     namespace: dict = {}
     exec(compile(snippet, "docs/README.md", "exec"), namespace)
+    assert namespace["mask"].shape == image.shape and namespace["result"].quality["quality"]
     return namespace["net"]
 
 

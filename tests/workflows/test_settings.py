@@ -97,5 +97,26 @@ class TestSizeDivisor(unittest.TestCase):
         check_settings(image_size=100, network=nn.Conv2d(1, 2, 3))  # nothing to check against
 
 
+class TestModelAndOutputSettings(unittest.TestCase):
+    """The model to load and the folder to write are checked before anything is written."""
+
+    def test_missing_model_and_output_parent_are_named(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            with self.assertRaises(BundleSettingError) as caught:
+                check_settings(ckpt_dir=Path(tmp) / "nowhere", bundle_name="nlcen_jsrt", output_dir=Path(tmp) / "a" / "b")
+            problems = caught.exception.problems
+            self.assertEqual(len(problems), 2)
+            self.assertIn("nowhere' holds no model.pt", problems[0])
+            self.assertIn("its parent folder", problems[1])
+            (Path(tmp) / "file").write_text("x")
+            with self.assertRaisesRegex(BundleSettingError, "is a file, not a folder"):
+                check_settings(output_dir=Path(tmp) / "file")
+            check_settings(output_dir=Path(tmp) / "new")  # a new folder in an existing one is fine
+
+    def test_the_model_is_checked_only_with_the_bundle_name(self):
+        check_settings(ckpt_dir="/nowhere")  # without bundle_name: not this call's business
+        check_settings(ckpt_dir=None, bundle_name="nlcen_jsrt")  # the released model, found and verified
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -1,0 +1,25 @@
+"""Segmenting new images with a trained bundle: inputs screened so that a bad file never stops the others,
+plausibility flags for each mask, and :class:`Segmenter`, the bundle's model from Python.
+
+``python -m nlcen_monai.inference.quality_ranges`` measures the flags' ranges on a data set's training masks.
+"""
+
+from __future__ import annotations
+
+from .quality import MEASURES, QUALITY_KEY, MaskQualityd, QualityRanges, mask_measures
+from .screening import STATUS_OK, ImagesFailedError, ScreenedImages, failure_reason
+from .segmenter import Segmentation, Segmenter
+
+__all__ = [
+    "MEASURES",
+    "QUALITY_KEY",
+    "STATUS_OK",
+    "ImagesFailedError",
+    "MaskQualityd",
+    "QualityRanges",
+    "ScreenedImages",
+    "Segmentation",
+    "Segmenter",
+    "failure_reason",
+    "mask_measures",
+]
