@@ -32,9 +32,9 @@ class WrittenFilesCSV:
     """Ignite handler: after the run, write output_file listing each input, its status and the files written for it.
 
     Columns: ``image`` (the source file), ``status`` (``ok``, or ``failed: <reason>`` for an input that
-    could not be read, given as ``failures``), the quality flag and measures when the masks carry them
-    (``quality``, ``lung_fraction``, ``components``, ``left_right_balance``; see
-    :class:`~nlcen_monai.inference.MaskQualityd`), then one column per written format, e.g. ``mask_nii,mask_png``.
+    could not be read, given as ``failures``), the quality flag and measures when the items carry them
+    (``item["quality"]``: ``quality``, ``lung_fraction``, ``components``, ``left_right_balance``,
+    ``uncertain_fraction``; see :class:`~nlcen_monai.inference.MaskQualityd`), then one column per written format, e.g. ``mask_nii,mask_png``.
     Rows are sorted by input file. The CSV is written atomically, so a crash never leaves half of it.
 
     Args:
@@ -60,7 +60,7 @@ class WrittenFilesCSV:
         for item in outputs:
             meta = item[self.key].meta
             row = {"image": str(meta.get("filename_or_obj", "")), "status": STATUS_OK}
-            self.rows.append({**row, **meta.get(QUALITY_KEY, {}), **meta.get(WRITTEN_KEY, {})})
+            self.rows.append({**row, **item.get(QUALITY_KEY, {}), **meta.get(WRITTEN_KEY, {})})
 
     def write(self) -> None:
         """Write the CSV of the rows collected so far and the failures (also when the engine never ran)."""

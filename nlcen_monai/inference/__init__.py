@@ -6,20 +6,32 @@ plausibility flags for each mask, and :class:`Segmenter`, the bundle's model fro
 
 from __future__ import annotations
 
-from .quality import MEASURES, QUALITY_KEY, MaskQualityd, QualityRanges, mask_measures
+from .quality import (
+    MEASURES,
+    QUALITY_KEY,
+    SHAPE_MEASURES,
+    MaskQualityd,
+    MaskUncertaintyd,
+    QualityRanges,
+    mask_measures,
+    uncertain_fraction,
+)
 from .screening import STATUS_OK, ImagesFailedError, ScreenedImages, failure_reason
 from .segmenter import Segmentation, Segmenter
 
 __all__ = [
     "MEASURES",
     "QUALITY_KEY",
+    "SHAPE_MEASURES",
     "STATUS_OK",
     "ImagesFailedError",
     "MaskQualityd",
+    "MaskUncertaintyd",
     "QualityRanges",
     "ScreenedImages",
     "Segmentation",
     "Segmenter",
     "failure_reason",
     "mask_measures",
+    "uncertain_fraction",
 ]

@@ -17,7 +17,7 @@
     segmenter = Segmenter.from_bundle("bundles/nlcen_jsrt")      # checks models/model.sha256
     result = segmenter.segment("radiograph.dcm")                 # or a (rows, columns) numpy array
     result.mask      # (rows, columns) uint8, 1 = lung, the layout numpy, PIL and pydicom give the image
-    result.quality   # {"quality": "ok", "lung_fraction": ..., "components": ..., "left_right_balance": ...}
+    result.quality   # {"quality": "ok", "lung_fraction": ..., "uncertain_fraction": ..., ...}
 
 :meth:`Segmenter.from_bundle` builds ``network_def`` and ``preprocessing`` from the bundle's
 ``configs/inference.json``, so a file goes through exactly what ``inference.json`` does to it. MONAI's
@@ -40,7 +40,7 @@ from monai.bundle import ConfigParser
 from monai.data import MetaTensor
 from monai.transforms import Compose, EnsureChannelFirstd, Invertd, LoadImaged
 
-from nlcen_monai.inference.quality import QUALITY_KEY, QualityRanges, mask_measures
+from nlcen_monai.inference.quality import QUALITY_KEY, QualityRanges, mask_measures, uncertain_fraction
 from nlcen_monai.workflows.load_network import load_network
 from nlcen_monai.workflows.release import CHECKSUM_FILE, MODEL_FILE, verify_checksum
 
@@ -53,8 +53,8 @@ class Segmentation:
 
     Attributes:
         mask: (rows, columns) uint8, 1 = foreground (lung), on the input's own pixel grid.
-        quality: the plausibility measures and the verdict (:class:`~nlcen_monai.inference.QualityRanges`);
-            empty when the segmenter has no ranges.
+        quality: the measures of :mod:`nlcen_monai.inference.quality` and the verdict against the bundle's
+            ranges (``"unchecked (no quality ranges)"`` without them), as ``predictions.csv`` records them.
     """
 
     mask: np.ndarray
@@ -154,8 +154,7 @@ class Segmenter:
         pred = MetaTensor(logits.argmax(1).cpu(), meta=data["image"].meta, applied_operations=data["image"].applied_operations)
         inverted = Invertd("pred", transform=self.preprocessing, orig_keys="image", nearest_interp=True)({**data, "pred": pred})
         mask = np.asarray(inverted["pred"].detach().cpu().numpy()[0] > 0.5, dtype=np.uint8)  # (W, H): MONAI's layout
-        quality = {}
-        if self.quality_ranges is not None:
-            measures = mask_measures(mask)
-            quality = {QUALITY_KEY: self.quality_ranges.verdict(measures), **{k: round(v, 4) for k, v in measures.items()}}
-        return Segmentation(mask=np.ascontiguousarray(mask.T), quality=quality)
+        measures = {"uncertain_fraction": uncertain_fraction(logits[0].cpu()), **mask_measures(mask)}
+        measures = {k: round(v, 4) for k, v in measures.items()}  # as predictions.csv records them
+        verdict = self.quality_ranges.verdict(measures) if self.quality_ranges else "unchecked (no quality ranges)"
+        return Segmentation(mask=np.ascontiguousarray(mask.T), quality={QUALITY_KEY: verdict, **measures})

@@ -204,7 +204,7 @@ def test_inference_segments_a_folder(trained):
     override = {"ckpt_dir": trained["common"]["ckpt_dir"], "input_dir": str(inputs), "output_dir": str(out),
                 "image_size": 64}
     run_workflow(trained["bundle"], ["inference.json"], trained["work"], demo=False, **override)
-    header = "image,status,quality,lung_fraction,components,left_right_balance,mask_nii,mask_png"
+    header = "image,status,quality,lung_fraction,components,left_right_balance,uncertain_fraction,mask_nii,mask_png"
     assert (out / "predictions.csv").read_text().splitlines()[0] == header
     with open(out / "predictions.csv") as f:
         rows = {Path(r["image"]).name: r for r in csv.DictReader(f)}

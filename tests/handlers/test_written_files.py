@@ -45,10 +45,10 @@ def test_save_segmentation_and_csv(tmp_path):
 
 def test_failures_and_quality_columns(tmp_path):
     """A failed input gets its row and reason; quality measures become columns after the status; rows sorted by file."""
-    label = MetaTensor(torch.zeros(1, 4, 4), meta={"filename_or_obj": "b.png", "quality": {"quality": "ok", "components": 2.0}})
+    label = MetaTensor(torch.zeros(1, 4, 4), meta={"filename_or_obj": "b.png"})
     failures = [{"image": "a.jpg", "status": "failed: OSError: image file is truncated"}]
     writer = WrittenFilesCSV(str(tmp_path / "predictions.csv"), failures=failures)
-    engine = Engine(lambda e, b: [{"pred": label}])
+    engine = Engine(lambda e, b: [{"pred": label, "quality": {"quality": "ok", "components": 2.0}}])
     writer.attach(engine)
     engine.run([0], max_epochs=1)
     with open(tmp_path / "predictions.csv") as f:

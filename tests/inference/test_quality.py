@@ -9,7 +9,7 @@ import pytest
 import torch
 from monai.data import MetaTensor
 
-from nlcen_monai.inference import MaskQualityd, QualityRanges, mask_measures
+from nlcen_monai.inference import MaskQualityd, MaskUncertaintyd, QualityRanges, mask_measures, uncertain_fraction
 from nlcen_monai.inference.quality_ranges import main as quality_ranges_main
 from tests.bundles.bundle_utils import REPO
 
@@ -39,7 +39,23 @@ def test_implausible_mask_is_flagged():
     verdict = ranges.verdict(mask_measures(spilled))
     assert verdict.startswith("check: ") and "lung_fraction 1 > 0.3" in verdict and "components 1 < 2" in verdict
     item = MaskQualityd("pred", ranges)({"pred": MetaTensor(torch.from_numpy(spilled)[None])})
-    assert item["pred"].meta["quality"]["quality"] == verdict and item["pred"].meta["quality"]["components"] == 1.0
+    assert item["quality"]["quality"] == verdict and item["quality"]["components"] == 1.0
+
+
+def test_uncertainty_is_measured_on_the_logits_and_judged_when_it_has_a_range():
+    logits = torch.zeros(2, 10, 10)
+    logits[0, :, 6:] = 5.0  # 40 sure background pixels
+    logits[1, :, :4] = 5.0  # 40 sure lung pixels
+    logits[1, :, 4:6] = 0.5  # 20 unsure ones (probability 0.62)
+    assert uncertain_fraction(logits) == 20 / 60  # per pixel called lung (probability > 0.5)
+    ranges = QualityRanges.from_masks([_two_lungs()])
+    item = MaskUncertaintyd("pred")({"pred": logits})
+    item["pred"] = torch.from_numpy(_two_lungs())[None]
+    assert MaskQualityd("pred", ranges)(item)["quality"]["quality"] == "ok"  # no range for it: not judged
+    ranges.uncertain_fraction = (0.0, 0.2)
+    record = MaskQualityd("pred", ranges)(item)["quality"]
+    assert record["quality"] == "check: uncertain_fraction 0.333 > 0.2" and record["uncertain_fraction"] == 0.3333
+    assert MaskQualityd("pred", None)(item)["quality"]["quality"] == "unchecked (no quality ranges)"
 
 
 def test_ranges_round_trip_and_command(tmp_path):
@@ -60,6 +76,7 @@ def test_ranges_round_trip_and_command(tmp_path):
 def test_shipped_ranges_are_the_jsrt_training_masks():
     ranges = QualityRanges.load(REPO / "bundles" / "nlcen_jsrt" / "configs" / "quality_ranges.json")
     assert ranges.components == (2.0, 2.0) and 0.1 < ranges.lung_fraction[0] < ranges.lung_fraction[1] < 0.6
-    assert "124 JSRT training masks" in ranges.source
+    assert "124 JSRT training masks" in ranges.source and "every 9th of the 'test' images" in ranges.uncertainty_source
+    assert ranges.uncertain_fraction[0] == 0.0 < ranges.uncertain_fraction[1]
     with pytest.raises(ValueError):
         QualityRanges.from_masks([])
