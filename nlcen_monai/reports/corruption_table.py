@@ -148,9 +148,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--metric", choices=sorted(METRIC_NAMES), default="dice")
     parser.add_argument("--write", metavar="FILE", help=f"replace the block between {BEGIN_MARKER} and {END_MARKER} in FILE")
     parser.add_argument("--check", metavar="FILE", help="exit 1 when FILE's block differs from the table")
+    parser.add_argument("--figure", metavar="PNG", help="also draw mean DIC against severity from RECORD_DIR/summary.json")
     args = parser.parse_args(argv)
     table = record_table(args.record_dir, metric=args.metric)
     sys.stdout.write(table)
+    if args.figure:
+        from nlcen_monai.visualize.corruption_curves import corruption_curves_figure
+
+        summary = json.loads((Path(args.record_dir) / SUMMARY_FILE).read_text())
+        n = len({row["case"] for row in read_corruption_record(Path(args.record_dir) / RECORD_FILE)})
+        figure = corruption_curves_figure(summary, title=f"Under corruptions, {n} test images (95 % bootstrap bands)")
+        figure.savefig(args.figure, dpi=80)
     if args.write:
         text = Path(args.write).read_text()
         atomic_write_text(args.write, replace_block(text, table))

@@ -93,6 +93,11 @@ class TestCorruptionTable(unittest.TestCase):
 
 
 class TestModelCardTable(unittest.TestCase):
+    def test_figure_is_drawn_from_the_committed_record(self):
+        with tempfile.TemporaryDirectory() as tmp, redirect_stdout(StringIO()):
+            self.assertEqual(main([str(RECORD_DIR), "--figure", f"{tmp}/curves.png"]), 0)
+            self.assertEqual(Path(f"{tmp}/curves.png").read_bytes()[:8], b"\x89PNG\r\n\x1a\n")
+
     def test_the_model_card_quotes_the_table_of_the_committed_record(self):
         """Regenerate with: python -m nlcen_monai.reports.corruption_table RECORD_DIR --write MODEL_CARD."""
         self.assertTrue((RECORD_DIR / "per_image.csv").is_file(), f"{RECORD_DIR} holds no record")
