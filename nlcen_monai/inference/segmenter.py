@@ -115,7 +115,7 @@ class Segmenter:
             raise FileNotFoundError(f"'{config}' does not exist: give the folder of a bundle as bundle_dir.")
         parser.read_config(str(config))
         parser["bundle_root"] = str(root)
-        parser["device"] = f"${repr(str(device))}"
+        parser["device"] = f"${repr(str(device))}"  # for a config whose transforms place tensors on @device
         model = Path(ckpt_dir) / MODEL_FILE if ckpt_dir is not None else root / "models" / MODEL_FILE
         if not model.is_file():
             raise FileNotFoundError(f"model '{model}' does not exist.")
