@@ -23,6 +23,8 @@ c. ``more_iterations``: doubling every member's iterations and restarts lowers t
 d. ``black_box``: black-box attacks (the gradient-free Square attack, transfer from an undefended
    surrogate) do not beat the white-box worst case by more than ``black_box_tolerance``.
 
+Checks c and d compare per image, over the images that both the worst case and the check scored.
+
 :class:`GradientMaskingChecks` is the configuration the evaluator takes (which intensities, which
 black-box attacks, the tolerances); the evaluator runs the extra attacks and writes their results as
 ``check_*`` rows, and :meth:`GradientMaskingChecks.judge` turns the rows into named verdicts.
@@ -175,12 +177,16 @@ class GradientMaskingChecks:
             each intensity where they ran.
         """
         table = {(r["attack"], eps_key(r["eps"])): r for r in rows}
+        images: dict[tuple[str, float], dict[str, float]] = defaultdict(dict)
+        for r in per_image:
+            images[(r["attack"], eps_key(r["eps"]))][str(r["case_id"])] = float(r["dice"])
         evaluated = sorted(e for (a, e) in table if a == attack and e > 0)
+        compare = {"table": table, "images": images, "attack": attack, "evaluated": evaluated}
         return {
             "monotone": self._monotone(per_image, [attack, *members]),
             "unbounded": self._unbounded(table),
-            "more_iterations": self._compare(table, attack, evaluated, CHECK_MORE_ITERATIONS, self.iterations_tolerance),
-            "black_box": self._compare(table, attack, evaluated, CHECK_BLACK_BOX, self.black_box_tolerance),
+            "more_iterations": self._compare(**compare, check=CHECK_MORE_ITERATIONS, tolerance=self.iterations_tolerance),
+            "black_box": self._compare(**compare, check=CHECK_BLACK_BOX, tolerance=self.black_box_tolerance),
         }
 
     def _monotone(self, per_image: Sequence[Mapping[str, Any]], attacks: Sequence[str]) -> dict[str, Any]:
@@ -215,14 +221,29 @@ class GradientMaskingChecks:
             "max_dice": self.unbounded_max_dice,
         }
 
-    def _compare(self, table, attack: str, evaluated: Sequence[float], check: str, tolerance: float) -> dict[str, Any]:
-        """Checks c and d: how much the check's rows lower the evaluator's worst case, at each check intensity."""
+    def _compare(self, table, images, attack: str, evaluated: Sequence[float], check: str, tolerance: float) -> dict[str, Any]:
+        """Checks c and d: how much the check's rows lower the evaluator's worst case, at each check intensity.
+
+        The drop is paired: the mean over the images that both the evaluated attack and the check scored
+        there of (evaluated Dice - check Dice), so a check run on a subset of the images (a resumed store)
+        is compared on that subset (``n_images``, ``subset``). Without per-image rows for both (an older
+        store) the two tables' means are compared (``paired`` False).
+        """
         per_eps = {}
         for eps in evaluated:
-            if (check, eps) in table and (attack, eps) in table:
+            if (check, eps) not in table or (attack, eps) not in table:
+                continue
+            base_images, check_images = images.get((attack, eps), {}), images.get((check, eps), {})
+            common = sorted(set(base_images) & set(check_images))
+            if common:
+                base = statistics.fmean(base_images[c] for c in common)
+                checked = statistics.fmean(check_images[c] for c in common)
+                pairing = {"paired": True, "n_images": len(common), "subset": len(common) < len(base_images)}
+            else:
                 base, checked = float(table[(attack, eps)]["dice"]), float(table[(check, eps)]["dice"])
-                drop = base - checked
-                per_eps[format_eps(eps)] = {"passed": drop <= tolerance, "dice": base, "checked_dice": checked, "drop": drop}
+                pairing = {"paired": False}
+            drop = base - checked
+            per_eps[format_eps(eps)] = {"passed": drop <= tolerance, "dice": base, "checked_dice": checked, "drop": drop, **pairing}
         if not per_eps:
             return {"passed": None, "tolerance": tolerance, "per_eps": {}}
         max_drop = max(v["drop"] for v in per_eps.values())

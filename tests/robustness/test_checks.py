@@ -138,5 +138,25 @@ class TestChecks(unittest.TestCase):
         self.assertEqual(GradientMaskingChecks.from_description(None).describe(), GradientMaskingChecks().describe())
 
 
+class TestPairedComparison(unittest.TestCase):
+    """Checks c and d compare per image, over the images both scored: a check resumed on a subset is judged there."""
+
+    def test_check_on_a_subset_is_compared_on_that_subset(self):
+        # the worst case covers 4 images (mean 0.7025); check c ran on 2 of them, both of which it lowers by 0.025:
+        # comparing the means (0.7025 against 0.925, a "drop" of -0.22) would pass; paired, it fails
+        worst = [image(c, "worst_case", 8, d) for c, d in zip("abcd", (0.95, 0.95, 0.46, 0.45))]
+        check = [image(c, CHECK_MORE_ITERATIONS, 8, 0.925) for c in "ab"]
+        rows = replace(HEALTHY_ROWS, [row("worst_case", 8, 0.7025), row(CHECK_MORE_ITERATIONS, 8, 0.925)], ("attack", "eps"))
+        checks = judge(rows, HEALTHY_IMAGES + worst + check)
+        at8 = checks["more_iterations"]["per_eps"]["8"]
+        self.assertAlmostEqual(at8["drop"], 0.025)
+        self.assertEqual((at8["n_images"], at8["subset"], at8["paired"]), (2, True, True))
+        self.assertFalse(at8["passed"])
+        self.assertEqual([e for e, v in intensity_verdicts(checks, [4, 8]).items() if v.failed], [8.0])
+
+    def test_without_per_image_rows_the_means_are_compared(self):
+        self.assertFalse(judge()["more_iterations"]["per_eps"]["8"]["paired"])
+
+
 if __name__ == "__main__":
     unittest.main()
