@@ -60,6 +60,7 @@ from torch.utils.data import DataLoader
 
 from nlcen_monai.attacks import SegmentationAttack, get_attack
 from nlcen_monai.attacks.worst_case import WorstCaseAttack, WorstCaseResult, predict_classes, sweep_passes
+from nlcen_monai.data.datalists import IMAGE_SUFFIXES
 from nlcen_monai.metrics import per_image_scores
 from nlcen_monai.robustness import (
     CHECK_BLACK_BOX,
@@ -114,8 +115,8 @@ def _case_ids(batchdata: Any, key: str, batch_size: int, iteration: int) -> list
         ids = []
         for name in names:
             base = os.path.basename(str(name))
-            for suffix in (".nii.gz", ".nii", ".png", ".jpg", ".jpeg", ".bmp", ".dcm", ".img", ".IMG"):
-                if base.endswith(suffix):
+            for suffix in IMAGE_SUFFIXES:  # the suffixes the bundles read, in any case
+                if base.lower().endswith(suffix):
                     base = base[: -len(suffix)]
                     break
             ids.append(base)
