@@ -29,6 +29,7 @@ import unittest
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 REPO = Path(__file__).resolve().parents[2]
@@ -52,6 +53,7 @@ def write_png_cases(root: Path, count: int, size: int = 64) -> None:
 
 
 class TestReproduceBaselines(unittest.TestCase):
+    @pytest.mark.slow
     def test_one_pair_quick(self):
         with tempfile.TemporaryDirectory() as tmp:
             png, out = Path(tmp) / "png", Path(tmp) / "out"

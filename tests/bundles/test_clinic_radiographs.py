@@ -84,6 +84,7 @@ def test_python_entry_point_gives_the_bundles_masks(clinic_run):
     np.testing.assert_array_equal(segmenter.segment(clinic_run["grey"]).mask, segmenter.segment(files["png8"]).mask)
 
 
+@pytest.mark.slow
 def test_missing_or_tampered_checkpoint_stops_before_anything_is_written(clinic_run):
     tmp = clinic_run["tmp"]
     result = _infer(tmp / "inputs", tmp / "never", "--ckpt_dir", str(tmp / "nowhere"))

@@ -5,11 +5,13 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 import torch
 
 from tests.bundles.bundle_utils import REPO, copy_bundle, run_workflow
 
 
+@pytest.mark.slow
 def test_train_one_epoch_load_like_the_docs_and_export(tmp_path):
     bundle = copy_bundle("nlcen_isbi2016", tmp_path)
     override = {"epochs": 1, "num_workers": 0, "ckpt_dir": str(bundle / "models"), "output_dir": str(tmp_path / "eval"),

@@ -152,6 +152,7 @@ def test_adversarial_writes_robustness_outputs(trained):
     assert (out / "robustness_panel_targeted_ifgsm_eps4.png").stat().st_size > 0
 
 
+@pytest.mark.slow
 def test_strong_evaluation_writes_the_worst_case_with_checks_at_every_intensity(trained):
     """configs/attacks/strong.json: the worst case, its members and the checks at each intensity (tiny budget),
     the transfer half of check d crafted on a surrogate (here the model itself)."""
@@ -303,6 +304,7 @@ def test_metadata_has_mandatory_keys():
 
 
 @pytest.mark.skipif(os.environ.get("NLCEN_SKIP_TORCHRUN") == "1", reason="torchrun test disabled")
+@pytest.mark.slow
 def test_torchrun_two_process_training_agrees(tmp_path):
     bundle = copy_bundle("nlcen_jsrt", tmp_path)
     report = tmp_path / "metric_rank{}.txt"

@@ -64,6 +64,7 @@ def _convert(out_dir):
 
 
 @pytest.mark.skipif(not JSRT_PNG.is_dir(), reason="real JSRT data not available")
+@pytest.mark.slow
 def test_released_model_reaches_its_model_card_clean_dice(tmp_path):
     """Clean DIC on all 123 real JSRT test images, with evaluate.json and no --ckpt_dir (the released model)."""
     _convert(tmp_path / "jsrt")
