@@ -14,8 +14,8 @@ Images are brought to the [0, 255] pixel domain by the one rule of :mod:`nlcen_m
 (8-bit kept, 12/16-bit and float stretched; DICOM read as displayed by
 :class:`~nlcen_monai.data.RadiographDicomReader`) and stay there as float32, with no normalisation: that
 belongs to :class:`nlcen_monai.networks.nets.PixelNormalizedNet`, so that an attack's ``eps`` is in grey
-levels. A one-slice volume becomes a 2-D image (:class:`~nlcen_monai.data.EnsurePlanard`). Labels come out as float32 {0, 1} of shape (1, H, W). Grey images have exactly 1 channel,
-RGB images 3.
+levels. A one-slice volume becomes a 2-D image (:class:`~nlcen_monai.data.EnsurePlanard`). Labels come
+out as float32 {0, 1} of shape (1, H, W). Grey images have exactly 1 channel, RGB images 3.
 
 Orientation: MONAI's ``PILReader`` swaps the two spatial axes (``reverse_indexing``), and so do its DICOM
 readers; images and labels go through the same readers, so they stay aligned, and spatial axis 0 is the

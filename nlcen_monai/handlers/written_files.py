@@ -34,8 +34,8 @@ class WrittenFilesCSV:
     Columns: ``image`` (the source file), ``status`` (``ok``, or ``failed: <reason>`` for an input that
     could not be read, given as ``failures``), the quality flag and measures when the items carry them
     (``item["quality"]``: ``quality``, ``lung_fraction``, ``components``, ``left_right_balance``,
-    ``uncertain_fraction``; see :class:`~nlcen_monai.inference.MaskQualityd`), then one column per written format, e.g. ``mask_nii,mask_png``.
-    Rows are sorted by input file. The CSV is written atomically, so a crash never leaves half of it.
+    ``uncertain_fraction``; see :class:`~nlcen_monai.inference.MaskQualityd`), then one column per
+    written format, e.g. ``mask_nii,mask_png``. Rows are sorted by input file. The CSV is written atomically, so a crash never leaves half of it.
 
     Args:
         output_file: path of the CSV.

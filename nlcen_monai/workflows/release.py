@@ -164,13 +164,13 @@ def model_path(ckpt_dir: str | os.PathLike | None, bundle_name: str) -> str:
 
     A ``model.sha256`` beside a trained model is checked too.
 
-    Raises:
-        FileNotFoundError: the model (or the released model's checksum file) does not exist, named.
-        ValueError: the model does not match its checksum.
-
     Args:
         ckpt_dir: the folder of a trained ``model.pt`` (``--ckpt_dir``), or None for the released model.
         bundle_name: the bundle's name (``bundle_name`` in its configs).
+
+    Raises:
+        FileNotFoundError: the model (or the released model's checksum file) does not exist, named.
+        ValueError: the model does not match its checksum.
     """
     if ckpt_dir is None:
         return released_model(bundle_name)
