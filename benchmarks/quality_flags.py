@@ -4,8 +4,8 @@ The released model of a bundle segments the test images that chose nothing (all 
 every-ninth ones, which set the ``uncertain_fraction`` range) as they are and with 96 grey levels of added
 brightness (the corruption that hurts it most), through :class:`nlcen_monai.inference.Segmenter` (the
 masks of ``inference.json``). The per-image record (case, condition, DIC against the lung mask at the
-image's own size, verdict, measures) goes to ``--out``; the summary printed gives, per condition, how many
-masks were flagged and the mean DIC of the flagged and the unflagged ones with 95 % bootstrap intervals.
+image's own size, verdict, measures) goes to ``--out``, and its table
+(:mod:`nlcen_monai.reports.quality_flags_table`) is printed.
 
 Usage::
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,7 @@ from PIL import Image
 
 from nlcen_monai.data import load_datalist
 from nlcen_monai.inference import MEASURES, QUALITY_KEY, Segmenter
-from nlcen_monai.metrics.intervals import mean_interval
+from nlcen_monai.reports.quality_flags_table import quality_flags_table
 from nlcen_monai.utils.atomic import atomic_write_text
 
 CONDITIONS = {"clean": 0, "brightness+96": 96}
@@ -59,18 +60,7 @@ def main() -> None:
     writer.writeheader()
     writer.writerows(rows)
     atomic_write_text(args.out, buffer.getvalue())
-    for condition in CONDITIONS:
-        part = [r for r in rows if r["condition"] == condition]
-        flagged = [r["dice"] for r in part if r[QUALITY_KEY] != "ok"]
-        kept = [r["dice"] for r in part if r[QUALITY_KEY] == "ok"]
-        low = [r for r in part if r["dice"] < 0.8]
-        print(f"{condition}: n {len(part)}, mean DIC {np.mean([r['dice'] for r in part]):.3f}, flagged {len(flagged)}; "
-              f"DIC < 0.8: {len(low)}, of them flagged {sum(r[QUALITY_KEY] != 'ok' for r in low)}")
-        for name, values in (("flagged", flagged), ("not flagged", kept)):
-            if values:
-                mean, lo, hi, n = mean_interval(values)
-                print(f"  {name}: mean DIC {mean:.3f} [{lo:.3f}, {hi:.3f}], n {n}")
-
+    sys.stdout.write(quality_flags_table(args.out))
 
 if __name__ == "__main__":
     main()

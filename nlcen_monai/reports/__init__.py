@@ -1,7 +1,10 @@
-"""Generators of the markdown tables that the documentation quotes from committed result records (the model card's corruption table).
+"""Generators of the markdown tables that the documentation quotes from committed result records (the model
+card's corruption and quality-flags tables).
 
 ``python -m nlcen_monai.reports.corruption_table RECORD_DIR [--write FILE]`` prints the table of a corruption
-evaluation's record and rewrites the block between its markers in a markdown file.
+evaluation's record and rewrites the block between its markers in a markdown file;
+``python -m nlcen_monai.reports.quality_flags_table RECORD [--write FILE]`` does the same for the record of
+``benchmarks/quality_flags.py``. :mod:`~nlcen_monai.reports.markdown_block` holds what both share.
 """
 
 from __future__ import annotations

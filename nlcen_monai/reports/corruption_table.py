@@ -33,7 +33,7 @@ from typing import Any
 
 from nlcen_monai.robustness.corruption_record import CLEAN, RECORD_FILE, SUMMARY_FILE, read_corruption_record, summarise_corruptions
 from nlcen_monai.robustness.corruptions import CORRUPTIONS
-from nlcen_monai.utils.atomic import atomic_write_text
+from nlcen_monai.reports import markdown_block
 
 __all__ = ["BEGIN_MARKER", "END_MARKER", "format_corruption_table", "record_table", "replace_block", "main"]
 
@@ -114,24 +114,8 @@ def record_table(record_dir: os.PathLike | str, metric: str = "dice") -> str:
 
 
 def replace_block(text: str, block: str, begin: str = BEGIN_MARKER, end: str = END_MARKER) -> str:
-    """``text`` with what lies between the lines ``begin`` and ``end`` replaced by ``block``.
-
-    Args:
-        text: a markdown document holding each marker once, ``begin`` first.
-        block: the new content (a newline is added if it lacks one).
-        begin: the opening marker.
-        end: the closing marker.
-
-    Raises:
-        ValueError: when a marker is missing, repeated or out of order.
-    """
-    if text.count(begin) != 1 or text.count(end) != 1:
-        raise ValueError(f"the document must hold '{begin}' and '{end}' once each.")
-    start, stop = text.index(begin) + len(begin), text.index(end)
-    if stop < start:
-        raise ValueError(f"'{end}' comes before '{begin}'.")
-    block = block if block.endswith("\n") else block + "\n"
-    return text[:start] + "\n" + block + text[stop:]
+    """:func:`~nlcen_monai.reports.markdown_block.replace_block` with the corruption table's markers by default."""
+    return markdown_block.replace_block(text, block, begin, end)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -146,8 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m nlcen_monai.reports.corruption_table", description=__doc__.splitlines()[0])
     parser.add_argument("record_dir", help="folder with per_image.csv (and summary.json) of a corruption evaluation")
     parser.add_argument("--metric", choices=sorted(METRIC_NAMES), default="dice")
-    parser.add_argument("--write", metavar="FILE", help=f"replace the block between {BEGIN_MARKER} and {END_MARKER} in FILE")
-    parser.add_argument("--check", metavar="FILE", help="exit 1 when FILE's block differs from the table")
+    markdown_block.add_block_options(parser, BEGIN_MARKER, END_MARKER)
     parser.add_argument("--figure", metavar="PNG", help="also draw mean DIC against severity from RECORD_DIR/summary.json")
     args = parser.parse_args(argv)
     table = record_table(args.record_dir, metric=args.metric)
@@ -159,15 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         n = len({row["case"] for row in read_corruption_record(Path(args.record_dir) / RECORD_FILE)})
         figure = corruption_curves_figure(summary, title=f"Under corruptions, {n} test images (95 % bootstrap bands)")
         figure.savefig(args.figure, dpi=80)
-    if args.write:
-        text = Path(args.write).read_text()
-        atomic_write_text(args.write, replace_block(text, table))
-    if args.check:
-        text = Path(args.check).read_text()
-        if replace_block(text, table) != text:
-            sys.stderr.write(f"{args.check}: the corruption table differs from the one made from {args.record_dir}.\n")
-            return 1
-    return 0
+    return markdown_block.write_or_check(table, BEGIN_MARKER, END_MARKER, args.write, args.check, "corruption table")
 
 
 if __name__ == "__main__":
