@@ -40,9 +40,9 @@ from monai.bundle import ConfigParser
 from monai.data import MetaTensor
 from monai.transforms import Compose, EnsureChannelFirstd, Invertd, LoadImaged
 
-from nlcen_monai.inference.quality import QUALITY_KEY, QualityRanges, mask_measures, uncertain_fraction
+from nlcen_monai.inference.quality import QUALITY_KEY, MaskQualityd, MaskUncertaintyd, QualityRanges
 from nlcen_monai.workflows.load_network import load_network
-from nlcen_monai.workflows.release import CHECKSUM_FILE, MODEL_FILE, verify_checksum
+from nlcen_monai.workflows.release import CHECKSUM_FILE, MODEL_FILE
 
 __all__ = ["Segmentation", "Segmenter"]
 
@@ -68,7 +68,7 @@ class Segmenter:
         network: the trained network, in eval mode, taking [0, 255] pixels.
         preprocessing: the bundle's ``preprocessing`` (a ``Compose`` that starts by loading the file).
         device: where the network runs.
-        quality_ranges: the ranges of the quality flags, or None for no flags.
+        quality_ranges: the ranges of the quality flags, or None (the verdict is then "unchecked (no quality ranges)").
     """
 
     def __init__(
@@ -84,7 +84,10 @@ class Segmenter:
             [t for t in preprocessing.transforms if not isinstance(t, (LoadImaged, EnsureChannelFirstd))]
         )
         self.device = torch.device(device)
-        self.quality_ranges = quality_ranges
+        # the steps of inference.json's postprocessing that give the mask on the input's grid and its quality record
+        self.invert = Invertd("pred", transform=preprocessing, orig_keys="image", nearest_interp=True)
+        self.uncertainty = MaskUncertaintyd("pred")
+        self.quality = MaskQualityd("pred", quality_ranges)
 
     @classmethod
     def from_bundle(
@@ -119,9 +122,9 @@ class Segmenter:
         model = Path(ckpt_dir) / MODEL_FILE if ckpt_dir is not None else root / "models" / MODEL_FILE
         if not model.is_file():
             raise FileNotFoundError(f"model '{model}' does not exist.")
-        if ckpt_dir is None or (model.parent / CHECKSUM_FILE).is_file():
-            verify_checksum(model)
-        network = load_network(parser.get_parsed_content("network_def"), model, device)
+        if ckpt_dir is None and not (model.parent / CHECKSUM_FILE).is_file():
+            raise FileNotFoundError(f"the released model '{model}' has no {CHECKSUM_FILE} beside it to check it against.")
+        network = load_network(parser.get_parsed_content("network_def"), model, device)  # checks model.sha256
         ranges = parser.get_parsed_content("quality_ranges") if "quality_ranges" in parser else None
         ranges = QualityRanges.load(ranges) if ranges else None
         return cls(network, parser.get_parsed_content("preprocessing"), device, ranges)
@@ -151,10 +154,9 @@ class Segmenter:
         """
         data = self._prepare(image)
         logits = self.network(data["image"][None].to(self.device))
+        record = self.uncertainty({"pred": logits[0].cpu()})[QUALITY_KEY]
         pred = MetaTensor(logits.argmax(1).cpu(), meta=data["image"].meta, applied_operations=data["image"].applied_operations)
-        inverted = Invertd("pred", transform=self.preprocessing, orig_keys="image", nearest_interp=True)({**data, "pred": pred})
+        inverted = self.invert({**data, "pred": pred})
         mask = np.asarray(inverted["pred"].detach().cpu().numpy()[0] > 0.5, dtype=np.uint8)  # (W, H): MONAI's layout
-        measures = {"uncertain_fraction": uncertain_fraction(logits[0].cpu()), **mask_measures(mask)}
-        measures = {k: round(v, 4) for k, v in measures.items()}  # as predictions.csv records them
-        verdict = self.quality_ranges.verdict(measures) if self.quality_ranges else "unchecked (no quality ranges)"
-        return Segmentation(mask=np.ascontiguousarray(mask.T), quality={QUALITY_KEY: verdict, **measures})
+        quality = self.quality({"pred": mask[None], QUALITY_KEY: record})[QUALITY_KEY]  # as predictions.csv records it
+        return Segmentation(mask=np.ascontiguousarray(mask.T), quality=quality)
