@@ -3,13 +3,10 @@
 segmentation writer), and seeded synthetic phantoms.
 
 Writing data sets (the converters of ``data_prep/`` and ``make_synthetic_dataset``) is
-:mod:`nlcen_monai.prep`'s job; the names that lived here before are still importable from here for
-one release (with a ``FutureWarning``).
+:mod:`nlcen_monai.prep`'s job.
 """
 
 from __future__ import annotations
-
-from nlcen_monai.utils.aliases import moved_names
 
 from .checks import BadInputError, check_finite, check_not_constant
 from .datalists import IMAGE_SUFFIXES, datalist_path, list_images, load_datalist
@@ -64,32 +61,3 @@ __all__ = [
     "check_finite",
     "check_not_constant",
 ]
-
-_PREP = (
-    "make_synthetic_dataset",
-    "DatasetWriter",
-    "resize_pair",
-    "Case",
-    "ConversionResult",
-    "run_conversion",
-    "PairReader",
-    "probe_channels",
-    "majority_channels",
-    "choose_channels",
-    "convert_channels",
-    "split_name",
-    "index_folder",
-    "find_subfolder",
-    "read_image_2d",
-    "read_mask_values",
-    "read_mask_2d",
-    "binary_levels",
-    "check_binary_mask",
-    "threshold_mask",
-    "check_mask_not_trivial",
-    "check_pair_shapes",
-)
-_UTILS = ("atomic_write", "atomic_write_png", "atomic_write_json", "atomic_write_text")
-
-# names that moved out of this package, kept importable from it for one release
-__getattr__ = moved_names(__name__, {**dict.fromkeys(_PREP, "nlcen_monai.prep"), **dict.fromkeys(_UTILS, "nlcen_monai.utils")})

@@ -2,18 +2,12 @@
 resume from (with the validation's best-model record it carries), handlers attached after the engine is
 built, a trained network loaded for a config expression, and the bundle's released model (found and
 checksum-verified).
-
-The datalists, the channel-matching and segmentation-writing transforms moved to :mod:`nlcen_monai.data`
-and the ``predictions.csv`` handler to :mod:`nlcen_monai.handlers`; their old names here still work for
-one release (with a ``FutureWarning``).
 """
 
 from __future__ import annotations
 
 import importlib
 from typing import Any
-
-from nlcen_monai.utils.aliases import moved_names
 
 from .attach import attach_handlers
 from .best_model_state import BestModelState
@@ -38,12 +32,6 @@ __all__ = [
     "verify_checksum",
 ]
 
-_DATA = ("IMAGE_SUFFIXES", "datalist_path", "list_images", "load_datalist", "MatchChanneld", "match_channels")
-_DATA += ("SaveSegmentationd", "mask_column")
-
-# names that moved out of this package, kept importable from it for one release
-_moved = moved_names(__name__, {**dict.fromkeys(_DATA, "nlcen_monai.data"), "WrittenFilesCSV": "nlcen_monai.handlers"})
-
 # .release is imported on first use, not here, so that `python -m nlcen_monai.workflows.release` runs a module
 # that its package has not imported already (runpy warns of exactly that)
 _RELEASE = ("bundle_file", "export_release", "model_path", "released_model", "verify_checksum")
@@ -54,4 +42,4 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module(".release", __name__), name)
         globals()[name] = value
         return value
-    return _moved(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
