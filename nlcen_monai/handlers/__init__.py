@@ -6,7 +6,7 @@ from .adversarial_panel import AdversarialPanelWriter
 from .progress_log import ProgressLog
 from .robustness_curves import RobustnessCurvesWriter
 from .robustness_log import log_robustness_metrics, metric_sort_key
-from .robustness_table import RobustnessTableWriter, robustness_rows
+from .robustness_table import RobustnessTableWriter
 from .written_files import WrittenFilesCSV
 
 __all__ = [
@@ -17,5 +17,4 @@ __all__ = [
     "WrittenFilesCSV",
     "log_robustness_metrics",
     "metric_sort_key",
-    "robustness_rows",
 ]

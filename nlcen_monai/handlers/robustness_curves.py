@@ -43,7 +43,6 @@ class RobustnessCurvesWriter:
     Args:
         output_dir: the folder of the figure.
         filename: the PNG file name.
-        csv_filename: unused, kept for config compatibility (the rows come from ``engine.state.robustness``).
         model_name: the legend label of this model ("" labels lines by attack only).
         other_models: ``{label: path to another model's robustness.csv}`` drawn on the same figure.
         attacks: only these attacks (default: all but the ``check_*`` rows).
@@ -54,7 +53,6 @@ class RobustnessCurvesWriter:
         self,
         output_dir: str | os.PathLike = "./eval",
         filename: str = "robustness_curves.png",
-        csv_filename: str = "robustness.csv",
         model_name: str = "",
         other_models: Mapping[str, str | os.PathLike] | None = None,
         attacks: Sequence[str] | None = None,

@@ -37,13 +37,7 @@ from nlcen_monai.robustness import PASS_COUNTERS, ResultFiles, RobustnessResult
 if TYPE_CHECKING:
     from ignite.engine import Engine
 
-__all__ = ["RobustnessTableWriter", "robustness_rows"]
-
-
-def robustness_rows(engine: Engine) -> list[dict]:
-    """The table rows of ``engine.state.robustness`` (kept for one release: read ``engine.state.robustness.rows``)."""
-    result = getattr(engine.state, "robustness", None)
-    return [] if result is None else result.rows
+__all__ = ["RobustnessTableWriter"]
 
 
 class RobustnessTableWriter:

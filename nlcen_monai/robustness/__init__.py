@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from nlcen_monai.metrics import per_image_scores
-
 from .checks import (
     CHECK_BLACK_BOX,
     CHECK_MORE_ITERATIONS,
@@ -33,13 +31,11 @@ from .keys import KINDS, MetricKey, eps_key, format_eps
 from .results import (
     COLUMNS,
     PER_IMAGE_COLUMNS,
-    done_epsilons,
     merge_per_image,
     merge_rows,
     read_per_image_csv,
     read_robustness_csv,
     read_robustness_json,
-    rows_over_cases,
     rows_to_csv_text,
     table_rows,
     write_per_image_csv,
@@ -47,17 +43,6 @@ from .results import (
 )
 from .stale import recorded_settings, same_description, stale_rows
 from .store import PASS_COUNTERS, ResultFiles, RobustnessResult
-
-
-def metric_name(kind: str, eps: float, attack: str | None = None) -> str:
-    """``MetricKey(kind, eps, attack).to_name()``: kept for one release; use :class:`MetricKey`.
-
-    Args:
-        kind: ``"dice"`` or ``"jaccard"``.
-        eps: the intensity (0 = clean).
-        attack: a member's or a check's name; None for the evaluator's own attack.
-    """
-    return MetricKey(kind, eps, attack).to_name()
 
 
 __all__ = [
@@ -87,7 +72,6 @@ __all__ = [
     "complete_units",
     "corruption_names",
     "corruption_values",
-    "done_epsilons",
     "eps_key",
     "format_eps",
     "image_seed",
@@ -95,14 +79,11 @@ __all__ = [
     "is_upper_bound",
     "merge_per_image",
     "merge_rows",
-    "metric_name",
-    "per_image_scores",
     "read_corruption_record",
     "read_per_image_csv",
     "read_robustness_csv",
     "read_robustness_json",
     "recorded_settings",
-    "rows_over_cases",
     "rows_to_csv_text",
     "same_description",
     "stale_rows",

@@ -52,12 +52,10 @@ __all__ = [
     "merge_rows",
     "merge_per_image",
     "table_rows",
-    "rows_over_cases",
     "rows_to_csv_text",
     "per_image_to_csv_text",
     "write_robustness_table",
     "write_per_image_csv",
-    "done_epsilons",
     "row_key",
     "image_key",
     "json_rows",
@@ -207,11 +205,6 @@ def table_rows(per_image: Iterable[Mapping[str, Any]], cases: Iterable[str] | No
     ]
 
 
-def rows_over_cases(per_image: Iterable[Mapping[str, Any]], cases: Iterable[str]) -> list[dict[str, Any]]:
-    """The table rows over the images in ``cases`` only: :func:`table_rows` with ``cases`` (kept for one release)."""
-    return table_rows(per_image, cases)
-
-
 def _csv_text(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> str:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
@@ -274,13 +267,3 @@ def write_per_image_csv(rows: Iterable[Mapping[str, Any]], path: str | os.PathLi
     merged = merge_per_image(read_per_image_csv(path), rows)
     atomic_write_text(path, per_image_to_csv_text(merged))
     return merged
-
-
-def done_epsilons(path: str | os.PathLike, attack: str) -> list[float]:
-    """The intensities in the table at ``path`` for ``attack`` (sorted; kept for one release).
-
-    Args:
-        path: the CSV file (missing means nothing done).
-        attack: the attack name as written in the ``attack`` column.
-    """
-    return sorted({row["eps"] for row in read_robustness_csv(path) if row["attack"] == attack})

@@ -9,13 +9,10 @@ import tempfile
 import unittest
 
 from nlcen_monai.robustness import (
-    done_epsilons,
     merge_rows,
-    metric_name,
     read_per_image_csv,
     read_robustness_csv,
     read_robustness_json,
-    rows_over_cases,
     table_rows,
     write_per_image_csv,
     write_robustness_table,
@@ -42,8 +39,7 @@ class TestResults(unittest.TestCase):
             merged = write_robustness_table([new], path, json_path, extra=lambda rows: {"verdict": f"{len(rows)} rows"})
             self.assertEqual(len(merged), 2)
             self.assertEqual(read_robustness_csv(path)[0]["dice"], 0.1)
-            self.assertEqual(done_epsilons(path, "targeted_ifgsm"), [0.5])
-            self.assertEqual(done_epsilons(os.path.join(d, "missing.csv"), "pgd"), [])
+            self.assertEqual(read_robustness_csv(os.path.join(d, "missing.csv")), [])
             content = read_robustness_json(json_path)
             self.assertEqual(content["rows"][0]["dice"], 0.1)
             self.assertEqual(content["verdict"], "2 rows")  # the callable sees the merged table
@@ -86,24 +82,20 @@ class TestResults(unittest.TestCase):
                 {"attack": "pgd", "eps": 1.0, "dice": 0.5, "jaccard": 0.4, "n_images": 2, "passes": None, "checks": ""}])
             self.assertIsNone(read_per_image_csv(per_image)[0]["passes"])
 
-    def test_rows_over_cases(self):
+    def test_table_rows_over_cases(self):
         per_image = [
             {"case_id": c, "attack": a, "eps": 8.0, "dice": d, "jaccard": d / 2, "source": ""}
             for c, a, d in [("a", "worst_case", 0.2), ("b", "worst_case", 0.6), ("c", "worst_case", 1.0), ("b", "pgd", 0.8)]
         ]
-        rows = rows_over_cases(per_image, ["b", "c", "z"])
+        rows = table_rows(per_image, ["b", "c", "z"])
         self.assertEqual([(r["attack"], r["n_images"]) for r in rows], [("pgd", 1), ("worst_case", 2)])
         self.assertAlmostEqual(rows[1]["dice"], 0.8)
         self.assertAlmostEqual(rows[1]["jaccard"], 0.4)
         self.assertIsNone(rows[1]["passes"])
-        self.assertEqual(rows_over_cases(per_image, []), [])
+        self.assertEqual(table_rows(per_image, []), [])
         self.assertEqual(table_rows(per_image)[1]["n_images"], 3)
         per_image[0]["passes"], per_image[1]["passes"] = 10.0, 20.0
         self.assertAlmostEqual(table_rows(per_image)[1]["passes"], 15.0)  # the mean over the images that have one
-
-    def test_metric_name_alias(self):
-        self.assertEqual(metric_name("dice", 8), "dice_eps8")
-        self.assertEqual(metric_name("jaccard", 0.5, "apgd_ce"), "jaccard_apgd_ce_eps0.5")
 
     def test_merge_sorted(self):
         merged = merge_rows(ROWS[::-1], [])
