@@ -9,8 +9,8 @@ Writing data sets (the converters of ``data_prep/`` and ``make_synthetic_dataset
 from __future__ import annotations
 
 from .checks import BadInputError, check_finite, check_not_constant
-from .datalists import IMAGE_SUFFIXES, datalist_path, list_images, load_datalist
-from .dicom_reader import DICOM_SUFFIXES, RadiographDicomReader, display_grey_levels
+from .datalists import datalist_path, list_images, load_datalist
+from .dicom_reader import RadiographDicomReader, display_grey_levels
 from .grey_levels import GreyLevelsd, to_uint8
 from .jsrt_raw import JSRT_INVERT, JSRT_SHAPE, jsrt_to_grey, lungs_are_dark, read_jsrt_raw
 from .jsrt_reader import JSRTImageReader
@@ -19,6 +19,7 @@ from .pair_check import CheckImageLabeld
 from .planar import EnsurePlanard
 from .phantoms import chest_phantom, lesion_phantom
 from .segmentation_writer import WRITTEN_KEY, SaveSegmentationd, mask_column
+from .suffixes import DICOM_SUFFIXES, IMAGE_SUFFIXES, case_id, split_name
 from .transforms import (
     inference_transforms,
     isbi2016_transforms,
@@ -29,6 +30,8 @@ from .transforms import (
 
 __all__ = [
     "IMAGE_SUFFIXES",
+    "case_id",
+    "split_name",
     "datalist_path",
     "list_images",
     "load_datalist",

@@ -18,9 +18,9 @@ from pathlib import Path
 
 from monai.data import load_decathlon_datalist
 
-__all__ = ["IMAGE_SUFFIXES", "datalist_path", "load_datalist", "list_images"]
+from nlcen_monai.data.suffixes import IMAGE_SUFFIXES, split_name
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".nii", ".nii.gz", ".dcm", ".dicom", ".img")
+__all__ = ["datalist_path", "load_datalist", "list_images"]
 
 
 def datalist_path(dataset_dir: os.PathLike | str, datalist: str = "datalist.json") -> Path:
@@ -66,13 +66,15 @@ def load_datalist(dataset_dir: os.PathLike | str, key: str = "training", datalis
 def list_images(input_dir: os.PathLike | str, key: str = "image") -> list[dict]:
     """Every image file directly in input_dir (sorted) as [{key: path}, ...] for inference.
 
+    An image file has a suffix of :data:`~nlcen_monai.data.suffixes.IMAGE_SUFFIXES` in any case.
+
     Raises:
         FileNotFoundError: when input_dir does not exist or holds no supported image, naming it.
     """
     root = Path(input_dir)
     if not root.is_dir():
         raise FileNotFoundError(f"input_dir '{root}' does not exist.")
-    files = sorted(p for p in root.iterdir() if p.is_file() and p.name.lower().endswith(IMAGE_SUFFIXES))
+    files = sorted(p for p in root.iterdir() if p.is_file() and split_name(p) is not None)
     if not files:
         raise FileNotFoundError(f"input_dir '{root}' holds no image with a suffix in {IMAGE_SUFFIXES}.")
     return [{key: str(p)} for p in files]

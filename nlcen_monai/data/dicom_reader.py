@@ -40,11 +40,9 @@ from monai.data import PydicomReader
 from monai.utils import ensure_tuple
 
 from nlcen_monai.data.checks import BadInputError, check_finite, check_not_constant
+from nlcen_monai.data.suffixes import DICOM_SUFFIXES
 
-__all__ = ["DICOM_SUFFIXES", "RadiographDicomReader", "display_grey_levels"]
-
-DICOM_SUFFIXES = (".dcm", ".dicom")
-"""File suffixes read as DICOM."""
+__all__ = ["RadiographDicomReader", "display_grey_levels"]
 
 
 def _first(value: object) -> float:

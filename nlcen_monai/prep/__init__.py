@@ -11,10 +11,8 @@ from __future__ import annotations
 from .channels import choose_channels, convert_channels, majority_channels, probe_channels
 from .conversion import Case, ConversionResult, fail, run_conversion
 from .dataset_writer import DATALIST_NAME, DatasetWriter, resize_pair
-from .file_index import IMAGE_SUFFIXES, find_subfolder, index_folder, split_name
+from .file_index import SOURCE_SUFFIXES, find_subfolder, index_folder
 from .folder import convert_folder, list_folder_pairs
-from nlcen_monai.data.grey_levels import to_uint8
-
 from .image_io import read_image_2d, read_mask_2d, read_mask_values
 from .isbi2016 import convert_isbi2016, list_isbi_cases
 from .jsrt import convert_jsrt, jsrt_split, list_png_cases, list_raw_cases
@@ -24,7 +22,7 @@ from .validation import binary_levels, check_binary_mask, check_mask_not_trivial
 
 __all__ = [
     "DATALIST_NAME",
-    "IMAGE_SUFFIXES",
+    "SOURCE_SUFFIXES",
     "SYNTHETIC_KINDS",
     "Case",
     "ConversionResult",
@@ -55,7 +53,5 @@ __all__ = [
     "read_mask_values",
     "resize_pair",
     "run_conversion",
-    "split_name",
     "threshold_mask",
-    "to_uint8",
 ]

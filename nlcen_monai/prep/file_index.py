@@ -10,6 +10,11 @@
 # limitations under the License.
 """Find the input files of a converter by name, with suffixes matched in any case (``.JPG`` = ``.jpg``).
 
+File names are split with :func:`nlcen_monai.data.split_name`, as the bundles split theirs; the suffixes
+a converter reads (:data:`SOURCE_SUFFIXES`) are not the ones a bundle reads
+(:data:`nlcen_monai.data.IMAGE_SUFFIXES`): a converter also reads GIF and ITK's formats and writes PNG,
+and JSRT's raw ``.IMG`` has a converter of its own.
+
 Real data sets mix ``ISIC_1.jpg`` with ``ISIC_2.JPG`` and ``_Segmentation`` with ``_segmentation``;
 every converter lists its folders through these helpers so that none of them silently skips a file
 for the case of its name.
@@ -20,29 +25,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from nlcen_monai.data.suffixes import DICOM_SUFFIXES, split_name
 from nlcen_monai.prep.image_io import RASTER_SUFFIXES
 
-__all__ = ["IMAGE_SUFFIXES", "split_name", "index_folder", "find_subfolder"]
+__all__ = ["SOURCE_SUFFIXES", "index_folder", "find_subfolder"]
 
-IMAGE_SUFFIXES = RASTER_SUFFIXES + (".nii.gz", ".nii", ".dcm", ".dicom", ".nrrd", ".nhdr", ".mha", ".mhd")
-"""Every suffix :func:`~nlcen_monai.prep.image_io.read_image_2d` reads (``.nii.gz`` counts as one)."""
-
-
-def split_name(path: Path, suffixes: Sequence[str] = IMAGE_SUFFIXES) -> tuple[str, str] | None:
-    """``(stem, suffix)`` of a file whose name ends with one of ``suffixes`` in any case, else ``None``.
-
-    Args:
-        path: a file path.
-        suffixes: lower-case suffixes, longest first where one ends another (``.nii.gz`` before ``.gz``).
-    """
-    lower = path.name.lower()
-    for suffix in suffixes:
-        if lower.endswith(suffix) and len(lower) > len(suffix):
-            return path.name[: -len(suffix)], path.name[-len(suffix) :]
-    return None
+SOURCE_SUFFIXES = RASTER_SUFFIXES + (".nii.gz", ".nii") + DICOM_SUFFIXES + (".nrrd", ".nhdr", ".mha", ".mhd")
+"""Every suffix :func:`~nlcen_monai.prep.image_io.read_image_2d` reads: what a converter takes as input."""
 
 
-def index_folder(folder: Path, suffixes: Sequence[str] = IMAGE_SUFFIXES) -> tuple[dict[str, Path], list[str]]:
+def index_folder(folder: Path, suffixes: Sequence[str] = SOURCE_SUFFIXES) -> tuple[dict[str, Path], list[str]]:
     """Files of ``folder`` with one of ``suffixes`` (any case), by stem, and the names that clash.
 
     Hidden files are skipped. Two files with one stem (``a.png`` and ``a.jpg``) are a problem: the

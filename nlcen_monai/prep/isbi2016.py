@@ -28,7 +28,8 @@ __all__ = ["SPLIT_FOLDERS", "expected_folders", "list_isbi_cases", "convert_isbi
 
 SPLIT_FOLDERS = {"training": "Training", "test": "Test"}
 KINDS = ("Data", "GroundTruth")
-IMAGE_SUFFIXES = (".jpg", ".jpeg")
+ISIC_IMAGE_SUFFIXES = (".jpg", ".jpeg")
+"""The challenge's own image naming: every ISIC image is a JPEG (the masks are PNG)."""
 MASK_SUFFIX = "_Segmentation"
 
 
@@ -50,7 +51,7 @@ def _layout(isbi_dir: Path) -> str:
 
 def _list_split(split: str, data_dir: Path, truth_dir: Path, reader: PairReader) -> tuple[list[Case], list[str]]:
     """Cases of one split whose two folders exist, and its pairing problems."""
-    images, problems = index_folder(data_dir, IMAGE_SUFFIXES)
+    images, problems = index_folder(data_dir, ISIC_IMAGE_SUFFIXES)
     mask_files, clashes = index_folder(truth_dir, (".png",))
     problems += clashes
     masks = {n[: -len(MASK_SUFFIX)]: p for n, p in mask_files.items() if n.lower().endswith(MASK_SUFFIX.lower())}

@@ -21,9 +21,19 @@ def test_8bit_and_its_wider_copies_give_the_same_grey_levels():
     np.testing.assert_array_equal(to_uint8(GREY.astype(np.int32), "x"), GREY)  # integers already in 0..255
 
 
+def test_wide_image_is_stretched_from_its_minimum_to_its_maximum():
+    np.testing.assert_array_equal(to_uint8(np.array([[0, 7]], np.int32), "x"), [[0, 7]])
+    np.testing.assert_array_equal(to_uint8(np.array([[100, 1100]], np.uint16), "x"), [[0, 255]])
+
+
 def test_constant_wide_image_is_refused_naming_the_file():
     with pytest.raises(BadInputError, match="scan.png: constant image"):
         to_uint8(np.full((4, 4), 1000, np.uint16), "scan.png")
+
+
+def test_nan_is_refused_naming_the_file():
+    with pytest.raises(BadInputError, match="scan.png: image contains NaN"):
+        to_uint8(np.array([[np.nan, 1.0]]), "scan.png")
 
 
 def test_transform_applies_the_rule_channel_first_and_keeps_metadata():

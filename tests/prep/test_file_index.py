@@ -6,34 +6,20 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from parameterized import parameterized
-
-from nlcen_monai.prep import find_subfolder, index_folder, split_name
-
-SPLITS = [
-    ("ISIC_1.JPG", ("ISIC_1", ".JPG")),
-    ("scan.NII.GZ", ("scan", ".NII.GZ")),
-    ("scan.nii", ("scan", ".nii")),
-    ("notes.txt", None),
-    (".png", None),
-]
+from nlcen_monai.prep import find_subfolder, index_folder
 
 
 class TestFileIndex(unittest.TestCase):
-    @parameterized.expand(SPLITS)
-    def test_split_name(self, name, expected):
-        self.assertEqual(split_name(Path(name)), expected)
-
     def test_index_folder(self):
         with tempfile.TemporaryDirectory() as tmp:
-            for name in ("a.jpg", "B.JPEG", "a.png", ".hidden.jpg", "c.txt", "d_superpixels.png"):
+            for name in ("a.jpg", "B.JPEG", "a.png", ".hidden.jpg", "c.txt", "d_superpixels.png", "s.GIF", "v.mha", "r.img"):
                 (Path(tmp) / name).write_bytes(b"")
             (Path(tmp) / "sub.jpg").mkdir()
             found, problems = index_folder(Path(tmp), (".jpg", ".jpeg"))
             self.assertEqual(sorted(found), ["B", "a"])
             self.assertEqual(problems, [])
-            found, problems = index_folder(Path(tmp))
-            self.assertEqual(sorted(found), ["B", "a", "d_superpixels"])
+            found, problems = index_folder(Path(tmp))  # the converters' sources: GIF and MetaImage, not JSRT raw
+            self.assertEqual(sorted(found), ["B", "a", "d_superpixels", "s", "v"])
             self.assertEqual(len(problems), 1)
             self.assertIn("same name as", problems[0])
             self.assertEqual(index_folder(Path(tmp) / "missing"), ({}, []))

@@ -11,7 +11,7 @@ from parameterized import parameterized
 from PIL import Image
 
 from nlcen_monai.data import BadInputError
-from nlcen_monai.prep import read_image_2d, read_mask_2d, read_mask_values, to_uint8
+from nlcen_monai.prep import read_image_2d, read_mask_2d, read_mask_values
 
 
 class TestReadImage(unittest.TestCase):
@@ -71,14 +71,6 @@ class TestReadImage(unittest.TestCase):
             Image.fromarray(np.dstack([np.zeros((4, 4), np.uint8), np.full((4, 4), 255, np.uint8), np.zeros((4, 4), np.uint8)])).save(colour)
             with self.assertRaisesRegex(BadInputError, "colour.png: a mask must be grey"):
                 read_mask_2d(colour)
-
-    def test_to_uint8(self):
-        np.testing.assert_array_equal(to_uint8(np.array([[0, 7]], np.int32), "x"), [[0, 7]])
-        np.testing.assert_array_equal(to_uint8(np.array([[100, 1100]], np.uint16), "x"), [[0, 255]])
-        with self.assertRaisesRegex(BadInputError, "x: constant image"):
-            to_uint8(np.full((2, 2), 1000, np.uint16), "x")
-        with self.assertRaisesRegex(BadInputError, "x: image contains NaN"):
-            to_uint8(np.array([[np.nan, 1.0]]), "x")
 
 
 if __name__ == "__main__":
