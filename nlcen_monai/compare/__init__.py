@@ -11,11 +11,10 @@ from .figures import draw_comparison_figures, tile_figures
 from .results import COMPARISON_COLUMNS, comparison_rows, write_comparison_csv
 from .runner import ComparisonRunner
 from .spec import RunSpec, check_unique, parse_assignments, parse_spec
-from .describe import NETWORK_ID, describe_network
+from .describe import describe_network
 
 __all__ = [
     "COMPARISON_COLUMNS",
-    "NETWORK_ID",
     "ComparisonRunner",
     "RunSpec",
     "ablation_specs",

@@ -25,10 +25,9 @@ from typing import Any
 from monai.bundle import ConfigComponent, ConfigParser
 from monai.utils.module import locate
 
-__all__ = ["NETWORK_ID", "describe_network"]
+from nlcen_monai.networks.factory import NETWORK_ID
 
-#: the config id of the segmentation network inside the bundles' ``PixelNormalizedNet``.
-NETWORK_ID = "network_def#network"
+__all__ = ["describe_network"]
 
 _FLAGS = ("nlce", "use_nonlocal", "use_context")
 

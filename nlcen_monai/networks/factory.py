@@ -28,9 +28,10 @@ from monai.utils.module import locate
 
 from nlcen_monai.utils.configs import config_file, configs_dir
 
-__all__ = ["NETWORKS", "network_names", "get_network", "get_loss"]
+__all__ = ["NETWORK_ID", "NETWORKS", "network_names", "get_network", "get_loss"]
 
-#: the config id of the segmentation network inside the bundles' ``PixelNormalizedNet``
+#: the config id of the segmentation network inside the bundles' ``PixelNormalizedNet`` (the one
+#: every ``configs/networks/*.json`` sets, and :func:`nlcen_monai.compare.describe_network` reads)
 NETWORK_ID = "network_def#network"
 
 
