@@ -12,9 +12,9 @@
 
 ``LoadImage(reader=JSRTImageReader())`` reads a ``.IMG`` file straight into grey levels 0..255,
 with the same scaling and polarity as ``data_prep/jsrt.py`` (both call
-:func:`~nlcen_monai.data.jsrt_raw.jsrt_to_grey`). Importing this module also registers the reader
-in MONAI's ``SUPPORTED_READERS`` (MONAI's documented extension point), so that
-``LoadImaged(keys, reader="JSRTImageReader")`` resolves it by name.
+:func:`~nlcen_monai.data.jsrt_raw.jsrt_to_grey`). It is not added to MONAI's global ``SUPPORTED_READERS``:
+the transform chains (:func:`~nlcen_monai.data.load_image_transforms`) register it on their own loader,
+and anything else names it (``reader="nlcen_monai.data.JSRTImageReader"``, or an instance).
 
 Errors: when the reader is given to ``LoadImage`` (by instance, class or name), MONAI tries it and then
 every other reader, catching each one's exception, and finally raises "cannot find a suitable reader
@@ -32,7 +32,6 @@ from pathlib import Path
 import numpy as np
 from monai.data import ImageReader
 from monai.data.utils import is_supported_format
-from monai.transforms.io.array import SUPPORTED_READERS
 from monai.utils import MetaKeys, ensure_tuple
 
 from nlcen_monai.data.jsrt_raw import JSRT_INVERT, JSRT_SHAPE, jsrt_to_grey, read_jsrt_raw
@@ -126,6 +125,3 @@ class JSRTImageReader(ImageReader):
         data = arrays[0] if len(arrays) == 1 else np.stack(arrays, axis=0)
         return data, meta
 
-
-# MONAI resolves a reader given by name through this registry ("Users may add custom readers here").
-SUPPORTED_READERS.setdefault("jsrtimagereader", JSRTImageReader)

@@ -47,6 +47,7 @@ from monai.transforms import (
 
 from nlcen_monai.data.dicom_reader import RadiographDicomReader
 from nlcen_monai.data.grey_levels import GreyLevelsd
+from nlcen_monai.data.jsrt_reader import JSRTImageReader
 from nlcen_monai.data.match_channels import MatchChanneld
 from nlcen_monai.data.pair_check import CheckImageLabeld
 from nlcen_monai.data.planar import EnsurePlanard
@@ -81,19 +82,22 @@ def load_image_transforms(
 ) -> list:
     """Load images as 2-D, channel-first grey levels 0..255 (float32): the shared first steps of every chain.
 
-    DICOM files are read with :class:`~nlcen_monai.data.RadiographDicomReader`, any other file by the reader
-    MONAI chooses (or ``image_reader``), in its own dtype; :class:`~nlcen_monai.data.EnsurePlanard` makes a
+    DICOM files are read with :class:`~nlcen_monai.data.RadiographDicomReader`, JSRT's raw ``.IMG`` with
+    :class:`~nlcen_monai.data.JSRTImageReader`, any other file by the reader MONAI chooses (or
+    ``image_reader``), in its own dtype; :class:`~nlcen_monai.data.EnsurePlanard` makes a
     one-slice volume 2-D and :class:`~nlcen_monai.data.GreyLevelsd` applies the grey-level rule.
 
     Args:
         keys: the image keys (not labels).
         image_reader: a reader tried before all others (e.g. ``JSRTImageReader`` for ``.IMG`` files).
     """
+    own = [JSRTImageReader(), RadiographDicomReader()]  # after MONAI's own readers, so asked before them
     if image_reader is None:  # MONAI chooses by suffix; the DICOM reader, registered last, is asked first
         load = LoadImaged(keys, image_only=True, dtype=None)
-        load.register(RadiographDicomReader())
+        for reader in own:
+            load.register(reader)
     else:  # MONAI tries the readers given in turn, the last given first
-        load = LoadImaged(keys, reader=[RadiographDicomReader(), image_reader], image_only=True, dtype=None)
+        load = LoadImaged(keys, reader=[*own, image_reader], image_only=True, dtype=None)
     return [
         load,
         EnsureChannelFirstd(keys),

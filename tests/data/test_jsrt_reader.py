@@ -1,4 +1,4 @@
-"""Tests for JSRTImageReader: MONAI's LoadImage with an instance, a class, a name, a bundle config."""
+"""Tests for JSRTImageReader: MONAI's LoadImage with an instance, a class, a dotted name, a bundle config, the chains."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from monai.transforms import Compose, LoadImage, LoadImaged
 from parameterized import parameterized
 from PIL import Image
 
-from nlcen_monai.data import BadInputError, JSRTImageReader, jsrt_to_grey
+from nlcen_monai.data import BadInputError, JSRTImageReader, jsrt_to_grey, load_image_transforms
 
 SHAPE = (6, 10)  # rows, columns: non-square so that an axis swap shows
 
@@ -30,22 +30,20 @@ BUNDLE_CONFIGS = [
 ]
 
 
-# (how the reader is given to LoadImage, how the file is broken, words of the message)
+# (how the reader is given to LoadImaged, how the file is broken, words of the message)
 READER_ERRORS = [
     (reader, breaker, words)
-    for reader in ("instance", "class", "name", "dotted_name", "auto")
+    for reader in ("instance", "class", "dotted_name", "chain")
     for breaker, words in (("truncated", "truncated JSRT raw file"), ("too_long", "wrong size"), ("constant", "constant image"))
 ]
 
 
-def _reader(how: str):
-    return {
-        "instance": JSRTImageReader(shape=(2048, 2048)),
-        "class": JSRTImageReader,
-        "name": "JSRTImageReader",
-        "dotted_name": "nlcen_monai.data.JSRTImageReader",
-        "auto": None,
-    }[how]
+def _loader(how: str) -> LoadImaged:
+    """A ``LoadImaged("image")`` given the reader by instance, class or dotted name, or the chains' own loader."""
+    if how == "chain":  # no reader named: load_image_transforms registers JSRTImageReader itself
+        return load_image_transforms("image")[0]
+    reader = {"instance": JSRTImageReader(shape=(2048, 2048)), "class": JSRTImageReader}.get(how, "nlcen_monai.data.JSRTImageReader")
+    return LoadImaged("image", reader=reader, image_only=True)
 
 
 class TestJSRTImageReader(unittest.TestCase):
@@ -80,7 +78,7 @@ class TestJSRTImageReader(unittest.TestCase):
         single = LoadImaged("image", reader=JSRTImageReader(shape=SHAPE), ensure_channel_first=True)({"image": self.path})
         self.assertEqual(tuple(single["image"].shape), (1,) + SHAPE[::-1])
 
-    @parameterized.expand([("JSRTImageReader",), ("nlcen_monai.data.JSRTImageReader",), (JSRTImageReader,)])
+    @parameterized.expand([("nlcen_monai.data.JSRTImageReader",), (JSRTImageReader,)])
     def test_by_name_or_class(self, reader):
         full = self.path.with_name("JPCNN001.IMG")
         raw = write_raw(full, shape=(2048, 2048))
@@ -105,9 +103,13 @@ class TestJSRTImageReader(unittest.TestCase):
         self.path.with_suffix(".hdr").write_bytes(b"")  # an Analyze pair is not JSRT
         self.assertFalse(reader.verify_suffix(self.path))
 
-    def test_auto_selection_by_suffix(self):
-        image = LoadImage(image_only=True)  # default readers: JSRT is registered for .IMG
-        self.assertIsInstance(image.readers[-1], JSRTImageReader)
+    def test_not_registered_globally(self):
+        """Importing the reader leaves MONAI's default readers alone; the chains register it on their own loader."""
+        self.assertFalse(any(isinstance(r, JSRTImageReader) for r in LoadImage(image_only=True).readers))
+        full = self.path.with_name("JPCNN001.IMG")
+        raw = write_raw(full, shape=(2048, 2048))
+        image = load_image_transforms("image")[0]({"image": str(full)})["image"]
+        np.testing.assert_array_equal(image.numpy(), jsrt_to_grey(raw).T)
 
     def test_truncated_file_names_the_file(self):
         self.path.write_bytes(self.path.read_bytes()[:-2])
@@ -126,10 +128,10 @@ class TestJSRTImageReader(unittest.TestCase):
         else:
             path.write_bytes(b"\0" * (size // 2 if breaker == "truncated" else size + 2))
         with self.assertRaises(BadInputError) as ctx:
-            LoadImage(reader=_reader(how), image_only=True)(path)
+            _loader(how)({"image": path})
         self.assertTrue(str(ctx.exception).startswith(f"{path}: {words}"), str(ctx.exception))
         with self.assertRaises(RuntimeError) as ctx:  # in a Compose, MONAI names the transform and chains the error
-            Compose([LoadImaged("image", reader=_reader(how))])({"image": path})
+            Compose([_loader(how)])({"image": path})
         self.assertIsInstance(ctx.exception.__cause__, BadInputError)
         self.assertNotIn("suitable reader", str(ctx.exception.__cause__))
 
