@@ -198,6 +198,6 @@ if [ ${#SHOWN[@]} -gt ${#CONFIGS[@]} ]; then  # other models' rows too: comparis
   $PY -m nlcen_monai.compare --bundle "$BUNDLE" --out "$OUT" --configs "${SHOWN[@]}" --skip-train --skip-eval \
     --set "${SET[@]}" > "$OUT/gather.log" 2>&1
 fi
-$PY benchmarks/robustness_table.py "$OUT/comparison.csv" --size "$SIZE" | tee "$OUT/table.md"
-[ ${#FOLDERS[@]} = 0 ] || $PY benchmarks/worst_case_table.py "${FOLDERS[@]}" | tee "$OUT/worst_case.md"
+$PY -m nlcen_monai.reports.robustness_table "$OUT/comparison.csv" --size "$SIZE" | tee "$OUT/table.md"
+[ ${#FOLDERS[@]} = 0 ] || $PY -m nlcen_monai.reports.worst_case_table "${FOLDERS[@]}" | tee "$OUT/worst_case.md"
 echo "== done  [$(date +%T)]"

@@ -78,9 +78,9 @@ gather() {  # gather DATASET BUNDLE: every pair trained in OUT/DATASET -> compar
   echo "== $dataset: gathering ${names[*]}  [$(date +%T)]"
   $PY -m nlcen_monai.compare --bundle "$bundle" --out "$dir" --configs "${specs[@]}" --skip-train --skip-eval \
     --set dataset_dir="$(cd "$data" && pwd)" > "$dir/gather.log" 2>&1
-  $PY benchmarks/clean_table.py "${cleans[@]}" | tee "$dir/clean.md"
-  $PY benchmarks/robustness_table.py "$dir/comparison.csv" | tee "$dir/table.md"
-  [ ${#folders[@]} = 0 ] || $PY benchmarks/worst_case_table.py "${folders[@]}" | tee "$dir/worst_case.md"
+  $PY -m nlcen_monai.reports.clean_table "${cleans[@]}" | tee "$dir/clean.md"
+  $PY -m nlcen_monai.reports.robustness_table "$dir/comparison.csv" | tee "$dir/table.md"
+  [ ${#folders[@]} = 0 ] || $PY -m nlcen_monai.reports.worst_case_table "${folders[@]}" | tee "$dir/worst_case.md"
 }
 
 mkdir -p "$OUT"

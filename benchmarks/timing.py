@@ -10,8 +10,8 @@
 # limitations under the License.
 """Helpers shared by the timing benchmarks ``train_step.py`` and ``attack_throughput.py``.
 
-Not a benchmark itself: the scripts run as ``python benchmarks/<script>.py``, which puts this
-folder on ``sys.path``, and import it as ``timing``. It holds the ``--size`` default and check,
+Not a benchmark itself: the scripts run as ``python benchmarks/<script>.py`` (Python searches a
+script's own folder first) and import it as ``timing``. It holds the ``--size`` default and check,
 the one-line description of the machine printed before the figures, and the rotation of the
 timed configurations from round to round.
 """

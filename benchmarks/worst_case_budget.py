@@ -37,18 +37,15 @@ import csv
 import os
 import re
 import statistics
-import sys
 import time
 from collections import Counter, defaultdict
 
 import torch
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-
-from nlcen_monai.attacks import APGD, APGD_LOSSES, CosPGD, SegPGD, TargetedIFGSM  # noqa: E402
-from nlcen_monai.attacks.base import SegmentationAttack  # noqa: E402
-from nlcen_monai.attacks.worst_case import per_image_scores, predict_classes  # noqa: E402
-from nlcen_monai.utils.atomic import atomic_write_text  # noqa: E402
+from nlcen_monai.attacks import APGD, APGD_LOSSES, CosPGD, SegPGD, TargetedIFGSM
+from nlcen_monai.attacks.base import SegmentationAttack
+from nlcen_monai.attacks.worst_case import per_image_scores, predict_classes
+from nlcen_monai.utils.atomic import atomic_write_text
 
 COLUMNS = ("member", "iterations", "restarts", "eps", "case_id", "dice", "passes", "seconds")
 _APGD = re.compile(r"^apgd_(targeted_)?(.+?)(_red)?$")

@@ -1,10 +1,17 @@
-"""Generators of the markdown tables that the documentation quotes from committed result records (the model
-card's corruption and quality-flags tables).
+"""Generators of the markdown tables that the documentation quotes from result records, one module per report,
+each runnable as ``python -m nlcen_monai.reports.<name>``.
 
-``python -m nlcen_monai.reports.corruption_table RECORD_DIR [--write FILE]`` prints the table of a corruption
-evaluation's record and rewrites the block between its markers in a markdown file;
-``python -m nlcen_monai.reports.quality_flags_table RECORD [--write FILE]`` does the same for the record of
-``benchmarks/quality_flags.py``. :mod:`~nlcen_monai.reports.markdown_block` holds what both share.
+- :mod:`~nlcen_monai.reports.corruption_table`: the model card's corruption table from a corruption
+  evaluation's record; ``--write FILE`` rewrites the block between its markers in a markdown file;
+- :mod:`~nlcen_monai.reports.quality_flags_table`: the same for the record of ``benchmarks/quality_flags.py``;
+  :mod:`~nlcen_monai.reports.markdown_block` holds the marker block and ``--write``/``--check`` both share;
+- :mod:`~nlcen_monai.reports.worst_case_table`: the worst-case tables (DIC, gradient-masking checks, cost) of
+  results stores;
+- :mod:`~nlcen_monai.reports.robustness_table`: the paper's table from a ``comparison.csv`` of
+  ``nlcen_monai.compare``;
+- :mod:`~nlcen_monai.reports.clean_table`: clean DIC/JSC of several ``evaluate.json`` outputs;
+- :mod:`~nlcen_monai.reports.seed_spread`: NLCE's gain against the spread between training seeds;
+- :mod:`~nlcen_monai.reports.campaign_table`: the defense campaign's table (``benchmarks/defense_campaign.sh``).
 """
 
 from __future__ import annotations

@@ -8,23 +8,18 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
-"""benchmarks/seed_spread.py: NLCE's gain per seed over the images every run scored."""
+"""nlcen_monai.reports.seed_spread: NLCE's gain per seed over the images every run scored."""
 
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import io
 import tempfile
 import unittest
 from pathlib import Path
 
+from nlcen_monai.reports import seed_spread
 from nlcen_monai.robustness import read_per_image_csv, write_per_image_csv
-
-REPO = Path(__file__).resolve().parents[2]
-_spec = importlib.util.spec_from_file_location("seed_spread", REPO / "benchmarks" / "seed_spread.py")
-seed_spread = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(seed_spread)
 
 
 def write_run(root: Path, dice: dict[str, dict[str, float]]) -> None:

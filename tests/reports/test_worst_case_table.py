@@ -8,7 +8,7 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
-"""benchmarks/worst_case_table.py on a results store written the way a stopped worst-case evaluation leaves it.
+"""nlcen_monai.reports.worst_case_table on a results store written the way a stopped worst-case evaluation leaves it.
 
 A stopped evaluation keeps the per-image rows of every image it finished, checks included, but it was
 never judged (``checks`` None): the table marks every figure as an upper bound until ``--rejudge`` judges the
@@ -17,15 +17,16 @@ four checks from those rows, at the tolerance the store records.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import subprocess
 import sys
 import tempfile
 import unittest
 from pathlib import Path
 
+from nlcen_monai.reports.worst_case_table import main
 from nlcen_monai.robustness import ResultFiles, RobustnessResult
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def stopped_store(folder: Path, more_iterations_drop: float) -> None:
@@ -54,12 +55,10 @@ def stopped_store(folder: Path, more_iterations_drop: float) -> None:
 
 
 def table(*args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "benchmarks/worst_case_table.py", *args], cwd=REPO, capture_output=True, text=True, timeout=120
-    )
-    if done.returncode != 0:
-        raise AssertionError(done.stdout + done.stderr)
-    return done.stdout
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(list(args)) == 0
+    return out.getvalue()
 
 
 class TestRejudge(unittest.TestCase):
@@ -84,6 +83,17 @@ class TestRejudge(unittest.TestCase):
             # the DIC checks c and d compared with the worst case, below it
             self.assertIn("| check c: worst case, doubled iterations and restarts | - | 0.450 (2) | 0.050 (2) |", judged)
             self.assertIn("| check d: black-box attacks | - | 0.500 (2) | 0.100 (2) |", judged)
+
+    def test_runs_as_a_module(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            stopped_store(Path(tmp), more_iterations_drop=0.01)
+            done = subprocess.run(
+                [sys.executable, "-m", "nlcen_monai.reports.worst_case_table", f"held={tmp}"],
+                capture_output=True, text=True, timeout=120,
+            )
+            self.assertEqual(done.returncode, 0, done.stderr)
+            self.assertEqual(done.stdout, table(f"held={tmp}"))
+            self.assertNotIn("RuntimeWarning", done.stderr)  # runpy: the package did not import the module first
 
 
 if __name__ == "__main__":
