@@ -37,7 +37,11 @@ dropped, with a warning, and recomputed (:func:`~nlcen_monai.robustness.stale_ro
 
 With ``checks`` (:class:`~nlcen_monai.robustness.GradientMaskingChecks`) it also runs, on the same
 batches, the attacks of the gradient-masking checks (unbounded, twice the iterations and restarts,
-black-box) and judges the four checks, per intensity, at the end of the epoch.
+black-box; for a worst case chained over the intensities, also an unchained attack for check a) and
+judges the four checks, per intensity, at the end of the epoch. The checks start from the recorded
+worst-case images (:class:`~nlcen_monai.robustness.worst_images.WorstCaseImages`, kept in
+``worst_images_dir``), so a resumed run that has only check rows left does not attack again and
+checks exactly the images its figures came from.
 """
 
 from __future__ import annotations
@@ -60,7 +64,7 @@ from torch.utils.data import DataLoader
 
 from nlcen_monai.attacks import SegmentationAttack, get_attack
 from nlcen_monai.attacks.worst_case import WorstCaseAttack, WorstCaseResult, predict_classes, sweep_passes
-from nlcen_monai.data.datalists import IMAGE_SUFFIXES
+from nlcen_monai.data.suffixes import case_id
 from nlcen_monai.metrics import per_image_scores
 from nlcen_monai.robustness import (
     CHECK_BLACK_BOX,
@@ -74,6 +78,8 @@ from nlcen_monai.robustness import (
     eps_key,
     recorded_settings,
 )
+from nlcen_monai.robustness.checks import CHECK_MONOTONE
+from nlcen_monai.robustness.worst_images import WorstCaseImages
 
 from .inferer_network import InfererNetwork
 
@@ -112,15 +118,7 @@ def _case_ids(batchdata: Any, key: str, batch_size: int, iteration: int) -> list
     if isinstance(meta, Mapping):
         names = meta.get("filename_or_obj")
     if isinstance(names, (list, tuple)) and len(names) == batch_size:
-        ids = []
-        for name in names:
-            base = os.path.basename(str(name))
-            for suffix in IMAGE_SUFFIXES:  # the suffixes the bundles read, in any case
-                if base.lower().endswith(suffix):
-                    base = base[: -len(suffix)]
-                    break
-            ids.append(base)
-        return ids
+        return [case_id(name) for name in names]
     return [f"rank{idist.get_rank()}_iteration{iteration}_{i}" for i in range(batch_size)]
 
 
@@ -157,6 +155,9 @@ class AdversarialEvaluator(SupervisedEvaluator):
         keep_examples: how many of the first images attacked in this run to keep, with their
             adversarial images and predictions at every intensity, in ``engine.state.examples``
             (for the qualitative panel); 0 keeps none.
+        worst_images_dir: where each image's worst-case adversarial image per intensity is kept
+            (``<case_id>.npz``), for the checks of a resumed run to start from; None: in memory, for
+            this run only (a resumed run without them attacks again, and says so).
         epoch_length, non_blocking, prepare_batch, val_handlers, mode, event_names, event_to_attr,
             decollate, to_kwargs, amp_kwargs: as for MONAI's ``SupervisedEvaluator`` (``decollate``
             defaults to False: the predictions are scored batch-first).
@@ -181,6 +182,7 @@ class AdversarialEvaluator(SupervisedEvaluator):
         key_metric: str | MetricKey | None = None,
         case_id_key: str = Keys.IMAGE,
         keep_examples: int = 2,
+        worst_images_dir: str | os.PathLike | None = None,
         epoch_length: int | None = None,
         non_blocking: bool = False,
         prepare_batch: Callable = default_prepare_batch,
@@ -205,6 +207,11 @@ class AdversarialEvaluator(SupervisedEvaluator):
         self.checks = checks
         self.case_id_key = case_id_key
         self.keep_examples = int(keep_examples)
+        self.worst_images = WorstCaseImages(worst_images_dir)
+        self._positive = positive
+        self._chained = isinstance(self.attack, WorstCaseAttack) and self.attack.chain_epsilons
+        # check a cannot fail on a chained worst case (it never rises): an unchained attack is checked instead
+        self._monotone = checks is not None and self._chained and len(positive) > 1
         self.settings = {"attack": self.attack.describe(), "checks": None if checks is None else checks.describe()}
         self._check_eps = checks.check_epsilons(positive) if checks is not None and positive else []
         self.scored = self._scored_keys(positive)
@@ -248,6 +255,7 @@ class AdversarialEvaluator(SupervisedEvaluator):
         keys = [(self.attack_name, e) for e in self.epsilons] + [(m, e) for m in self.members for e in positive]
         if self.checks is not None and positive:
             keys.append((CHECK_UNBOUNDED, self.checks.unbounded_eps))
+            keys += [(CHECK_MONOTONE, e) for e in positive if self._monotone]
             for e in self._check_eps:
                 keys += [(CHECK_MORE_ITERATIONS, e), (CHECK_BLACK_BOX, e)] + [(a.name, e) for a in self.checks.black_box]
         return keys
@@ -257,6 +265,7 @@ class AdversarialEvaluator(SupervisedEvaluator):
         keys = [(self.attack_name, e) for e in self.epsilons]
         if self.checks is not None and any(e > 0 for e in self.epsilons):
             keys.append((CHECK_UNBOUNDED, self.checks.unbounded_eps))
+            keys += [(CHECK_MONOTONE, e) for e in self._positive if self._monotone]
             keys += [(CHECK_MORE_ITERATIONS, e) for e in self._check_eps]
             keys += [(CHECK_BLACK_BOX, e) for e in self._check_eps if self.checks.black_box]
         return keys
@@ -386,64 +395,136 @@ class AdversarialEvaluator(SupervisedEvaluator):
         counters = {"run": 0.0, "saved": 0.0}
         with self.mode(self.network), torch.enable_grad():
             clean_pred = predict_classes(model, inputs)
-            adversarial, preds = {0.0: inputs}, {0.0: clean_pred}
             if 0.0 in run_eps:
                 dice, jac = per_image_scores(clean_pred, targets, self.num_classes)
                 rows += self._rows(ids, name, name, 0.0, dice, jac, passes=0.0)
-            if isinstance(self.attack, WorstCaseAttack) and attack_eps:
-                self.attack.num_classes = self.num_classes
-                result = self.attack.run(model, inputs, targets, attack_eps, max_batch=self.max_batch)
-                rows += self._result_rows(ids, result, name, members=True)
-                counters["run"] += result.passes_run
-                counters["saved"] += result.passes_saved
-                adversarial.update(result.images)
-                preds.update(result.pred)
-            elif attack_eps:
-                adversarial.update(self.attack.sweep(model, inputs, targets, attack_eps, max_batch=self.max_batch))
-                shares = sweep_passes(self.attack, attack_eps)
-                for eps in attack_eps:
-                    preds[eps] = predict_classes(model, adversarial[eps])
-                    dice, jac = per_image_scores(preds[eps], targets, self.num_classes)
-                    rows += self._rows(ids, name, name, eps, dice, jac, passes=shares[eps])
-                counters["run"] += self.attack.sweep_cost(attack_eps) * inputs.shape[0]
+            worst: dict[float, torch.Tensor] = {}
+            if attack_eps:
+                needed = set(attack_eps)
+                if self.checks is not None:
+                    needed |= {b for b in (self._below(e) for e in self._check_eps if e in attack_eps) if b}
+                    if run_unbounded:
+                        needed.add(max(self._positive))
+                worst = self._worst_case(ids, inputs, targets, sorted(needed), rows, counters)
             if self.checks is not None:
-                rows += self._run_checks(ids, inputs, targets, adversarial, attack_eps, run_unbounded, counters)
+                rows += self._run_checks(ids, inputs, targets, worst, attack_eps, run_unbounded, counters)
         if self.state.examples is None and self.keep_examples > 0:
+            adversarial = {0.0: inputs, **{e: worst[e] for e in attack_eps}}
+            preds = {0.0: clean_pred, **{e: predict_classes(model, worst[e]) for e in attack_eps}}
             self.state.examples = AdversarialExamples.keep(self.keep_examples, ids, inputs, targets, adversarial, preds)
         self._add(rows, **counters)
         return clean_pred
 
-    def _ensemble(self, attacks: Sequence[SegmentationAttack]) -> WorstCaseAttack:
+    def _below(self, eps: float) -> float | None:
+        """The evaluated intensity just below ``eps`` (None for the smallest): where a chained worst case began."""
+        return max((e for e in self._positive if e < eps), default=None)
+
+    def _worst_case(self, ids: list[str], inputs: torch.Tensor, targets: torch.Tensor, epsilons: list[float],
+                    rows: list[dict], counters: dict[str, float]) -> dict[float, torch.Tensor]:
+        """The evaluated attack's worst images at ``epsilons``: the recorded ones where there are, else attacked now.
+
+        An image whose row at an intensity is recorded and whose worst image is stored is not attacked
+        again at it; the others are attacked (from the stored worst case of the intensity below, for a
+        chained worst case that begins above the smallest intensity), their new rows go into ``rows``
+        and their new worst images into the store.
+        """
+        name = self.attack_name
+        recorded = {(i, e): self.state.robustness.has(name, e, c) for i, c in enumerate(ids) for e in epsilons}
+        stored = {(i, e): self.worst_images.load(c, e) if recorded[(i, e)] else None
+                  for i, c in enumerate(ids) for e in epsilons}
+        attack = [i for i in range(len(ids)) if any(stored[(i, e)] is None for e in epsilons)]
+        attacked: dict[float, torch.Tensor] = {}
+        if attack:
+            first = min(e for i in attack for e in epsilons if stored[(i, e)] is None)
+            run_eps = [e for e in epsilons if e >= first]
+            sub = torch.as_tensor(attack, dtype=torch.long, device=inputs.device)
+            sub_ids = [ids[i] for i in attack]
+            attacked = self._attack_images(sub_ids, inputs[sub], targets[sub], run_eps, rows, counters)
+        position = {i: k for k, i in enumerate(attack)}
+        worst, recomputed = {}, 0
+        for e in epsilons:
+            images = []
+            for i, case in enumerate(ids):
+                if stored[(i, e)] is not None:
+                    images.append(stored[(i, e)].to(inputs.device, inputs.dtype))
+                    continue
+                images.append(attacked[e][position[i]])
+                if recorded[(i, e)]:
+                    recomputed += 1  # recorded before the store kept images: the checks start from a new worst case
+                else:
+                    self.worst_images.save(case, e, attacked[e][position[i]])
+            worst[e] = torch.stack(images)
+        if recomputed:
+            self.logger.warning(
+                f"{recomputed} recorded worst-case images (image x intensity) are not in the store "
+                f"({self.worst_images.folder or 'memory'}): they were attacked again, and the checks start from those."
+            )
+        return worst
+
+    def _attack_images(self, ids: list[str], inputs: torch.Tensor, targets: torch.Tensor, epsilons: list[float],
+                       rows: list[dict], counters: dict[str, float]) -> dict[float, torch.Tensor]:
+        """Run the evaluated attack on these images at ``epsilons``; add the rows not recorded yet; return the images."""
+        model, name = self.attacked_network, self.attack_name
+        if isinstance(self.attack, WorstCaseAttack):
+            below = self._below(epsilons[0]) if self._chained else None
+            begin = None
+            if below is not None and all(self.worst_images.has(c, below) for c in ids):
+                begin = torch.stack([self.worst_images.load(c, below) for c in ids]).to(inputs.device, inputs.dtype)
+            self.attack.num_classes = self.num_classes
+            result = self.attack.run(model, inputs, targets, epsilons, initial=begin, start=begin, max_batch=self.max_batch)
+            rows += self._result_rows(ids, result, name, members=True)
+            counters["run"] += result.passes_run
+            counters["saved"] += result.passes_saved
+            return result.images
+        images = self.attack.sweep(model, inputs, targets, epsilons, max_batch=self.max_batch)
+        shares = sweep_passes(self.attack, epsilons)
+        for eps in epsilons:
+            dice, jac = per_image_scores(predict_classes(model, images[eps]), targets, self.num_classes)
+            rows += self._rows(ids, name, name, eps, dice, jac, passes=shares[eps])
+        counters["run"] += self.attack.sweep_cost(epsilons) * inputs.shape[0]
+        return images
+
+    def _ensemble(self, attacks: Sequence[SegmentationAttack], chain_epsilons: bool = True) -> WorstCaseAttack:
         skip = self.attack.skip_broken if isinstance(self.attack, WorstCaseAttack) else True
         broken = self.attack.broken_dice if isinstance(self.attack, WorstCaseAttack) else 0.0
-        return WorstCaseAttack(attacks, skip_broken=skip, broken_dice=broken, num_classes=self.num_classes, name="check")
+        return WorstCaseAttack(attacks, skip_broken=skip, broken_dice=broken, chain_epsilons=chain_epsilons,
+                               num_classes=self.num_classes, name="check")
+
+    def _monotone_attacks(self) -> list[SegmentationAttack]:
+        """Check a's attacks for a chained worst case: the configured ones, else its cheapest member at the largest intensity."""
+        if self.checks.monotone_attacks is not None:
+            return self.checks.monotone_attacks
+        return [self.attack.ordered(max(self._positive))[0]]
 
     def _run_checks(self, ids, inputs, targets, worst: Mapping[float, torch.Tensor], attack_eps: Sequence[float],
                     run_unbounded: bool, counters: dict[str, float]) -> list[dict]:
-        """Checks b-d on these images, each with the evaluated worst case as a candidate (so they can only lower it).
+        """Checks a-d on these images; b-d start from the recorded worst case, with it as a candidate.
 
         Where their attacks begin (for the members that accept a start point): the unbounded attack continues
-        from the worst case at the largest intensity; the stronger ensemble of check c begins where the
-        evaluated one did (the worst case of the intensity below, chained as the evaluation is), so that
-        it is the same procedure with ``factor`` times the budget; the black-box attacks begin on their
-        own, without the white-box result.
+        from the worst case at the largest evaluated intensity; the stronger ensemble of check c begins where
+        the evaluated one did (for a chained worst case, the recorded worst images of the intensity below),
+        so that it is the same procedure with ``factor`` times the budget; the black-box attacks begin on
+        their own, without the white-box result. Check a (only for a chained worst case) runs its attacks
+        unchained from the clean images at every intensity.
         """
         checks, model, rows = self.checks, self.attacked_network, []
         members = self.attack.attacks if isinstance(self.attack, WorstCaseAttack) else [self.attack]
-        chained = isinstance(self.attack, WorstCaseAttack) and self.attack.chain_epsilons
-        below = {e: worst.get(max((p for p in attack_eps if p < e), default=-1)) for e in attack_eps}
         runs = []
         if run_unbounded:
             unbounded_attacks = members if checks.unbounded_attacks is None else checks.unbounded_attacks
-            start = worst[max(attack_eps)] if attack_eps else None
-            runs.append((CHECK_UNBOUNDED, unbounded_attacks, checks.unbounded_eps, start, start, False))
+            start = worst.get(max(self._positive)) if self._positive else None
+            runs.append((CHECK_UNBOUNDED, self._ensemble(unbounded_attacks), [checks.unbounded_eps], start, start, False))
+        if self._monotone and attack_eps:
+            runs.append((CHECK_MONOTONE, self._ensemble(self._monotone_attacks(), chain_epsilons=False), list(attack_eps),
+                         None, None, False))
         for eps in [e for e in self._check_eps if e in attack_eps]:
-            stronger = [a.strengthened(checks.factor) for a in members]
-            runs.append((CHECK_MORE_ITERATIONS, stronger, eps, worst[eps], below[eps] if chained else None, False))
+            stronger = self._ensemble([a.strengthened(checks.factor) for a in members])
+            below = self._below(eps) if self._chained else None
+            runs.append((CHECK_MORE_ITERATIONS, stronger, [eps], worst[eps], None if below is None else worst[below], False))
             if checks.black_box:
-                runs.append((CHECK_BLACK_BOX, checks.black_box, eps, worst[eps], None, True))
-        for owner, attacks, eps, candidates, start, with_members in runs:
-            result = self._ensemble(attacks).run(model, inputs, targets, [eps], initial=candidates, start=start)
+                runs.append((CHECK_BLACK_BOX, self._ensemble(checks.black_box), [eps], worst[eps], None, True))
+        for owner, ensemble, epsilons, candidates, start, with_members in runs:
+            result = ensemble.run(model, inputs, targets, epsilons, initial=candidates, start=start)
             rows += self._result_rows(ids, result, owner, members=with_members)
             counters["run"] += result.passes_run
             counters["saved"] += result.passes_saved

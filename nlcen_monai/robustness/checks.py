@@ -14,16 +14,24 @@ A defense can look robust because its gradients are useless to the attack (round
 randomness, a non-differentiable step) rather than because it is robust. Four symptoms of that are
 checked on every evaluation that asks for them:
 
-a. ``monotone``: Dice does not rise with eps (by more than ``monotone_tolerance``) for any attack;
+a. ``monotone``: Dice does not rise with eps for any attack. A worst case chained over the
+   intensities (each starting from the worst images of the one below) cannot rise by construction, so
+   for it the evaluator runs ``monotone_attacks`` unchained, from the clean image at every intensity
+   (``check_monotone`` rows), and the check is judged on those; otherwise on the evaluated attack and
+   its members;
 b. ``unbounded``: an unbounded attack (eps = 255: the whole image may change) drives Dice to at
    most ``unbounded_max_dice``;
 c. ``more_iterations``: doubling every member's iterations and restarts lowers the worst-case Dice
-   by at most ``iterations_tolerance`` (the stronger ensemble runs the evaluation's own procedure:
-   its members begin where the evaluated ones did, from the worst case of the intensity below);
+   by at most ``iterations_tolerance`` (the stronger ensemble runs the evaluation's own procedure from
+   where the recorded one did: the recorded worst images of the intensity below, and with the recorded
+   worst images as candidates, so it can only lower the figure);
 d. ``black_box``: black-box attacks (the gradient-free Square attack, transfer from an undefended
    surrogate) do not beat the white-box worst case by more than ``black_box_tolerance``.
 
-Checks c and d compare per image, over the images that both the worst case and the check scored.
+Checks a, c and d compare per image, over the images both sides scored, and are judged by an interval
+rule: the 95 % percentile-bootstrap interval of the paired mean (the drop of c and d, the rise of a)
+must lie at or below the tolerance at its upper end. A check whose comparison cannot be paired (a
+table without per-image rows) is not judged (``passed`` None): its intensities stay upper bounds.
 
 :class:`GradientMaskingChecks` is the configuration the evaluator takes (which intensities, which
 black-box attacks, the tolerances); the evaluator runs the extra attacks and writes their results as
@@ -45,6 +53,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from nlcen_monai.metrics.intervals import paired_difference_interval
+
 from .keys import eps_key, format_eps
 
 if TYPE_CHECKING:
@@ -52,6 +62,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CHECK_NAMES",
+    "CHECK_MONOTONE",
     "CHECK_UNBOUNDED",
     "CHECK_MORE_ITERATIONS",
     "CHECK_BLACK_BOX",
@@ -65,7 +76,8 @@ __all__ = [
 ]
 
 CHECK_NAMES = ("monotone", "unbounded", "more_iterations", "black_box")
-# the attack names of the rows the evaluator writes for checks b, c and d
+# the attack names of the rows the evaluator writes for checks a (for a chained worst case), b, c and d
+CHECK_MONOTONE = "check_monotone"
 CHECK_UNBOUNDED = "check_unbounded"
 CHECK_MORE_ITERATIONS = "check_more_iterations"
 CHECK_BLACK_BOX = "check_black_box"
@@ -90,12 +102,19 @@ class GradientMaskingChecks:
             defended NLCEN, 100 iterations of targeted APGD-CE left Dice 0.082 at eps 255 where the
             balanced masked CE and the JS loss left 0.035 and 0.040). An attack with a fixed schedule,
             such as the paper's I-FGSM with its ``1.25 eps`` steps, costs 259 passes at eps 255.
+        monotone_attacks: the attacks of check a when the evaluated attack is a worst case chained over
+            the intensities (run unchained, from the clean image, at every evaluated intensity); None:
+            the evaluated ensemble's cheapest member at its largest intensity.
         unbounded_eps: the intensity of check b (255: unbounded in the [0, 255] domain).
         unbounded_max_dice: check b passes when the unbounded attack leaves Dice at or below this.
         factor: check c multiplies iterations and restarts by this.
-        monotone_tolerance: check a allows a rise of this much Dice between consecutive intensities.
-        iterations_tolerance: check c allows the stronger attack to lower the worst case by this much.
-        black_box_tolerance: check d allows the black-box attacks to beat the white-box worst case by this much.
+        monotone_tolerance: check a allows a rise of this much Dice between consecutive intensities
+            (the upper end of the paired rise's interval).
+        iterations_tolerance: check c allows the stronger attack to lower the worst case by this much
+            (the upper end of the paired drop's interval).
+        black_box_tolerance: check d allows the black-box attacks to beat the white-box worst case by
+            this much (the upper end of the paired drop's interval).
+        confidence: the coverage of the intervals of checks a, c and d.
     """
 
     def __init__(
@@ -103,22 +122,28 @@ class GradientMaskingChecks:
         epsilons: Sequence[float] | None = None,
         black_box: Sequence[SegmentationAttack] = (),
         unbounded_attacks: Sequence[SegmentationAttack] | None = None,
+        monotone_attacks: Sequence[SegmentationAttack] | None = None,
         unbounded_eps: float = 255.0,
         unbounded_max_dice: float = 0.05,
         factor: int = 2,
         monotone_tolerance: float = 0.01,
         iterations_tolerance: float = 0.01,
         black_box_tolerance: float = 0.01,
+        confidence: float = 0.95,
     ) -> None:
         self.epsilons = None if epsilons is None else sorted({eps_key(e) for e in epsilons})
         self.black_box = list(black_box)
         self.unbounded_attacks = None if unbounded_attacks is None else list(unbounded_attacks)
+        self.monotone_attacks = None if monotone_attacks is None else list(monotone_attacks)
         self.unbounded_eps = eps_key(unbounded_eps)
         self.unbounded_max_dice = float(unbounded_max_dice)
         self.factor = int(factor)
         self.monotone_tolerance = float(monotone_tolerance)
         self.iterations_tolerance = float(iterations_tolerance)
         self.black_box_tolerance = float(black_box_tolerance)
+        if not 0.0 < float(confidence) < 1.0:
+            raise ValueError(f"confidence must be in (0, 1), got {confidence}.")
+        self.confidence = float(confidence)
 
     @classmethod
     def from_description(cls, description: Mapping[str, Any] | None) -> GradientMaskingChecks:
@@ -132,7 +157,7 @@ class GradientMaskingChecks:
         """
         recorded = description or {}
         names = ("epsilons", "unbounded_eps", "unbounded_max_dice", "factor", "monotone_tolerance",
-                 "iterations_tolerance", "black_box_tolerance")
+                 "iterations_tolerance", "black_box_tolerance", "confidence")
         return cls(**{name: recorded[name] for name in names if recorded.get(name) is not None})
 
     def check_epsilons(self, evaluated: Sequence[float]) -> list[float]:
@@ -148,12 +173,14 @@ class GradientMaskingChecks:
             "epsilons": self.epsilons,
             "black_box": [a.describe() for a in self.black_box],
             "unbounded_attacks": None if self.unbounded_attacks is None else [a.describe() for a in self.unbounded_attacks],
+            "monotone_attacks": None if self.monotone_attacks is None else [a.describe() for a in self.monotone_attacks],
             "unbounded_eps": self.unbounded_eps,
             "unbounded_max_dice": self.unbounded_max_dice,
             "factor": self.factor,
             "monotone_tolerance": self.monotone_tolerance,
             "iterations_tolerance": self.iterations_tolerance,
             "black_box_tolerance": self.black_box_tolerance,
+            "confidence": self.confidence,
         }
 
     def judge(
@@ -169,12 +196,14 @@ class GradientMaskingChecks:
             rows: ``robustness.csv`` rows (the evaluator's attack, its members, the ``check_*`` rows).
             per_image: ``robustness_per_image.csv`` rows.
             attack: the evaluator's attack name (a worst-case ensemble or a single attack).
-            members: the ensemble's member names (check a runs on each of them too).
+            members: the ensemble's member names (check a runs on each of them too, unless there are
+                ``check_monotone`` rows: then on those alone).
 
         Returns:
-            ``{check name: {"passed": True | False | None, ...its numbers}}``; ``None`` means not run.
-            Checks c and d also hold ``per_eps``: ``{format_eps(eps): {"passed", "drop", ...}}`` for
-            each intensity where they ran.
+            ``{check name: {"passed": True | False | None, ...its numbers}}``; ``None`` means not run
+            (or, for a, c and d, not comparable per image). Checks c and d also hold ``per_eps``:
+            ``{format_eps(eps): {"passed", "drop", "drop_low", "drop_high", "n_images", ...}}`` for each
+            intensity where they ran.
         """
         table = {(r["attack"], eps_key(r["eps"])): r for r in rows}
         images: dict[tuple[str, float], dict[str, float]] = defaultdict(dict)
@@ -183,32 +212,46 @@ class GradientMaskingChecks:
         evaluated = sorted(e for (a, e) in table if a == attack and e > 0)
         compare = {"table": table, "images": images, "attack": attack, "evaluated": evaluated}
         return {
-            "monotone": self._monotone(per_image, [attack, *members]),
+            "monotone": self._monotone(per_image, self._monotone_attacks(per_image, attack, members)),
             "unbounded": self._unbounded(table),
             "more_iterations": self._compare(**compare, check=CHECK_MORE_ITERATIONS, tolerance=self.iterations_tolerance),
             "black_box": self._compare(**compare, check=CHECK_BLACK_BOX, tolerance=self.black_box_tolerance),
         }
 
+    @staticmethod
+    def _monotone_attacks(per_image: Sequence[Mapping[str, Any]], attack: str, members: Sequence[str]) -> list[str]:
+        """The attacks check a is judged on: the ``check_monotone`` rows when there are any, else the evaluated ones."""
+        if any(r["attack"] == CHECK_MONOTONE for r in per_image):
+            return [CHECK_MONOTONE]
+        return [attack, *members]
+
     def _monotone(self, per_image: Sequence[Mapping[str, Any]], attacks: Sequence[str]) -> dict[str, Any]:
-        """Check a, per attack: the mean Dice change between consecutive intensities on the images attacked at both."""
+        """Check a, per attack: the paired Dice change between consecutive intensities on the images attacked at both.
+
+        The check fails where the upper end of a rise's interval exceeds the tolerance; ``worst`` is the
+        pair of intensities with the highest upper end.
+        """
         by_attack: dict[str, dict[float, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
         for r in per_image:
             if r["attack"] in attacks and eps_key(r["eps"]) > 0:
                 by_attack[r["attack"]][eps_key(r["eps"])][str(r["case_id"])] = float(r["dice"])
-        worst: dict[str, Any] = {"rise": None, "attack": None, "from_eps": None, "to_eps": None, "n_images": 0}
-        compared = 0
+        worst: dict[str, Any] = {"rise": None, "rise_low": None, "rise_high": None, "attack": None, "from_eps": None,
+                                 "to_eps": None, "n_images": 0}
         for name, by_eps in by_attack.items():
             eps_list = sorted(by_eps)
             for lo, hi in zip(eps_list, eps_list[1:]):
                 common = sorted(set(by_eps[lo]) & set(by_eps[hi]))
                 if not common:
                     continue
-                compared += 1
-                rise = statistics.fmean(by_eps[hi][c] - by_eps[lo][c] for c in common)
-                if worst["rise"] is None or rise > worst["rise"]:
-                    worst = {"rise": rise, "attack": name, "from_eps": lo, "to_eps": hi, "n_images": len(common)}
-        passed = None if compared == 0 else worst["rise"] <= self.monotone_tolerance
-        return {"passed": passed, "max_rise": worst["rise"], "tolerance": self.monotone_tolerance, "worst": worst}
+                rise, low, high, n = paired_difference_interval(
+                    [by_eps[hi][c] for c in common], [by_eps[lo][c] for c in common], confidence=self.confidence
+                )
+                if worst["rise_high"] is None or high > worst["rise_high"]:
+                    worst = {"rise": rise, "rise_low": low, "rise_high": high, "attack": name, "from_eps": lo,
+                             "to_eps": hi, "n_images": n}
+        passed = None if worst["rise_high"] is None else worst["rise_high"] <= self.monotone_tolerance
+        return {"passed": passed, "max_rise": worst["rise"], "max_rise_high": worst["rise_high"],
+                "tolerance": self.monotone_tolerance, "attacks": list(attacks), "worst": worst}
 
     def _unbounded(self, table: Mapping[tuple[str, float], Mapping[str, Any]]) -> dict[str, Any]:
         """Check b: the unbounded attack's Dice."""
@@ -224,10 +267,11 @@ class GradientMaskingChecks:
     def _compare(self, table, images, attack: str, evaluated: Sequence[float], check: str, tolerance: float) -> dict[str, Any]:
         """Checks c and d: how much the check's rows lower the evaluator's worst case, at each check intensity.
 
-        The drop is paired: the mean over the images that both the evaluated attack and the check scored
-        there of (evaluated Dice - check Dice), so a check run on a subset of the images (a resumed store)
-        is compared on that subset (``n_images``, ``subset``). Without per-image rows for both (an older
-        store) the two tables' means are compared (``paired`` False).
+        The drop is paired: per image, over the images that both the evaluated attack and the check scored
+        there, (evaluated Dice - check Dice), with its bootstrap interval; a check run on a subset of the
+        images (a resumed store) is compared on that subset (``n_images``, ``subset``). An intensity passes
+        when the interval's upper end (``drop_high``) is within ``tolerance``. Without per-image rows for
+        both (an older store) the two tables' means are reported (``paired`` False) but not judged.
         """
         per_eps = {}
         for eps in evaluated:
@@ -236,18 +280,25 @@ class GradientMaskingChecks:
             base_images, check_images = images.get((attack, eps), {}), images.get((check, eps), {})
             common = sorted(set(base_images) & set(check_images))
             if common:
-                base = statistics.fmean(base_images[c] for c in common)
-                checked = statistics.fmean(check_images[c] for c in common)
-                pairing = {"paired": True, "n_images": len(common), "subset": len(common) < len(base_images)}
+                base = [base_images[c] for c in common]
+                checked = [check_images[c] for c in common]
+                drop, low, high, n = paired_difference_interval(base, checked, confidence=self.confidence)
+                per_eps[format_eps(eps)] = {
+                    "passed": high <= tolerance, "dice": statistics.fmean(base), "checked_dice": statistics.fmean(checked),
+                    "drop": drop, "drop_low": low, "drop_high": high, "paired": True, "n_images": n,
+                    "subset": n < len(base_images),
+                }
             else:
                 base, checked = float(table[(attack, eps)]["dice"]), float(table[(check, eps)]["dice"])
-                pairing = {"paired": False}
-            drop = base - checked
-            per_eps[format_eps(eps)] = {"passed": drop <= tolerance, "dice": base, "checked_dice": checked, "drop": drop, **pairing}
-        if not per_eps:
-            return {"passed": None, "tolerance": tolerance, "per_eps": {}}
-        max_drop = max(v["drop"] for v in per_eps.values())
-        return {"passed": max_drop <= tolerance, "max_drop": max_drop, "tolerance": tolerance, "per_eps": per_eps}
+                per_eps[format_eps(eps)] = {"passed": None, "dice": base, "checked_dice": checked, "drop": base - checked,
+                                            "paired": False}
+        judged = [v for v in per_eps.values() if v["passed"] is not None]
+        if not judged:
+            return {"passed": None, "tolerance": tolerance, "per_eps": per_eps}
+        max_drop = max(v["drop"] for v in judged)
+        max_high = max(v["drop_high"] for v in judged)
+        passed = max_high <= tolerance if len(judged) == len(per_eps) else (False if max_high > tolerance else None)
+        return {"passed": passed, "max_drop": max_drop, "max_drop_high": max_high, "tolerance": tolerance, "per_eps": per_eps}
 
 
 @dataclass(frozen=True)
@@ -320,7 +371,9 @@ def _check_passed(check: Mapping[str, Any] | None, name: str, eps: float) -> boo
     entry = (check.get("per_eps") or {}).get(format_eps(eps))
     if entry is None:
         return None
-    return bool(entry["passed"]) if "passed" in entry else entry["drop"] <= check["tolerance"]  # an older report
+    if "passed" not in entry:  # an older report, judged on the mean drop
+        return entry["drop"] <= check["tolerance"]
+    return None if entry["passed"] is None else bool(entry["passed"])
 
 
 def intensity_verdicts(

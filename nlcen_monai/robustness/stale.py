@@ -19,6 +19,7 @@ settings a store was made with (``RobustnessResult.settings``: the attack's and 
 - the evaluated attack (any member), under the same name: its and its members' adversarial rows
   (eps > 0) and every check's, since every check starts from or competes with the evaluated worst
   case; the clean rows stay (an attack of another name is another sweep in the same table);
+- check a's attacks (for a chained worst case): the ``check_monotone`` rows;
 - check b's attacks or intensity: the ``check_unbounded`` rows;
 - check c's factor: the ``check_more_iterations`` rows;
 - check d's black-box attacks: the ``check_black_box`` rows and those attacks' own rows.
@@ -37,7 +38,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .checks import CHECK_BLACK_BOX, CHECK_MORE_ITERATIONS, CHECK_UNBOUNDED
+from .checks import CHECK_BLACK_BOX, CHECK_MONOTONE, CHECK_MORE_ITERATIONS, CHECK_UNBOUNDED
 from .keys import eps_key
 
 __all__ = ["recorded_settings", "same_description", "stale_rows"]
@@ -107,11 +108,14 @@ def stale_rows(recorded: Mapping[str, Any], current: Mapping[str, Any]) -> tuple
     old_attack = _recorded_attack(recorded, new_attack.get("name"))
     if old_attack and not same_description(old_attack, new_attack):
         owned = {new_attack.get("name"), *_names(old_attack.get("members")), *_names(new_attack.get("members"))}
-        owned |= {CHECK_UNBOUNDED, CHECK_MORE_ITERATIONS, *black_box}
+        owned |= {CHECK_MONOTONE, CHECK_UNBOUNDED, CHECK_MORE_ITERATIONS, *black_box}
         return ["the attack"], lambda attack, eps: eps_key(eps) > 0 and attack in owned
     if not old or not new:
         return [], _nothing
     changed, attacks = [], set()
+    if not same_description(old.get("monotone_attacks"), new.get("monotone_attacks")):
+        changed.append("the monotone check's attacks")
+        attacks.add(CHECK_MONOTONE)
     if not same_description(old.get("unbounded_attacks"), new.get("unbounded_attacks")) or not same_description(
         old.get("unbounded_eps"), new.get("unbounded_eps")
     ):

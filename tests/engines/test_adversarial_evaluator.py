@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 import unittest
+import unittest.mock
 
 import torch
 import torch.nn as nn
@@ -19,8 +20,10 @@ from parameterized import parameterized
 
 from nlcen_monai.attacks import APGD, PGD, SegPGD, TargetedIFGSM, TransferAttack, get_attack
 from nlcen_monai.engines import PAPER_EPSILONS, AdversarialEvaluator, InfererNetwork
-from nlcen_monai.handlers import AdversarialPanelWriter
+from nlcen_monai.attacks.base import SegmentationAttack
+from nlcen_monai.handlers import AdversarialPanelWriter, RobustnessTableWriter
 from nlcen_monai.robustness import GradientMaskingChecks, MetricKey
+from nlcen_monai.robustness.checks import CHECK_MONOTONE, CHECK_MORE_ITERATIONS
 from tests.attacks.attack_checks import blobs as disc_blobs
 from tests.attacks.attack_checks import trained_blob_net
 
@@ -285,7 +288,78 @@ class TestAdversarialEvaluator(unittest.TestCase):
         self.assertIsInstance(evaluator, AdversarialEvaluator)
         evaluator.run()
         attacks = {r["attack"] for r in evaluator.state.robustness.rows}
-        self.assertEqual(attacks, {"worst_case", "targeted_ifgsm", "pgd", "check_unbounded", "check_more_iterations"})
+        self.assertEqual(attacks, {"worst_case", "targeted_ifgsm", "pgd", "check_unbounded", "check_monotone", "check_more_iterations"})
+
+
+
+class FadingAttack(SegmentationAttack):
+    """Darkens the image by eps up to ``limit`` and gives up above it: Dice rises with eps, as under gradient masking."""
+
+    name = "fading"
+
+    def __init__(self, limit: float = 16.0) -> None:
+        super().__init__(targeted=False)
+        self.limit = float(limit)
+
+    def cost(self, eps):
+        return 0.0
+
+    def perturb(self, model, images, y, eps):
+        return images.clone() if eps > self.limit else (images - eps).clamp(0, 255)
+
+
+def image_dice(evaluator, attack):
+    return {(r["case_id"], r["eps"]): r["dice"] for r in evaluator.state.robustness.per_image if r["attack"] == attack}
+
+
+class TestChecksStartWhereTheFigureIs(unittest.TestCase):
+    """The checks start from the recorded worst-case images, and check a can fail for a chained worst case."""
+
+    def evaluate(self, folder, checks=None, **kwargs):
+        evaluator = AdversarialEvaluator(
+            "cpu", loader(), threshold_net(), epsilons=[8, 16], attack=[PGD(alpha=2, steps=8, seed=0)], checks=checks,
+            worst_images_dir=os.path.join(folder, "worst_case_images"), val_handlers=[RobustnessTableWriter(folder)],
+            **kwargs,
+        )
+        evaluator.run()
+        return evaluator
+
+    def test_resumed_checks_start_from_the_recorded_worst_case(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            first = self.evaluate(tmp)
+            recorded = image_dice(first, "worst_case")
+            self.assertLess(min(recorded.values()), 0.5)  # eps 16 breaks the threshold network
+            self.assertEqual(len(os.listdir(os.path.join(tmp, "worst_case_images"))), 4)
+            # resumed with the checks: only their rows are missing. Were the worst case recomputed (today an
+            # attack that finds nothing stands for a different random draw), check c would start from images
+            # above the figure and come out above it; from the recorded images it cannot.
+            checks = GradientMaskingChecks(unbounded_attacks=[PGD(steps=2, seed=0)])
+            with unittest.mock.patch.object(PGD, "perturb", lambda self, model, x, y, eps, **kw: x.clone()):
+                second = self.evaluate(tmp, checks=checks)
+            self.assertEqual(image_dice(second, "worst_case"), recorded)
+            checked = image_dice(second, CHECK_MORE_ITERATIONS)
+            self.assertEqual(len(checked), 8)
+            for key, dice in checked.items():
+                self.assertLessEqual(dice, recorded[key] + 1e-9, key)
+            at16 = second.state.robustness.checks["more_iterations"]["per_eps"]["16"]
+            self.assertEqual((at16["n_images"], at16["drop"], at16["passed"]), (4, 0.0, True))
+
+    def test_monotone_check_runs_unchained_and_can_fail(self):
+        """A chained worst case never rises with eps, so check a judged on it passes a masked model; unchained, it fails."""
+        with tempfile.TemporaryDirectory() as tmp:
+            evaluator = AdversarialEvaluator(
+                "cpu", loader(), threshold_net(), epsilons=[16, 32], attack=[FadingAttack()],
+                checks=GradientMaskingChecks(unbounded_attacks=[PGD(steps=2, seed=0)]),
+                worst_images_dir=os.path.join(tmp, "worst_case_images"),
+            )
+            evaluator.run()
+        worst, unchained = image_dice(evaluator, "worst_case"), image_dice(evaluator, CHECK_MONOTONE)
+        self.assertTrue(all(worst[(c, 32.0)] <= worst[(c, 16.0)] for c, _ in worst))  # chained: cannot rise
+        self.assertTrue(all(unchained[(c, 32.0)] > unchained[(c, 16.0)] + 0.5 for c, _ in unchained))
+        monotone = evaluator.state.robustness.checks["monotone"]
+        self.assertEqual(monotone["attacks"], [CHECK_MONOTONE])
+        self.assertFalse(monotone["passed"])
+        self.assertGreater(monotone["max_rise"], 0.5)
 
 
 if __name__ == "__main__":

@@ -116,7 +116,7 @@ class TestRobustnessHandlers(unittest.TestCase):
             self.assertIn("not run (black_box)", report["verdict"])
             self.assertEqual(report["settings"]["attack"]["name"], "worst_case")
             attacks = {r["attack"] for r in read_csv(os.path.join(d, "robustness.csv"))}
-            self.assertEqual(attacks, {"worst_case", "targeted_ifgsm", "pgd", "check_unbounded", "check_more_iterations"})
+            self.assertEqual(attacks, {"worst_case", "targeted_ifgsm", "pgd", "check_unbounded", "check_monotone", "check_more_iterations"})
             # a resumed run with nothing left judges the checks on the table already written
             again, net = evaluate(d, [2, 8, 16], attack=members, panel=False, checks=GradientMaskingChecks())
             self.assertEqual(net.grad_images, 0)

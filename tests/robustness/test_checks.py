@@ -6,6 +6,7 @@ import unittest
 
 from parameterized import parameterized
 
+from nlcen_monai.robustness.checks import CHECK_MONOTONE
 from nlcen_monai.robustness import (
     CHECK_BLACK_BOX,
     CHECK_MORE_ITERATIONS,
@@ -51,8 +52,15 @@ def replace(rows, new, keys):
     return list(index.values())
 
 
+def per_image(rows, images, cases=("a", "b")):
+    """``images`` plus, for each table row of the evaluated attack or a check that has none, each case at the row's Dice."""
+    have = {(r["attack"], r["eps"]) for r in images}
+    derived = [image(c, r["attack"], r["eps"], r["dice"]) for r in rows if (r["attack"], r["eps"]) not in have for c in cases]
+    return list(images) + derived
+
+
 def judge(rows=HEALTHY_ROWS, images=HEALTHY_IMAGES, **kwargs):
-    return GradientMaskingChecks(**kwargs).judge(rows, images, "worst_case", ["pgd"])
+    return GradientMaskingChecks(**kwargs).judge(rows, per_image(rows, images), "worst_case", ["pgd"])
 
 
 class TestChecks(unittest.TestCase):
@@ -129,7 +137,7 @@ class TestChecks(unittest.TestCase):
         self.assertEqual(restored.describe(), recorded.describe())
         rows = [r for r in HEALTHY_ROWS if r["attack"] != CHECK_UNBOUNDED]
         rows = replace(rows, [row(CHECK_UNBOUNDED, 128, 0.08), row(CHECK_MORE_ITERATIONS, 8, 0.25)], ("attack", "eps"))
-        checks = restored.judge(rows, HEALTHY_IMAGES, "worst_case", ["pgd"])
+        checks = restored.judge(rows, per_image(rows, HEALTHY_IMAGES), "worst_case", ["pgd"])
         self.assertTrue(checks["unbounded"]["passed"])  # found at eps 128, under the recorded 0.1
         self.assertTrue(checks["more_iterations"]["passed"])  # a drop of 0.05 within the recorded 0.06
         defaults = judge(rows)
@@ -152,10 +160,60 @@ class TestPairedComparison(unittest.TestCase):
         self.assertAlmostEqual(at8["drop"], 0.025)
         self.assertEqual((at8["n_images"], at8["subset"], at8["paired"]), (2, True, True))
         self.assertFalse(at8["passed"])
-        self.assertEqual([e for e, v in intensity_verdicts(checks, [4, 8]).items() if v.failed], [8.0])
+        self.assertTrue(checks["more_iterations"]["per_eps"]["4"]["passed"])
 
-    def test_without_per_image_rows_the_means_are_compared(self):
-        self.assertFalse(judge()["more_iterations"]["per_eps"]["8"]["paired"])
+    def test_without_per_image_rows_the_means_are_reported_not_judged(self):
+        checks = GradientMaskingChecks().judge(HEALTHY_ROWS, HEALTHY_IMAGES, "worst_case", ["pgd"])
+        at8 = checks["more_iterations"]["per_eps"]["8"]
+        self.assertEqual((at8["paired"], at8["passed"]), (False, None))
+        self.assertAlmostEqual(at8["drop"], 0.0)
+        self.assertIsNone(checks["more_iterations"]["passed"])
+        self.assertEqual(intensity_verdicts(checks, [8])[8.0].status, "unchecked:more_iterations,black_box")
+
+
+class TestIntervalRule(unittest.TestCase):
+    """A check passes only when the upper end of its paired interval is within the tolerance."""
+
+    def test_mean_drop_within_tolerance_but_interval_beyond_fails(self):
+        # 10 images: check c lowers two of them by 0.04 and none of the rest: mean drop 0.008 (within 0.01),
+        # but the interval's upper end is above 0.01: the figure is an upper bound
+        cases = "abcdefghij"
+        worst = [image(c, "worst_case", 8, 0.5) for c in cases]
+        check = [image(c, CHECK_MORE_ITERATIONS, 8, 0.46 if c in "ab" else 0.5) for c in cases]
+        checks = judge(images=HEALTHY_IMAGES + worst + check)
+        at8 = checks["more_iterations"]["per_eps"]["8"]
+        self.assertAlmostEqual(at8["drop"], 0.008)
+        self.assertLessEqual(at8["drop_low"], at8["drop"])
+        self.assertGreater(at8["drop_high"], 0.01)
+        self.assertEqual(at8["n_images"], 10)
+        self.assertFalse(at8["passed"])
+        self.assertFalse(checks["more_iterations"]["passed"])
+        # the same mean drop on every image: a zero-width interval, within the tolerance
+        steady = [image(c, CHECK_MORE_ITERATIONS, 8, 0.492) for c in cases]
+        self.assertTrue(judge(images=HEALTHY_IMAGES + worst + steady)["more_iterations"]["per_eps"]["8"]["passed"])
+
+    def test_monotone_rise_interval(self):
+        # the mean rise 0.005 is within the tolerance 0.01, but one image rising by 0.05 puts the upper end beyond it
+        low = [image(c, "pgd", 4, 0.5) for c in "abcdefghij"]
+        high = [image(c, "pgd", 8, 0.55 if c == "a" else 0.5) for c in "abcdefghij"]
+        checks = judge(images=low + high)
+        self.assertAlmostEqual(checks["monotone"]["max_rise"], 0.005)
+        self.assertGreater(checks["monotone"]["max_rise_high"], 0.01)
+        self.assertFalse(checks["monotone"]["passed"])
+
+    def test_monotone_is_judged_on_the_unchained_rows_when_there_are_any(self):
+        # the chained worst case never rises; its unchained check-a rows do: check a fails on them
+        unchained = [image(c, CHECK_MONOTONE, 4, 0.5) for c in "ab"] + [image(c, CHECK_MONOTONE, 8, 0.7) for c in "ab"]
+        checks = judge(images=HEALTHY_IMAGES + unchained)
+        self.assertEqual(checks["monotone"]["attacks"], [CHECK_MONOTONE])
+        self.assertFalse(checks["monotone"]["passed"])
+        self.assertAlmostEqual(checks["monotone"]["max_rise"], 0.2)
+        self.assertTrue(judge()["monotone"]["passed"])
+
+    def test_confidence_is_recorded_and_checked(self):
+        self.assertEqual(GradientMaskingChecks.from_description(GradientMaskingChecks(confidence=0.9).describe()).confidence, 0.9)
+        with self.assertRaises(ValueError):
+            GradientMaskingChecks(confidence=1.0)
 
 
 if __name__ == "__main__":
