@@ -260,10 +260,11 @@ class AdversarialEvaluator(SupervisedEvaluator):
                 keys += [(CHECK_MORE_ITERATIONS, e), (CHECK_BLACK_BOX, e)] + [(a.name, e) for a in self.checks.black_box]
         return keys
 
-    def _expected(self) -> list[tuple[str, float]]:
-        """The (attack, eps) rows every image of a completed batch has (members skip broken images: not these)."""
+    def _expected(self, case_id: str) -> list[tuple[str, float]]:
+        """The (attack, eps) rows image ``case_id`` has once its batch is complete (members skip broken images: not
+        these; the checks' rows only where the image is in the checks' sample)."""
         keys = [(self.attack_name, e) for e in self.epsilons]
-        if self.checks is not None and any(e > 0 for e in self.epsilons):
+        if self.checks is not None and any(e > 0 for e in self.epsilons) and self.checks.in_sample(case_id):
             keys.append((CHECK_UNBOUNDED, self.checks.unbounded_eps))
             keys += [(CHECK_MONOTONE, e) for e in self._positive if self._monotone]
             keys += [(CHECK_MORE_ITERATIONS, e) for e in self._check_eps]
@@ -352,10 +353,10 @@ class AdversarialEvaluator(SupervisedEvaluator):
 
     def _todo(self, ids: Sequence[str]) -> tuple[list[int], list[float], bool]:
         """Which images of the batch lack rows, at which intensities to attack them, and whether check b runs."""
-        stored, expected = self.state.robustness, self._expected()
-        todo = [i for i, c in enumerate(ids) if any(not stored.has(a, e, c) for a, e in expected)]
-        eps = sorted({e for i in todo for a, e in expected if a != CHECK_UNBOUNDED and not stored.has(a, e, ids[i])})
-        unbounded = any(not stored.has(a, e, ids[i]) for i in todo for a, e in expected if a == CHECK_UNBOUNDED)
+        stored, expected = self.state.robustness, {c: self._expected(c) for c in ids}
+        todo = [i for i, c in enumerate(ids) if any(not stored.has(a, e, c) for a, e in expected[c])]
+        eps = sorted({e for i in todo for a, e in expected[ids[i]] if a != CHECK_UNBOUNDED and not stored.has(a, e, ids[i])})
+        unbounded = any(not stored.has(a, e, ids[i]) for i in todo for a, e in expected[ids[i]] if a == CHECK_UNBOUNDED)
         return todo, eps, unbounded
 
     def _iteration(self, engine: AdversarialEvaluator, batchdata: dict[str, torch.Tensor]) -> dict:  # type: ignore[override]
@@ -401,13 +402,16 @@ class AdversarialEvaluator(SupervisedEvaluator):
             worst: dict[float, torch.Tensor] = {}
             if attack_eps:
                 needed = set(attack_eps)
-                if self.checks is not None:
+                if any(self.checks is not None and self.checks.in_sample(c) for c in ids):
                     needed |= {b for b in (self._below(e) for e in self._check_eps if e in attack_eps) if b}
                     if run_unbounded:
                         needed.add(max(self._positive))
                 worst = self._worst_case(ids, inputs, targets, sorted(needed), rows, counters)
-            if self.checks is not None:
-                rows += self._run_checks(ids, inputs, targets, worst, attack_eps, run_unbounded, counters)
+            sample = [i for i, c in enumerate(ids) if self.checks is not None and self.checks.in_sample(c)]
+            if sample:
+                index = torch.as_tensor(sample, dtype=torch.long, device=inputs.device)
+                rows += self._run_checks([ids[i] for i in sample], inputs[index], targets[index],
+                                         {e: x[index] for e, x in worst.items()}, attack_eps, run_unbounded, counters)
         if self.state.examples is None and self.keep_examples > 0:
             adversarial = {0.0: inputs, **{e: worst[e] for e in attack_eps}}
             preds = {0.0: clean_pred, **{e: predict_classes(model, worst[e]) for e in attack_eps}}

@@ -28,6 +28,11 @@ c. ``more_iterations``: doubling every member's iterations and restarts lowers t
 d. ``black_box``: black-box attacks (the gradient-free Square attack, transfer from an undefended
    surrogate) do not beat the white-box worst case by more than ``black_box_tolerance``.
 
+The checks cost several times the evaluation (check c alone runs four times its passes), so they may
+run on a fixed random sample of the images (``sample``): each image is in it or not by its case id and
+the seed, whatever the batch, the process or the resumed run. The interval rule then says whether
+the sample sufficed: a sample too small for its spread leaves an interval too wide to pass.
+
 Checks a, c and d compare per image, over the images both sides scored, and are judged by an interval
 rule: the 95 % percentile-bootstrap interval of the paired mean (the drop of c and d, the rise of a)
 must lie at or below the tolerance at its upper end. A check whose comparison cannot be paired (a
@@ -47,6 +52,7 @@ that failed or did not run there), a figure whose intensity did not pass is an u
 
 from __future__ import annotations
 
+import hashlib
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -115,6 +121,9 @@ class GradientMaskingChecks:
         black_box_tolerance: check d allows the black-box attacks to beat the white-box worst case by
             this much (the upper end of the paired drop's interval).
         confidence: the coverage of the intervals of checks a, c and d.
+        sample: the fraction of the images, in (0, 1], that the checks run on (chosen by
+            :meth:`in_sample`); 1: every image.
+        sample_seed: the seed of that choice.
     """
 
     def __init__(
@@ -130,6 +139,8 @@ class GradientMaskingChecks:
         iterations_tolerance: float = 0.01,
         black_box_tolerance: float = 0.01,
         confidence: float = 0.95,
+        sample: float = 1.0,
+        sample_seed: int = 0,
     ) -> None:
         self.epsilons = None if epsilons is None else sorted({eps_key(e) for e in epsilons})
         self.black_box = list(black_box)
@@ -144,6 +155,10 @@ class GradientMaskingChecks:
         if not 0.0 < float(confidence) < 1.0:
             raise ValueError(f"confidence must be in (0, 1), got {confidence}.")
         self.confidence = float(confidence)
+        if not 0.0 < float(sample) <= 1.0:
+            raise ValueError(f"sample must be a fraction in (0, 1], got {sample}.")
+        self.sample = float(sample)
+        self.sample_seed = int(sample_seed)
 
     @classmethod
     def from_description(cls, description: Mapping[str, Any] | None) -> GradientMaskingChecks:
@@ -157,7 +172,7 @@ class GradientMaskingChecks:
         """
         recorded = description or {}
         names = ("epsilons", "unbounded_eps", "unbounded_max_dice", "factor", "monotone_tolerance",
-                 "iterations_tolerance", "black_box_tolerance", "confidence")
+                 "iterations_tolerance", "black_box_tolerance", "confidence", "sample", "sample_seed")
         return cls(**{name: recorded[name] for name in names if recorded.get(name) is not None})
 
     def check_epsilons(self, evaluated: Sequence[float]) -> list[float]:
@@ -181,7 +196,16 @@ class GradientMaskingChecks:
             "iterations_tolerance": self.iterations_tolerance,
             "black_box_tolerance": self.black_box_tolerance,
             "confidence": self.confidence,
+            "sample": self.sample,
+            "sample_seed": self.sample_seed,
         }
+
+    def in_sample(self, case_id: str) -> bool:
+        """Whether the checks run on image ``case_id``: a uniform draw from its id and ``sample_seed``, below ``sample``."""
+        if self.sample >= 1.0:
+            return True
+        digest = hashlib.sha256(f"{self.sample_seed}:{case_id}".encode()).digest()
+        return int.from_bytes(digest[:8], "big") / 2.0**64 < self.sample
 
     def judge(
         self,

@@ -344,6 +344,23 @@ class TestChecksStartWhereTheFigureIs(unittest.TestCase):
             at16 = second.state.robustness.checks["more_iterations"]["per_eps"]["16"]
             self.assertEqual((at16["n_images"], at16["drop"], at16["passed"]), (4, 0.0, True))
 
+    def test_checks_on_a_sample_of_the_images(self):
+        checks = GradientMaskingChecks(unbounded_attacks=[PGD(steps=2, seed=0)], sample=0.5, sample_seed=1)
+        with tempfile.TemporaryDirectory() as tmp:
+            evaluator = self.evaluate(tmp, checks=checks)
+            result = evaluator.state.robustness
+            ids = sorted({c for c, _ in image_dice(evaluator, "worst_case")})
+            sampled = [c for c in ids if checks.in_sample(c)]
+            self.assertTrue(0 < len(sampled) < len(ids), sampled)  # this seed draws some of the 4 images, not all
+            self.assertEqual(sorted({c for c, _ in image_dice(evaluator, CHECK_MORE_ITERATIONS)}), sampled)
+            self.assertEqual(sorted({c for c, _ in image_dice(evaluator, CHECK_MONOTONE)}), sampled)
+            at16 = result.checks["more_iterations"]["per_eps"]["16"]
+            self.assertEqual((at16["n_images"], at16["subset"]), (len(sampled), True))
+            # resumed, nothing is missing: nothing is attacked again
+            before = dict(result.passes)
+            again = self.evaluate(tmp, checks=checks)
+            self.assertEqual(again.state.robustness.passes["run"], before["run"])
+
     def test_monotone_check_runs_unchained_and_can_fail(self):
         """A chained worst case never rises with eps, so check a judged on it passes a masked model; unchained, it fails."""
         with tempfile.TemporaryDirectory() as tmp:

@@ -210,6 +210,20 @@ class TestIntervalRule(unittest.TestCase):
         self.assertAlmostEqual(checks["monotone"]["max_rise"], 0.2)
         self.assertTrue(judge()["monotone"]["passed"])
 
+    def test_sample_is_a_fixed_draw_per_case_id(self):
+        checks = GradientMaskingChecks(sample=0.25, sample_seed=3)
+        ids = [f"case{i}" for i in range(2000)]
+        chosen = [c for c in ids if checks.in_sample(c)]
+        self.assertAlmostEqual(len(chosen) / len(ids), 0.25, delta=0.03)
+        self.assertEqual(chosen, [c for c in ids if GradientMaskingChecks(sample=0.25, sample_seed=3).in_sample(c)])
+        self.assertNotEqual(chosen, [c for c in ids if GradientMaskingChecks(sample=0.25, sample_seed=4).in_sample(c)])
+        self.assertTrue(all(GradientMaskingChecks().in_sample(c) for c in ids[:50]))
+        restored = GradientMaskingChecks.from_description(checks.describe())
+        self.assertEqual((restored.sample, restored.sample_seed), (0.25, 3))
+        for bad in (0.0, 1.5):
+            with self.assertRaises(ValueError):
+                GradientMaskingChecks(sample=bad)
+
     def test_confidence_is_recorded_and_checked(self):
         self.assertEqual(GradientMaskingChecks.from_description(GradientMaskingChecks(confidence=0.9).describe()).confidence, 0.9)
         with self.assertRaises(ValueError):
