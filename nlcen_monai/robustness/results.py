@@ -39,6 +39,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from nlcen_monai.metrics.intervals import mean_interval
 from nlcen_monai.utils.atomic import atomic_write_text
 
 from .keys import eps_key, format_eps
@@ -61,10 +62,10 @@ __all__ = [
     "json_rows",
 ]
 
-COLUMNS = ("attack", "eps", "dice", "jaccard", "n_images", "passes", "checks")
+COLUMNS = ("attack", "eps", "dice", "dice_low", "dice_high", "jaccard", "n_images", "passes", "checks")
 PER_IMAGE_COLUMNS = ("case_id", "attack", "eps", "dice", "jaccard", "source", "passes")
 # columns an older file may lack, with the value they read as
-_OPTIONAL = {"passes": None, "checks": "", "source": ""}
+_OPTIONAL = {"passes": None, "checks": "", "source": "", "dice_low": None, "dice_high": None}
 
 
 def _optional_float(value: Any) -> float | None:
@@ -80,6 +81,8 @@ _TYPES: dict[str, Callable] = {
     "case_id": str,
     "source": str,
     "passes": _optional_float,
+    "dice_low": _optional_float,
+    "dice_high": _optional_float,
     "checks": str,
 }
 
@@ -178,10 +181,12 @@ def _mean(values: Sequence[float | None]) -> float | None:
 
 
 def table_rows(per_image: Iterable[Mapping[str, Any]], cases: Iterable[str] | None = None) -> list[dict[str, Any]]:
-    """The table rows (``attack, eps, dice, jaccard, n_images, passes``) averaged from per-image rows.
+    """The table rows (``attack, eps, dice, dice_low, dice_high, jaccard, n_images, passes``) averaged from per-image rows.
 
     Each attack's mean is over the cases it scored (``n_images``): a worst-case member scores only
-    the images still unbroken when its turn came. ``passes`` is the mean per image (None if unknown).
+    the images still unbroken when its turn came. ``dice_low``/``dice_high`` bound the mean Dice's 95 %
+    percentile-bootstrap interval over those images (:func:`nlcen_monai.metrics.mean_interval`, seed 0).
+    ``passes`` is the mean per image (None if unknown).
 
     Args:
         per_image: rows of a ``robustness_per_image.csv``.
@@ -192,17 +197,20 @@ def table_rows(per_image: Iterable[Mapping[str, Any]], cases: Iterable[str] | No
     for r in per_image:
         if keep is None or str(r["case_id"]) in keep:
             groups.setdefault(row_key(r), []).append(r)
-    return [
-        {
+    rows = []
+    for (attack, eps), group in sorted(groups.items()):
+        dice, low, high, n = mean_interval([float(r["dice"]) for r in group])
+        rows.append({
             "attack": attack,
             "eps": eps,
-            "dice": sum(float(r["dice"]) for r in group) / len(group),
+            "dice": dice,
+            "dice_low": low,
+            "dice_high": high,
             "jaccard": sum(float(r["jaccard"]) for r in group) / len(group),
-            "n_images": len(group),
+            "n_images": n,
             "passes": _mean([r.get("passes") for r in group]),
-        }
-        for (attack, eps), group in sorted(groups.items())
-    ]
+        })
+    return rows
 
 
 def _csv_text(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> str:

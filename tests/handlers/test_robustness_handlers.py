@@ -52,7 +52,7 @@ class TestRobustnessHandlers(unittest.TestCase):
                 ],
             )
             rows = read_csv(os.path.join(d, "robustness.csv"))
-            self.assertEqual(list(rows[0]), ["attack", "eps", "dice", "jaccard", "n_images", "passes", "checks"])
+            self.assertEqual(list(rows[0]), ["attack", "eps", "dice", "dice_low", "dice_high", "jaccard", "n_images", "passes", "checks"])
             self.assertEqual([r["eps"] for r in rows], ["0", "2", "16"])
             self.assertTrue(all(r["n_images"] == "4" and r["attack"] == "targeted_ifgsm" for r in rows))
             self.assertGreater(float(rows[0]["dice"]), float(rows[2]["dice"]))

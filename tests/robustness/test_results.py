@@ -19,8 +19,10 @@ from nlcen_monai.robustness import (
 )
 
 ROWS = [
-    {"attack": "pgd", "eps": 2.0, "dice": 0.5, "jaccard": 0.4, "n_images": 3, "passes": 12.5, "checks": "passed"},
-    {"attack": "targeted_ifgsm", "eps": 0.5, "dice": 0.9, "jaccard": 0.8, "n_images": 3, "passes": None, "checks": ""},
+    {"attack": "pgd", "eps": 2.0, "dice": 0.5, "dice_low": 0.4, "dice_high": 0.6, "jaccard": 0.4, "n_images": 3, "passes": 12.5,
+     "checks": "passed"},
+    {"attack": "targeted_ifgsm", "eps": 0.5, "dice": 0.9, "dice_low": 0.85, "dice_high": 0.95, "jaccard": 0.8, "n_images": 3,
+     "passes": None, "checks": ""},
 ]
 PER_IMAGE = [
     {"case_id": "JPCLN002", "attack": "worst_case", "eps": 8.0, "dice": 0.2, "jaccard": 0.1, "source": "apgd_ce", "passes": 30.0},
@@ -79,7 +81,8 @@ class TestResults(unittest.TestCase):
             with open(per_image, "w") as f:
                 f.write("case_id,attack,eps,dice,jaccard,source\na,pgd,1,0.5,0.4,\n")
             self.assertEqual(read_robustness_csv(table), [
-                {"attack": "pgd", "eps": 1.0, "dice": 0.5, "jaccard": 0.4, "n_images": 2, "passes": None, "checks": ""}])
+                {"attack": "pgd", "eps": 1.0, "dice": 0.5, "dice_low": None, "dice_high": None, "jaccard": 0.4, "n_images": 2,
+                 "passes": None, "checks": ""}])
             self.assertIsNone(read_per_image_csv(per_image)[0]["passes"])
 
     def test_table_rows_over_cases(self):
@@ -90,6 +93,8 @@ class TestResults(unittest.TestCase):
         rows = table_rows(per_image, ["b", "c", "z"])
         self.assertEqual([(r["attack"], r["n_images"]) for r in rows], [("pgd", 1), ("worst_case", 2)])
         self.assertAlmostEqual(rows[1]["dice"], 0.8)
+        self.assertEqual((rows[1]["dice_low"], rows[1]["dice_high"]), (0.6, 1.0))  # two images: the bootstrap's extremes
+        self.assertEqual((rows[0]["dice_low"], rows[0]["dice_high"]), (0.8, 0.8))  # one image: the interval is the value
         self.assertAlmostEqual(rows[1]["jaccard"], 0.4)
         self.assertIsNone(rows[1]["passes"])
         self.assertEqual(table_rows(per_image, []), [])
