@@ -40,11 +40,14 @@ def metric_sort_key(name: str) -> tuple[str, float, str]:
 def log_robustness_metrics(engine: Engine) -> None:
     """Log the evaluator's metrics, one line per attack with intensities in numeric order, and the verdict.
 
+    Each Dice is followed by its 95 % interval and the number of images it is the mean of, e.g.
+    ``dice@8: 0.8770 [0.8600, 0.8930] n=14``; ``<=`` marks an upper bound.
+
     Use it as ``StatsHandler(iteration_log=False, epoch_print_logger=log_robustness_metrics)``.
     """
     result = getattr(engine.state, "robustness", None)
     attack_name = getattr(result, "attack", "") or "attack"
-    status = {} if result is None else {(r["attack"], r["eps"]): r["checks"] for r in result.rows}
+    rows = {} if result is None else {(r["attack"], r["eps"]): r for r in result.rows}
     groups: dict[str, list[str]] = {}
     for name in sorted(engine.state.metrics, key=metric_sort_key):
         value: Any = engine.state.metrics[name]
@@ -55,8 +58,12 @@ def log_robustness_metrics(engine: Engine) -> None:
         if eps == math.inf:
             groups.setdefault(label, []).append(f"{name}: {value}")
             continue
-        bound = "<=" if not label.startswith("check_") and is_upper_bound(status.get((label, eps)), eps) else ""
-        groups.setdefault(label, []).append(f"{kind}@{eps:g}: {bound}{value:.4f}")
+        row = rows.get((label, eps), {})
+        bound = "<=" if not label.startswith("check_") and is_upper_bound(row.get("checks"), eps) else ""
+        interval = ""
+        if kind == "dice" and row.get("dice_low") is not None:
+            interval = f" [{row['dice_low']:.4f}, {row['dice_high']:.4f}] n={row['n_images']}"
+        groups.setdefault(label, []).append(f"{kind}@{eps:g}: {bound}{value:.4f}{interval}")
     for attack, values in groups.items():
         engine.logger.info(f"Epoch[{engine.state.epoch}] {attack} -- " + " ".join(values))
     if result is not None and result.epsilons:

@@ -186,7 +186,7 @@ class TestRobustnessHandlers(unittest.TestCase):
         self.assertLess(line.index("dice@0:"), line.index("dice@2:"))
         # no checks: every adversarial figure is marked as an upper bound, the clean one is not
         self.assertRegex(line, r"dice@2: <=[0-9.]+ ")
-        self.assertRegex(line, r"dice@0: [0-9.]+ ")
+        self.assertRegex(line, r"dice@0: [0-9.]+ \[[0-9.]+, [0-9.]+\] n=4 ")  # each Dice with its interval and n
         self.assertIn("gradient-masking checks ('<=': an upper bound): gradient-masking checks not run", logs.output[-1])
 
     @parameterized.expand([("table",), ("curves",), ("panel",)])
