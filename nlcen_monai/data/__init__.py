@@ -11,6 +11,7 @@ from __future__ import annotations
 from .checks import BadInputError, check_finite, check_not_constant
 from .datalists import datalist_path, list_images, load_datalist
 from .dicom_reader import RadiographDicomReader, display_grey_levels
+from .evaluation_subsets import SELECTION_EVERY, evaluation_subset, split_test_list
 from .grey_levels import GreyLevelsd, to_uint8
 from .jsrt_raw import JSRT_INVERT, JSRT_SHAPE, jsrt_to_grey, lungs_are_dark, read_jsrt_raw
 from .jsrt_reader import JSRTImageReader
@@ -35,6 +36,9 @@ __all__ = [
     "datalist_path",
     "list_images",
     "load_datalist",
+    "SELECTION_EVERY",
+    "evaluation_subset",
+    "split_test_list",
     "JSRTImageReader",
     "RadiographDicomReader",
     "DICOM_SUFFIXES",

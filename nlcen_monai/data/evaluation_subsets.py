@@ -18,7 +18,7 @@ other test images, which chose nothing (109 of 123 on JSRT).
 
 In a bundle command::
 
-    --test_list "\\$nlcen_monai.data.evaluation_subsets.evaluation_subset(@dataset_dir, 'reporting')"
+    --test_list "\\$nlcen_monai.data.evaluation_subset(@dataset_dir, 'reporting')"
 """
 
 from __future__ import annotations
