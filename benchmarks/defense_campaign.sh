@@ -57,6 +57,7 @@ done
 # at32_mix_ft starts from the undefended "clean" run's model (adversarial fine-tuning), so "clean" runs first;
 # a run's own --epochs/--width come after the common ones and win.
 T=--train#trainer#  # the defense override sets the trainer's arguments: --train#trainer#<argument> value
+# (its attack by _target_, written without spaces: the overrides are split on whitespace)
 MIX32="${T}eps 32 ${T}eps_ramp_epochs 10 ${T}clean_weight 0.5"
 ORDER=(clean at8 at32_mix at32_trades6 at32_trades1 at32_adv at32_mix_rand at32_mix_aug at32_mix_nfgsm at32_mix_pgd2
        at16_mix at32_mix_e60 at32_mix_w1 at32_mix_cw75 at32_mix_ft)
@@ -69,8 +70,8 @@ declare -A RUN=(
   [at32_adv]="${T}eps 32 ${T}eps_ramp_epochs 10 ${T}clean_weight 0.0"
   [at32_mix_rand]="$MIX32 ${T}eps_sampling uniform"
   [at32_mix_aug]="$MIX32 --augment true"
-  [at32_mix_nfgsm]="$MIX32 ${T}method n_fgsm"
-  [at32_mix_pgd2]="$MIX32 ${T}steps 2"
+  [at32_mix_nfgsm]="$MIX32 ${T}attack {'_target_':'nlcen_monai.attacks.NFGSM'}"
+  [at32_mix_pgd2]="$MIX32 ${T}attack#steps 2"
   [at16_mix]="${T}eps 16 ${T}eps_ramp_epochs 10 ${T}clean_weight 0.5"
   [at32_mix_e60]="$MIX32 --epochs 60"
   [at32_mix_w1]="$MIX32 --width 1.0"

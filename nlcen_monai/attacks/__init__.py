@@ -1,21 +1,25 @@
 """Adversarial attacks in the [0, 255] pixel domain on any MONAI segmentation network (2-D or 3-D).
 
-Attack objects (what configs build and evaluators call as ``attack(model, images, label, eps)``):
-the paper's :class:`TargetedIFGSM` (with its exact shared-prefix :func:`sweep`), :class:`IFGSM`,
-:class:`PGD`, :class:`SegPGD`, :class:`CosPGD`, :class:`APGD` with the SEA losses
-(:mod:`~nlcen_monai.attacks.seg_losses`), the black-box :class:`Square` and :class:`TransferAttack`, and :class:`WorstCaseAttack`, the per-image
-worst case over a list of them;
-the functions of the same names are the algorithms.
+Attack objects are the public form of every attack: configs build them by ``_target_``, and the
+evaluator, the worst-case ensemble and the adversarial trainer call them as
+``attack(model, images, label, eps)``: the paper's :class:`TargetedIFGSM` (its ``sweep`` is the exact
+shared-prefix sweep, :func:`sweep`), :class:`IFGSM`, :class:`PGD`, :class:`SegPGD`, :class:`CosPGD`,
+:class:`APGD` with the SEA losses (:mod:`~nlcen_monai.attacks.seg_losses`), the black-box
+:class:`Square` and :class:`TransferAttack`, :class:`WorstCaseAttack` (the per-image worst case over a
+list of them), and the single-step attacks of adversarial training, :class:`FGSMRS` (FGSM with random
+start) and :class:`NFGSM` (N-FGSM). The algorithms behind them live in their modules.
 """
 
 from __future__ import annotations
 
-from .apgd import APGD, APGD_LOSSES, APGDJS, APGDMaskedCE, APGDTargetedCE, apgd, apgd_checkpoints, red_eps_stages
+from .apgd import APGD, APGD_LOSSES, APGDJS, APGDMaskedCE, APGDTargetedCE, apgd_checkpoints, red_eps_stages
 from .base import SegmentationAttack
-from .cospgd import CosPGD, cospgd
+from .cospgd import CosPGD
 from .factory import ATTACKS, get_attack
-from .ifgsm import IFGSM, TargetedIFGSM, ifgsm, iterative_fgsm, targeted_ifgsm
-from .pgd import PGD, pgd, pgd_budget, projected_gradient_descent
+from .fgsm_rs import FGSMRS
+from .ifgsm import IFGSM, TargetedIFGSM
+from .n_fgsm import NFGSM
+from .pgd import PGD, pgd_budget
 from .seg_losses import (
     balanced_cross_entropy,
     class_balance_weights,
@@ -25,8 +29,8 @@ from .seg_losses import (
     pixel_cross_entropy,
     resisting_margin,
 )
-from .segpgd import SegPGD, segpgd, segpgd_loss
-from .square import Square, square
+from .segpgd import SegPGD, segpgd_loss
+from .square import Square
 from .sweep import sweep, sweep_plan
 from .transfer import TransferAttack
 from .utils import attack_mode, inverse_target, num_steps
@@ -42,37 +46,30 @@ __all__ = [
     "APGD_LOSSES",
     "ATTACKS",
     "CosPGD",
+    "FGSMRS",
     "IFGSM",
+    "NFGSM",
     "PGD",
     "SegPGD",
     "SegmentationAttack",
     "Square",
     "TargetedIFGSM",
     "TransferAttack",
-    "apgd",
     "apgd_checkpoints",
     "attack_mode",
     "balanced_cross_entropy",
     "class_balance_weights",
     "cosine_weighted_cross_entropy",
-    "cospgd",
     "get_attack",
-    "ifgsm",
     "inverse_target",
-    "iterative_fgsm",
     "js_divergence",
     "masked_cross_entropy",
     "num_steps",
-    "pgd",
     "pgd_budget",
     "pixel_cross_entropy",
-    "projected_gradient_descent",
     "red_eps_stages",
     "resisting_margin",
-    "segpgd",
     "segpgd_loss",
-    "square",
     "sweep",
     "sweep_plan",
-    "targeted_ifgsm",
 ]

@@ -13,7 +13,9 @@
 An attack object is what a bundle config builds (``{"_target_": "nlcen_monai.attacks.APGD", ...}``)
 and what the evaluator, the worst-case ensemble and the adversarial trainer call. It is always
 given the *true* labels and builds its own target (the paper's ``S_t = 1 - y`` by default) when
-it is targeted, so callers never need to know whether an attack is targeted. Subclasses
+it is targeted, so callers never need to know whether an attack is targeted. The adversarial
+trainer also gives each batch its own seed (:meth:`SegmentationAttack.reseeded`) and, to attacks
+that ``accepts_loss``, the loss its objective maximises (the ``loss`` argument). Subclasses
 implement :meth:`SegmentationAttack.perturb` on class-index labels, and say what one run costs
 (:meth:`SegmentationAttack.cost`, used to run the cheapest members of an ensemble first) and how
 to make it twice as strong (:meth:`SegmentationAttack.strengthened`, used by the gradient-masking
@@ -32,7 +34,7 @@ import torch
 import torch.nn as nn
 from monai.utils import convert_to_tensor
 
-from .utils import as_index_target, inverse_target
+from .utils import LossFactory, as_index_target, inverse_target
 
 __all__ = ["SegmentationAttack"]
 
@@ -59,6 +61,9 @@ class SegmentationAttack:
     sweepable: bool = False
     #: True when :meth:`perturb` takes ``start``, a point to begin from (e.g. a smaller intensity's result)
     accepts_start: bool = False
+    #: True when :meth:`perturb` takes ``loss``, a loss factory that replaces the attack's own
+    #: (adversarial training's TRADES crafts on the KL to the clean prediction)
+    accepts_loss: bool = False
 
     def __init__(
         self,
@@ -82,6 +87,7 @@ class SegmentationAttack:
         label: torch.Tensor,
         eps: float,
         start: torch.Tensor | None = None,
+        loss: LossFactory | None = None,
     ) -> torch.Tensor:
         """Adversarial images for ``images`` (true labels ``label``) at intensity ``eps`` grey levels.
 
@@ -93,31 +99,43 @@ class SegmentationAttack:
             eps: the L-inf budget in grey levels (>= 0; 0 returns the clean images).
             start: images to begin from (same shape as ``images``), used by attacks that
                 ``accepts_start`` and ignored by the others.
+            loss: what to maximise instead of the attack's own loss, as a factory
+                ``loss(y, steps) -> loss_fn(logits, step)`` (a sum over the images, so that each image's
+                gradient is its own; ``y`` are the class-index labels the attack uses, descended
+                towards when targeted); only attacks that ``accepts_loss`` take it.
 
         Returns:
             adversarial images in ``[images - eps, images + eps]`` and in [0, 255], detached, same
-            dtype and device as ``images``.
+            dtype and device as ``images`` (N-FGSM, a training attack, documents a wider ball).
+
+        Raises:
+            ValueError: when ``eps`` is negative, when ``start`` does not have the images' shape, or
+                when ``loss`` is given to an attack that does not ``accepts_loss``.
         """
         eps = float(eps)
         if eps < 0:
             raise ValueError(f"eps must be >= 0, got {eps}.")
+        if loss is not None and not self.accepts_loss:
+            raise ValueError(f"{type(self).__name__} maximises its own loss; it takes no loss argument.")
         x0 = convert_to_tensor(images, track_meta=False).detach()
         if eps == 0 or x0.shape[0] == 0:
             return x0.clone()
         y = as_index_target(self.target_for(label), x0)
+        options: dict = {} if loss is None else {"loss": loss}
         if start is not None and self.accepts_start:
             start = convert_to_tensor(start, track_meta=False).detach()
             if start.shape != x0.shape:
                 raise ValueError(f"start must have the images' shape {tuple(x0.shape)}, got {tuple(start.shape)}.")
-            return self.perturb(model, x0, y, eps, start=start)
-        return self.perturb(model, x0, y, eps)
+            options["start"] = start
+        return self.perturb(model, x0, y, eps, **options)
 
     def perturb(self, model: nn.Module, images: torch.Tensor, y: torch.Tensor, eps: float) -> torch.Tensor:
         """The attack itself, on clean ``images`` and class-index labels ``y`` (B, *spatial).
 
         ``y`` is the target when ``self.targeted``, else the truth. Implementations must restore the
         model's state (``nlcen_monai.attacks.attack_mode``) and return detached images in the eps-ball
-        and in [0, 255]. Attacks that set ``accepts_start`` also take a keyword ``start``.
+        and in [0, 255]. Attacks that set ``accepts_start`` also take a keyword ``start``, those that set
+        ``accepts_loss`` a keyword ``loss`` (see :meth:`__call__`).
         """
         raise NotImplementedError(f"{type(self).__name__} does not implement perturb().")
 
@@ -175,6 +193,22 @@ class SegmentationAttack:
             if value is not None:
                 setattr(stronger, attr, int(value) * int(factor))
         return stronger
+
+    def reseeded(self, seed: int | None) -> SegmentationAttack:
+        """A copy of this attack that draws its random numbers from ``seed`` (None: the global generator).
+
+        Adversarial training gives every batch its own seed (from the run's seed, the iteration and the
+        rank), so that a resumed run crafts what the uninterrupted run would have crafted. An attack
+        without a ``seed`` attribute draws nothing at random and is returned as it is.
+
+        Args:
+            seed: the seed of the copy's random starts (or draws).
+        """
+        if not hasattr(self, "seed"):
+            return self
+        attack = copy.copy(self)
+        attack.seed = seed
+        return attack
 
     def describe(self) -> dict:
         """The attack's settings as a JSON-able dict (written beside the results)."""

@@ -22,48 +22,26 @@ image, and PGD's budget (default 50 steps of ``2.5 eps / 50``; the paper uses ``
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-import torch
-import torch.nn as nn
-
-from .pgd import DEFAULT_STEPS, PGD, projected_gradient_descent
+from .pgd import PGD
 from .seg_losses import cosine_weighted_cross_entropy
+from .utils import LossFactory
 
-__all__ = ["cospgd", "CosPGD"]
-
-
-def cospgd(
-    model: nn.Module,
-    images: torch.Tensor,
-    target: torch.Tensor,
-    eps: float,
-    alpha: float | None = None,
-    steps: int | None = DEFAULT_STEPS,
-    restarts: int = 1,
-    random_start: bool = True,
-    targeted: bool = False,
-    seed: int | None = None,
-) -> torch.Tensor:
-    """CosPGD with random start and restarts.
-
-    Args: those of :func:`~nlcen_monai.attacks.pgd` (the paper starts at random too); ``targeted``
-    descends the ``1 - cos`` weighted CE towards ``target`` instead of ascending the ``cos``
-    weighted CE away from the truth.
-    """
-    def loss_factory(y: torch.Tensor, n: int) -> Callable[[torch.Tensor, int], torch.Tensor]:
-        return lambda logits, t: cosine_weighted_cross_entropy(logits, y, targeted).sum()
-
-    return projected_gradient_descent(
-        model, images, target, eps, loss_factory, alpha, steps, restarts, random_start, targeted, seed
-    )
+__all__ = ["CosPGD"]
 
 
 class CosPGD(PGD):
-    """CosPGD (:func:`cospgd`) as an attack object; the same arguments as :class:`~nlcen_monai.attacks.PGD`.
+    """CosPGD as an attack object: PGD (random start, restarts, the same arguments as
+    :class:`~nlcen_monai.attacks.PGD`; the paper starts at random too) on the cosine-weighted CE;
+    ``targeted`` descends the ``1 - cos`` weighted CE towards the target instead of ascending the
+    ``cos`` weighted CE away from the truth. Its loss is its own: it takes no ``loss`` argument.
 
     Its table name is ``"cospgd"``, or ``"cospgd_targeted"`` when targeted.
     """
 
     name = "cospgd"
-    _function = staticmethod(cospgd)
+    accepts_loss = False
+
+    def own_loss(self) -> LossFactory:
+        """:func:`~nlcen_monai.attacks.seg_losses.cosine_weighted_cross_entropy` to ``y``, summed."""
+        targeted = self.targeted
+        return lambda y, n: lambda logits, t: cosine_weighted_cross_entropy(logits, y, targeted).sum()

@@ -16,6 +16,8 @@ APGD has one name per loss of the strong evaluation (``"apgd_ce"``, ``"apgd_mask
 
 Bundle configs build attacks with ``_target_`` (``{"_target_": "nlcen_monai.attacks.PGD", ...}``);
 the names are a short form for the command line (``--attack pgd``) and for the comparison runner.
+N-FGSM (:class:`~nlcen_monai.attacks.NFGSM`), a training attack whose images leave the eps-ball, has
+no name here: it does not measure robustness at ``eps``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 from .apgd import APGD, APGDJS, APGDMaskedCE, APGDTargetedCE
 from .base import SegmentationAttack
 from .cospgd import CosPGD
+from .fgsm_rs import FGSMRS
 from .ifgsm import IFGSM, TargetedIFGSM
 from .pgd import PGD
 from .segpgd import SegPGD
@@ -38,6 +41,7 @@ ATTACKS: dict[str, type[SegmentationAttack]] = {
     "targeted_ifgsm": TargetedIFGSM,
     "ifgsm": IFGSM,
     "pgd": PGD,
+    "fgsm_rs": FGSMRS,
     "segpgd": SegPGD,
     "cospgd": CosPGD,
     "apgd": APGD,

@@ -10,8 +10,10 @@
 # limitations under the License.
 """Iterative FGSM in the [0, 255] pixel domain: the paper's targeted attack (Eq. 6) and the untargeted one.
 
-The functions are the algorithm; :class:`TargetedIFGSM` and :class:`IFGSM` are the attack objects
-that configs build and evaluators call (``attack(model, images, label, eps)``).
+:class:`TargetedIFGSM` and :class:`IFGSM` are the attack objects that configs build and evaluators
+call (``attack(model, images, label, eps)``); :func:`iterative_fgsm` is their algorithm.
+:func:`targeted_ifgsm` is the paper's attack as a function on target labels, importable from this
+module only (the benchmarks' reference runs call it).
 
 Kurakin et al. (2016): ``x_{t+1} = clip_{x, eps}(x_t -/+ alpha * sign(grad_x CE(f(x_t), y)))``,
 also clipped to [0, 255]; ``num_steps(eps, alpha)`` iterations by default. Written by hand
@@ -31,7 +33,7 @@ from .base import SegmentationAttack
 from .sweep import sweep, sweep_plan
 from .utils import as_index_target, attack_mode, cross_entropy_sum, eps_bounds, input_gradient, num_steps, signed_step
 
-__all__ = ["targeted_ifgsm", "ifgsm", "iterative_fgsm", "TargetedIFGSM", "IFGSM"]
+__all__ = ["iterative_fgsm", "targeted_ifgsm", "TargetedIFGSM", "IFGSM"]
 
 
 def iterative_fgsm(
@@ -91,27 +93,6 @@ def targeted_ifgsm(
         steps: number of iterations; default ``num_steps(eps, alpha)``.
     """
     return iterative_fgsm(model, images, target, eps, alpha=alpha, steps=steps, targeted=True)
-
-
-def ifgsm(
-    model: nn.Module,
-    images: torch.Tensor,
-    target: torch.Tensor,
-    eps: float,
-    alpha: float = 1.0,
-    steps: int | None = None,
-) -> torch.Tensor:
-    """Untargeted I-FGSM (basic iterative method): step ``x + alpha * sign(grad CE(f(x), label))``.
-
-    Args:
-        model: maps [0, 255] images to logits; run in eval mode, its state restored afterwards.
-        images: clean images (B, C, H, W) in [0, 255].
-        target: (B, H, W) or (B, 1, H, W) true labels (the loss to increase).
-        eps: L-inf budget in grey levels.
-        alpha: step size in grey levels.
-        steps: number of iterations; default ``num_steps(eps, alpha)``.
-    """
-    return iterative_fgsm(model, images, target, eps, alpha=alpha, steps=steps, targeted=False)
 
 
 class TargetedIFGSM(SegmentationAttack):

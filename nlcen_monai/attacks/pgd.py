@@ -21,6 +21,8 @@ et al.'s rule, which lets the iterates travel 2.5 eps in all, enough to cross th
 random start and still move along its boundary, at any intensity (the paper's one grey level per
 step makes a large ball take as many steps as it has grey levels). ``steps=None`` gives the
 paper's budget instead: ``alpha = 1`` grey level and ``num_steps(eps)`` steps (:func:`~nlcen_monai.attacks.utils.num_steps`).
+``step_ratio`` gives the step as a fraction of each call's eps instead (adversarial training's PGD-k).
+The loop, :func:`projected_gradient_descent`, is shared by SegPGD, CosPGD and FGSM with random start.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from monai.utils import convert_to_tensor
 
 from .base import SegmentationAttack
 from .utils import (
+    LossFactory,
     MostSuccessful,
     as_index_target,
     attack_mode,
@@ -45,7 +48,7 @@ from .utils import (
     uniform_start,
 )
 
-__all__ = ["pgd", "pgd_budget", "projected_gradient_descent", "PGD", "DEFAULT_STEPS", "MADRY_STEP_FACTOR"]
+__all__ = ["pgd_budget", "projected_gradient_descent", "PGD", "DEFAULT_STEPS", "MADRY_STEP_FACTOR"]
 
 #: the default number of PGD steps per restart
 DEFAULT_STEPS = 50
@@ -88,7 +91,8 @@ def projected_gradient_descent(
     targeted: bool = False,
     seed: int | None = None,
 ) -> torch.Tensor:
-    """The PGD loop shared by ``pgd``, ``segpgd`` and ``cospgd``, with the loss chosen by ``loss_factory``.
+    """The PGD loop of :class:`PGD`, :class:`~nlcen_monai.attacks.SegPGD`, :class:`~nlcen_monai.attacks.CosPGD`
+    and :class:`~nlcen_monai.attacks.FGSMRS`, with the loss chosen by ``loss_factory``.
 
     Args:
         model: maps [0, 255] images to logits; run in eval mode, its state restored afterwards.
@@ -102,6 +106,12 @@ def projected_gradient_descent(
         random_start: start from a uniform random point of the eps-ball.
         targeted: descend the loss towards ``target`` instead of ascending it.
         seed: seed of the random starts (restart ``r`` uses ``seed + r``); None uses the global RNG.
+
+    Returns:
+        per image, the most successful restart's images (detached, in the ball and in [0, 255]).
+
+    Raises:
+        ValueError: when ``restarts`` is below 1.
     """
     if restarts < 1:
         raise ValueError(f"restarts must be >= 1, got {restarts}.")
@@ -121,45 +131,12 @@ def projected_gradient_descent(
     return best.images
 
 
-def pgd(
-    model: nn.Module,
-    images: torch.Tensor,
-    target: torch.Tensor,
-    eps: float,
-    alpha: float | None = None,
-    steps: int | None = DEFAULT_STEPS,
-    restarts: int = 1,
-    random_start: bool = True,
-    targeted: bool = False,
-    seed: int | None = None,
-) -> torch.Tensor:
-    """PGD with random start and restarts on the summed cross-entropy.
-
-    Args:
-        model: maps [0, 255] images to logits; run in eval mode, its state restored afterwards.
-        images: clean images (B, C, *spatial) in [0, 255].
-        target: (B, *spatial) or (B, 1, *spatial) labels: the truth (untargeted) or the target (targeted).
-        eps: L-inf budget in grey levels.
-        alpha: step size in grey levels; default ``2.5 eps / steps`` (1 with ``steps=None``).
-        steps: iterations per restart; default 50; None is the paper's ``num_steps(eps, alpha)``.
-        restarts: number of restarts; per image the most successful one is kept.
-        random_start: start from a uniform random point of the eps-ball.
-        targeted: descend the loss towards ``target`` instead of ascending it.
-        seed: seed of the random starts; None uses the global RNG.
-    """
-    def loss_factory(y: torch.Tensor, n: int) -> Callable[[torch.Tensor, int], torch.Tensor]:
-        return cross_entropy_sum(y)
-
-    return projected_gradient_descent(
-        model, images, target, eps, loss_factory, alpha, steps, restarts, random_start, targeted, seed
-    )
-
-
 class PGD(SegmentationAttack):
-    """PGD (:func:`pgd`) as an attack object: ``PGD(steps=..., restarts=...)(model, images, label, eps)``.
+    """PGD with random start and restarts on the summed cross-entropy: ``PGD(steps=..., restarts=...)(model, images, label, eps)``.
 
     ``PGD()`` is the strong budget (50 steps of ``2.5 eps / 50``); ``PGD(steps=None)`` the paper's
-    (steps of 1 grey level, ``num_steps(eps)`` of them).
+    (steps of 1 grey level, ``num_steps(eps)`` of them). Adversarial training's PGD-k (Madry et al.
+    2018) is ``PGD(steps=k, step_ratio=2.5 / k)``: its step follows each batch's budget.
 
     Args:
         alpha: step size in grey levels; default ``2.5 eps / steps`` (1 with ``steps=None``).
@@ -171,11 +148,17 @@ class PGD(SegmentationAttack):
         target_fn: see :class:`~nlcen_monai.attacks.SegmentationAttack`.
         name: the table name; default the class's name (``"pgd"``), with ``"_targeted"`` appended
             when targeted.
+        step_ratio: the step as a fraction of eps (``alpha = step_ratio * eps``, computed in that
+            order), instead of ``alpha``: for a budget that changes from call to call, as adversarial
+            training's ramp does.
+
+    Raises:
+        ValueError: when both ``alpha`` and ``step_ratio`` are given, or ``step_ratio`` is not positive.
     """
 
     name = "pgd"
     strength_attributes = ("steps", "restarts")
-    _function = staticmethod(pgd)
+    accepts_loss = True
 
     def __init__(
         self,
@@ -187,23 +170,40 @@ class PGD(SegmentationAttack):
         targeted: bool | None = None,
         target_fn: Callable[[torch.Tensor], torch.Tensor] | None = None,
         name: str | None = None,
+        step_ratio: float | None = None,
     ) -> None:
         super().__init__(targeted=targeted, target_fn=target_fn, name=name)
         if name is None and self.targeted:
             self.name = f"{self.name}_targeted"
+        if alpha is not None and step_ratio is not None:
+            raise ValueError(f"give alpha or step_ratio, not both (got {alpha} and {step_ratio}).")
+        if step_ratio is not None and step_ratio <= 0:
+            raise ValueError(f"step_ratio must be > 0, got {step_ratio}.")
         self.alpha = None if alpha is None else float(alpha)
+        self.step_ratio = None if step_ratio is None else float(step_ratio)
         self.steps = None if steps is None else int(steps)
         self.restarts = int(restarts)
         self.random_start = bool(random_start)
         self.seed = seed
 
-    def perturb(self, model: nn.Module, images: torch.Tensor, y: torch.Tensor, eps: float) -> torch.Tensor:
-        return self._function(
+    def own_loss(self) -> LossFactory:
+        """The loss this attack ascends (descends when targeted): the cross-entropy summed over pixels and images."""
+        return lambda y, n: cross_entropy_sum(y)
+
+    def step(self, eps: float) -> float | None:
+        """The step size in grey levels at intensity ``eps`` (None: :func:`pgd_budget`'s default)."""
+        return self.alpha if self.step_ratio is None else self.step_ratio * float(eps)
+
+    def perturb(
+        self, model: nn.Module, images: torch.Tensor, y: torch.Tensor, eps: float, loss: LossFactory | None = None
+    ) -> torch.Tensor:
+        return projected_gradient_descent(
             model,
             images,
             y,
             eps,
-            alpha=self.alpha,
+            self.own_loss() if loss is None else loss,
+            alpha=self.step(eps),
             steps=self.steps,
             restarts=self.restarts,
             random_start=self.random_start,
@@ -214,5 +214,5 @@ class PGD(SegmentationAttack):
     def cost(self, eps: float) -> float:
         """``restarts x (steps + 1)`` passes per image: ``steps`` forward-backward passes per restart and
         one forward-only pass that scores the restart (counted as a whole pass)."""
-        _, steps = pgd_budget(float(eps), self.alpha, self.steps)
+        _, steps = pgd_budget(float(eps), self.step(eps), self.steps)
         return float(self.restarts * (steps + 1))

@@ -22,13 +22,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
-from .pgd import DEFAULT_STEPS, PGD, projected_gradient_descent
+from .pgd import PGD
 from .seg_losses import resisting_pixels
+from .utils import LossFactory
 
-__all__ = ["segpgd", "segpgd_loss", "SegPGD"]
+__all__ = ["segpgd_loss", "SegPGD"]
 
 
 def segpgd_loss(y: torch.Tensor, steps: int, targeted: bool = False) -> Callable[[torch.Tensor, int], torch.Tensor]:
@@ -50,33 +50,17 @@ def segpgd_loss(y: torch.Tensor, steps: int, targeted: bool = False) -> Callable
     return _loss
 
 
-def segpgd(
-    model: nn.Module,
-    images: torch.Tensor,
-    target: torch.Tensor,
-    eps: float,
-    alpha: float | None = None,
-    steps: int | None = DEFAULT_STEPS,
-    restarts: int = 1,
-    random_start: bool = True,
-    targeted: bool = False,
-    seed: int | None = None,
-) -> torch.Tensor:
-    """SegPGD with random start and restarts.
-
-    Args: those of :func:`~nlcen_monai.attacks.pgd`; ``steps`` is also the ``T`` of the schedule, and
-    ``targeted`` counts the pixels predicted as ``target`` as fooled.
-    """
-    def loss_factory(y: torch.Tensor, n: int) -> Callable[[torch.Tensor, int], torch.Tensor]:
-        return segpgd_loss(y, n, targeted=targeted)
-
-    return projected_gradient_descent(
-        model, images, target, eps, loss_factory, alpha, steps, restarts, random_start, targeted, seed
-    )
-
-
 class SegPGD(PGD):
-    """SegPGD (:func:`segpgd`) as an attack object; the same arguments as :class:`~nlcen_monai.attacks.PGD`."""
+    """SegPGD as an attack object: PGD (random start, restarts, the same arguments as
+    :class:`~nlcen_monai.attacks.PGD`) on :func:`segpgd_loss`; ``steps`` is also the ``T`` of the schedule,
+    and ``targeted`` counts the pixels predicted as the target as fooled. Its loss is its own: it takes
+    no ``loss`` argument.
+    """
 
     name = "segpgd"
-    _function = staticmethod(segpgd)
+    accepts_loss = False
+
+    def own_loss(self) -> LossFactory:
+        """SegPGD's loss, :func:`segpgd_loss` over the attack's ``n`` steps."""
+        targeted = self.targeted
+        return lambda y, n: segpgd_loss(y, n, targeted=targeted)

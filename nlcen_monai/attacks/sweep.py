@@ -119,7 +119,7 @@ def sweep(
     max_batch: int | None = None,
     targeted: bool = True,
 ) -> dict[float, torch.Tensor]:
-    """I-FGSM adversarial images at every intensity, identical to one ``targeted_ifgsm`` call per intensity.
+    """I-FGSM adversarial images at every intensity, identical to one :class:`~nlcen_monai.attacks.TargetedIFGSM` call per intensity.
 
     Args:
         model: maps [0, 255] images (B, C, H, W) to logits; run in eval mode, its mode and

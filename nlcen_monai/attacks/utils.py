@@ -21,6 +21,7 @@ import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -44,12 +45,18 @@ __all__ = [
     "logits_of",
     "objective_and_gradient",
     "generator",
+    "iteration_seed",
     "uniform_start",
+    "LossFactory",
     "MostSuccessful",
 ]
 
 PIXEL_MIN = 0.0
 PIXEL_MAX = 255.0
+
+#: what an attack maximises, as a factory: ``loss_factory(y, steps)`` returns ``loss_fn(logits, step)``,
+#: a sum over the images (``y``: class-index labels; ``steps``: the iterations the attack will take)
+LossFactory = Callable[[torch.Tensor, int], Callable[[torch.Tensor, int], torch.Tensor]]
 
 
 def num_steps(eps: float, alpha: float = 1.0) -> int:
@@ -280,6 +287,24 @@ def generator(seed: int | None) -> torch.Generator | None:
         seed: the seed, or None.
     """
     return None if seed is None else torch.Generator().manual_seed(int(seed))
+
+
+def iteration_seed(seed: int | None, *keys: int) -> int | None:
+    """A 32-bit seed derived from ``seed`` and ``keys`` (e.g. iteration and rank); None stays None.
+
+    NumPy's ``SeedSequence`` hashes the tuple, so neighbouring iterations get unrelated seeds.
+    Adversarial training seeds each batch's attack with it (:meth:`~nlcen_monai.attacks.SegmentationAttack.reseeded`).
+
+    Args:
+        seed: the run's seed (the bundle's ``seed``), or None for the global random generator.
+        keys: non-negative integers that identify the draw.
+
+    Returns:
+        the derived seed, or None when ``seed`` is None.
+    """
+    if seed is None:
+        return None
+    return int(np.random.SeedSequence([int(seed), *(int(k) for k in keys)]).generate_state(1)[0])
 
 
 def uniform_start(x0: torch.Tensor, eps: float, seed: int | None = None, restart: int = 0) -> torch.Tensor:

@@ -50,7 +50,7 @@ from nlcen_monai.metrics import per_image_scores
 from .base import SegmentationAttack
 from .utils import attack_mode
 
-__all__ = ["WorstCaseAttack", "WorstCaseResult", "MemberScores", "predict_classes", "per_image_scores", "sweep_passes"]
+__all__ = ["WorstCaseAttack", "WorstCaseResult", "MemberScores", "predict_classes", "sweep_passes"]
 
 
 def predict_classes(model: nn.Module, images: torch.Tensor) -> torch.Tensor:

@@ -20,6 +20,13 @@
   training mode (NLCEN, NWCN) the KL is taken on the final output (the one that is attacked and
   evaluated in eval mode), the clean term keeps the deep supervision.
 
+Each objective also says what the attack maximises when the batch's adversarial images are crafted
+(:meth:`AdversarialObjective.crafting_loss`, handed to the trainer's attack as its ``loss``): the
+summed cross entropy against the true labels for ``"mix"``, TRADES' ``KL(f(x) || f(x_adv))`` against
+the network's own clean prediction for ``"trades"`` (Zhang et al. 2019; their reference code starts
+from ``x + 0.001 N(0, 1)``, the attacks here from a uniform random point, which the KL's zero
+gradient at ``x_adv = x`` needs just as well).
+
 When the clean prediction is needed the trainer runs one forward pass on the clean and the
 adversarial images concatenated along the batch (one pass keeps a DDP-wrapped network to one
 forward per backward): :meth:`AdversarialObjective.training_inputs` builds that batch,
@@ -34,7 +41,10 @@ from collections.abc import Callable, Sequence
 from typing import Union
 
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
+
+from nlcen_monai.attacks.utils import LossFactory, attack_mode, cross_entropy_sum
 
 __all__ = ["OBJECTIVES", "AdversarialObjective", "final_output", "split_batch", "trades_kl"]
 
@@ -82,6 +92,12 @@ def trades_kl(logits: torch.Tensor, reference_logits: torch.Tensor, reduction: s
         reference_logits: the prediction on clean images, same shape.
         reduction: ``"mean"`` over pixels and images, or ``"sum"`` (the per-image-independent
             gradient that crafting uses, like ``nlcen_monai.attacks.utils.cross_entropy_sum``).
+
+    Returns:
+        the scalar KL.
+
+    Raises:
+        ValueError: when the shapes differ or ``reduction`` is unknown.
     """
     if logits.shape != reference_logits.shape:
         raise ValueError(f"logits {tuple(logits.shape)} and reference {tuple(reference_logits.shape)} differ in shape.")
@@ -154,6 +170,32 @@ class AdversarialObjective:
         if self.needs_clean:
             loss = loss + self.clean_weight * self.loss_function(pred_clean, label).mean()
         return loss
+
+    def crafting_loss(self, model: nn.Module, images: torch.Tensor) -> LossFactory:
+        """What the attack maximises on this batch, as the ``loss`` of an attack object
+        (:meth:`nlcen_monai.attacks.SegmentationAttack.__call__`).
+
+        ``"mix"``: the cross entropy against the true labels, summed over pixels and images.
+        ``"trades"``: TRADES' ``KL(f(x) || f(x_adv))`` summed, against the prediction on the clean
+        ``images``, computed once (eval mode, no gradient) when the attack first asks for its loss, so
+        an attack that returns early (``eps = 0``) costs no pass.
+
+        Args:
+            model: the network the attack differentiates (the one that crafts, without DDP).
+            images: the clean images of the batch.
+
+        Returns:
+            a loss factory ``(y, steps) -> loss_fn(logits, step)``.
+        """
+        if self.objective != "trades":
+            return lambda y, n: cross_entropy_sum(y)
+
+        def kl_to_clean(y: torch.Tensor, n: int) -> Callable[[torch.Tensor, int], torch.Tensor]:
+            with attack_mode(model), torch.no_grad():
+                reference = model(images)
+            return lambda logits, step: trades_kl(logits, reference, "sum")
+
+        return kl_to_clean
 
     def training_inputs(self, clean: torch.Tensor, adversarial: torch.Tensor) -> torch.Tensor:
         """The batch of the training forward: ``cat([clean, adversarial])`` when both predictions are

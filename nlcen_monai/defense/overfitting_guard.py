@@ -17,30 +17,35 @@ nothing while robustness under FGSM looks perfect. Wong et al. detect it by eval
 mini-batch every epoch and stop training, keeping the weights of the epoch before.
 
 The rule here, checked at the end of every epoch in which the trainer crafts with a single-step
-method (``"fgsm_rs"`` or ``"n_fgsm"``), on a fixed batch of ``num_images`` images and at the epoch's
-training budget:
+attack (:class:`~nlcen_monai.attacks.FGSMRS` or :class:`~nlcen_monai.attacks.NFGSM`), on a fixed batch
+of ``num_images`` images and at the epoch's training budget:
 
     catastrophic overfitting  <=>  fgsm_dice - pgd_dice > max_gap
                                    and pgd_dice < best_pgd_dice - max_drop
 
-where ``fgsm_dice`` is the mean Dice under FGSM-RS (the training's own one when it trains with
-FGSM-RS; under N-FGSM, whose perturbations leave the eps-ball, FGSM-RS with its default 1.25 eps
-step, the single-step probe inside the ball), ``pgd_dice`` under
-PGD-``pgd_steps`` (step ``2.5 eps / pgd_steps``), and ``best_pgd_dice`` the best ``pgd_dice`` of the
-earlier checks (the first check, having no reference, applies the gap alone). The gap is the
-signature of the phenomenon (FGSM stays high, PGD falls); the drop condition keeps a network that
-was never robust from being flagged. On detection the network and optimiser go back to their
-state at the last passing check (or at the start of this process's training), and then:
+where ``fgsm_dice`` is the mean Dice under FGSM-RS (the training's own attack when it trains with
+FGSM-RS; under N-FGSM, whose perturbations leave the eps-ball, ``FGSMRS()`` with its default 1.25 eps
+step, the single-step probe inside the ball), ``pgd_dice`` under PGD-``pgd_steps`` (step
+``2.5 eps / pgd_steps``), and ``best_pgd_dice`` the best ``pgd_dice`` of the earlier checks (the first
+check, having no reference, applies the gap alone). The gap is the signature of the phenomenon (FGSM
+stays high, PGD falls); the drop condition keeps a network that was never robust from being flagged.
+On detection the network and optimiser go back to their state at the last passing check (or at the
+start of this process's training), and then:
 
-- ``action="fallback"`` (default): the trainer crafts with PGD-``fallback_steps`` for the rest of the
-  training (robust at the cost of PGD training);
+- ``action="fallback"`` (default): the trainer crafts with the ``fallback`` attack (default PGD-5,
+  step ``2.5 eps / 5``) for the rest of the training (robust at the cost of PGD training), set with
+  the trainer's :meth:`~nlcen_monai.engines.AdversarialSupervisedTrainer.set_attack`;
 - ``action="stop"``: training stops (Wong et al.'s early stopping).
 
-The guard's verdicts and history are in ``engine.state.adv_guard`` and saved with the trainer's
-state dict, so that ``--resume true`` continues with the fallback; the in-memory snapshot is not
-saved (a resumed run snapshots its first epoch's starting weights). Under ``torchrun`` every rank
-evaluates the same batch and the two Dice values are averaged over ranks (``ignite.distributed``'s
-``all_reduce``, so any Ignite backend), so all ranks decide alike.
+The guard is an ordinary Ignite handler: list it among the trainer's handlers (``train#handlers`` in a
+bundle; ``configs/defense/adversarial_training.json`` appends its ``overfit_guard``). It snapshots and
+checks only while the trainer crafts with a single-step attack, so it costs nothing under PGD. Its
+verdicts and history are in ``engine.state.adv_guard`` and saved with the trainer's state dict, so
+that ``--resume true`` continues with the fallback (the guard sets it again when the resumed run's
+first epoch starts); the in-memory snapshot is not saved (a resumed run snapshots its first epoch's
+starting weights). Under ``torchrun`` every rank evaluates the same batch and the two Dice values are
+averaged over ranks (``ignite.distributed``'s ``all_reduce``, so any Ignite backend), so all ranks
+decide alike.
 """
 
 from __future__ import annotations
@@ -55,10 +60,9 @@ from monai.data import list_data_collate
 from monai.utils import convert_to_tensor
 from torch.utils.data import DataLoader
 
-from nlcen_monai.attacks import attack_mode
-from nlcen_monai.attacks.utils import as_index_target, per_image_dice
-
-from .crafting import SINGLE_STEP_METHODS, craft_adversarial, iteration_seed
+from nlcen_monai.attacks import FGSMRS, NFGSM, PGD, SegmentationAttack, attack_mode
+from nlcen_monai.attacks.pgd import MADRY_STEP_FACTOR
+from nlcen_monai.attacks.utils import as_index_target, iteration_seed, per_image_dice
 
 if TYPE_CHECKING:
     from ignite.engine import Engine
@@ -73,8 +77,9 @@ _GUARD_STREAM = 1_000_003
 class CatastrophicOverfittingGuard:
     """Ignite handler that detects catastrophic overfitting of single-step training and restores/falls back.
 
-    Attach it to an :class:`~nlcen_monai.engines.AdversarialSupervisedTrainer` (its ``overfit_guard``
-    argument does). See the module docstring for the rule.
+    Attach it to an :class:`~nlcen_monai.engines.AdversarialSupervisedTrainer` like any handler (in its
+    ``train_handlers``). It uses the trainer's ``attack``, ``set_attack``, ``clean_batch``,
+    ``crafting_network``, ``current_eps``, ``seed`` and ``optimizer``. See the module docstring for the rule.
 
     Args:
         data: where the check batch comes from: a dataset (indexable), a ``DataLoader`` (its
@@ -86,7 +91,11 @@ class CatastrophicOverfittingGuard:
         max_gap: the largest ``fgsm_dice - pgd_dice`` of a healthy network.
         max_drop: the largest fall of ``pgd_dice`` below its best earlier value of a healthy network.
         action: ``"fallback"`` or ``"stop"``.
-        fallback_steps: PGD iterations after a fallback.
+        fallback: the attack the trainer crafts with after a fallback; default PGD-5 with step
+            ``2.5 eps / 5`` (``PGD(steps=5, step_ratio=0.5)``).
+
+    Raises:
+        ValueError: for an unknown ``action``, a count below 1 or a negative threshold.
     """
 
     def __init__(
@@ -97,12 +106,12 @@ class CatastrophicOverfittingGuard:
         max_gap: float = 0.3,
         max_drop: float = 0.2,
         action: str = "fallback",
-        fallback_steps: int = 5,
+        fallback: SegmentationAttack | None = None,
     ) -> None:
         if action not in GUARD_ACTIONS:
             raise ValueError(f"action must be one of {GUARD_ACTIONS}, got {action!r}.")
-        if num_images < 1 or pgd_steps < 1 or fallback_steps < 1:
-            raise ValueError("num_images, pgd_steps and fallback_steps must be >= 1.")
+        if num_images < 1 or pgd_steps < 1:
+            raise ValueError("num_images and pgd_steps must be >= 1.")
         if max_gap < 0 or max_drop < 0:
             raise ValueError(f"max_gap and max_drop must be >= 0, got {max_gap} and {max_drop}.")
         self.data = data
@@ -111,10 +120,15 @@ class CatastrophicOverfittingGuard:
         self.max_gap = float(max_gap)
         self.max_drop = float(max_drop)
         self.action = action
-        self.fallback_steps = int(fallback_steps)
+        self.fallback = PGD(steps=5, step_ratio=MADRY_STEP_FACTOR / 5) if fallback is None else fallback
         self.logger = logging.getLogger(__name__)
         self._batch: tuple[torch.Tensor, torch.Tensor] | None = None
         self._snapshot: dict | None = None
+
+    @staticmethod
+    def watches(attack: SegmentationAttack) -> bool:
+        """Whether the guard checks training with ``attack``: the single-step attacks, FGSM-RS and N-FGSM."""
+        return isinstance(attack, (FGSMRS, NFGSM))
 
     def attach(self, engine: Engine) -> None:
         """Register the guard's state (saved with the trainer) and its epoch handlers."""
@@ -138,10 +152,7 @@ class CatastrophicOverfittingGuard:
         """The check batch (images, labels) on the trainer's device, read once."""
         if self._batch is None:
             # the trainer's clean preparation (its prepare_batch would craft adversarial images)
-            images, labels, _, _ = engine.prepare_batch.clean_batch(
-                list_data_collate(self._items()), engine.state.device, engine.non_blocking
-            )
-            self._batch = (images, labels)
+            self._batch = engine.clean_batch(list_data_collate(self._items()))
         return self._batch
 
     def _take_snapshot(self, engine: Engine) -> None:
@@ -163,17 +174,24 @@ class CatastrophicOverfittingGuard:
     def measure(self, engine: Engine) -> tuple[float, float]:
         """``(fgsm_dice, pgd_dice)``: mean Dice of the check batch under FGSM-RS and PGD at the epoch's eps.
 
-        The FGSM-RS is the training's own (its ``step_ratio``) under FGSM-RS training, the default one
-        otherwise; both use seeded random starts and are averaged over the ranks (``ignite.distributed``).
+        The FGSM-RS is the training's own attack under FGSM-RS training, ``FGSMRS()`` otherwise; both
+        use seeded random starts and the cross entropy, and are averaged over the ranks
+        (``ignite.distributed``).
+
+        Args:
+            engine: the adversarial trainer.
+
+        Returns:
+            the two mean Dice values.
         """
         images, labels = self.batch(engine)
         model = engine.crafting_network
         eps = engine.current_eps()
-        settings = engine.state.adv_training
-        ratio = settings["step_ratio"] if settings["method"] == "fgsm_rs" else None
         seed = iteration_seed(engine.seed, engine.state.epoch, _GUARD_STREAM)
-        fgsm = craft_adversarial(model, images, labels, eps, "fgsm_rs", step_ratio=ratio, seed=seed)
-        strong = craft_adversarial(model, images, labels, eps, "pgd", steps=self.pgd_steps, seed=seed)
+        probe = engine.attack if isinstance(engine.attack, FGSMRS) else FGSMRS()
+        reference = PGD(steps=self.pgd_steps, step_ratio=MADRY_STEP_FACTOR / self.pgd_steps)
+        fgsm = probe.reseeded(seed)(model, images, labels, eps)
+        strong = reference.reseeded(seed)(model, images, labels, eps)
         target = as_index_target(labels, images)
         with attack_mode(model), torch.no_grad():
             dice = torch.stack([per_image_dice(convert_to_tensor(model(x), track_meta=False), target).mean() for x in (fgsm, strong)])
@@ -193,17 +211,20 @@ class CatastrophicOverfittingGuard:
         return fgsm_dice - pgd_dice > self.max_gap and collapsed
 
     def epoch_started(self, engine: Engine) -> None:
-        """Snapshot the starting weights once per process; end a stopped run that was resumed."""
-        if engine.state.adv_guard["triggered_epoch"] is not None and self.action == "stop":
-            engine.terminate()
-            return
-        if self._snapshot is None:
+        """Snapshot the starting weights once per process (under a single-step attack); after a detection
+        (a resumed run's too) end the run (``"stop"``) or craft with the fallback attack (``"fallback"``)."""
+        if engine.state.adv_guard["triggered_epoch"] is not None:
+            if self.action == "stop":
+                engine.terminate()
+                return
+            engine.set_attack(self.fallback)
+        if self._snapshot is None and self.watches(engine.attack):
             self._take_snapshot(engine)
 
     def __call__(self, engine: Engine) -> None:
-        """The end-of-epoch check (only while the trainer crafts with a single-step method)."""
+        """The end-of-epoch check (only while the trainer crafts with a single-step attack)."""
         state = engine.state.adv_guard
-        if engine.state.adv_training["method"] not in SINGLE_STEP_METHODS or state["triggered_epoch"] is not None:
+        if not self.watches(engine.attack) or state["triggered_epoch"] is not None:
             return
         fgsm_dice, pgd_dice = self.measure(engine)
         overfitting = self.is_overfitting(fgsm_dice, pgd_dice, state["best_pgd_dice"])
@@ -222,10 +243,10 @@ class CatastrophicOverfittingGuard:
         restored = None if self._snapshot is None else self._snapshot["epoch"]
         self._restore(engine)
         if self.action == "fallback":
-            engine.set_crafting("pgd", self.fallback_steps)
+            engine.set_attack(self.fallback)
             self.logger.warning(
                 f"epoch {engine.state.epoch}: catastrophic overfitting (Dice FGSM-RS {fgsm_dice:.3f}, PGD {pgd_dice:.3f});"
-                f" weights of epoch {restored} restored, training goes on with PGD-{self.fallback_steps}."
+                f" weights of epoch {restored} restored, training goes on with {self.fallback!r}."
             )
         else:
             self.logger.warning(

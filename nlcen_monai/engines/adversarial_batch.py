@@ -13,13 +13,14 @@
 :class:`AdversarialPrepareBatch` lets :class:`~nlcen_monai.engines.AdversarialSupervisedTrainer` run
 MONAI's own ``SupervisedTrainer._iteration`` (AMP, gradient accumulation, events): MONAI calls it
 for the batch, it prepares the clean batch with the wrapped ``prepare_batch``, crafts the
-adversarial images (the trainer's ``craft``: network in eval mode, outside autocast unless
-``craft_amp``) and returns the training inputs of the objective
+adversarial images (the trainer's ``craft``: its attack object, network in eval mode, outside
+autocast unless ``craft_amp``) and returns the training inputs of the objective
 (:meth:`~nlcen_monai.defense.AdversarialObjective.training_inputs`) with the labels; MONAI's
 iteration then runs the training forward on them and the objective as the loss.
 
-Attached to the trainer (before any other handler), it also keeps ``engine.state.output`` in the
-trainer's terms:
+It knows the trainer only through :class:`AdversarialTraining` (what it calls), so this module does
+not import the trainer's. Attached to the trainer (before any other handler), it also keeps
+``engine.state.output`` in the trainer's terms:
 
 - from ``FORWARD_COMPLETED`` on: ``"image"`` is the adversarial images (the images trained on),
   ``"clean_image"`` the clean ones and ``"adv_eps"`` the batch's budget;
@@ -32,21 +33,37 @@ trainer's terms:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import torch
+from ignite.engine import Engine
 from monai.engines.utils import IterationEvents, PrepareBatch, default_prepare_batch
 from monai.utils import CommonKeys as Keys
 from monai.utils import convert_to_tensor
 
-if TYPE_CHECKING:
-    from .adversarial_trainer import AdversarialSupervisedTrainer
+from nlcen_monai.defense.objective import AdversarialObjective
 
-__all__ = ["AdversarialPrepareBatch", "CLEAN_IMAGE", "ADV_EPS"]
+__all__ = ["AdversarialPrepareBatch", "AdversarialTraining", "CLEAN_IMAGE", "ADV_EPS"]
 
 #: extra keys of ``engine.state.output``: the clean images and the budget used for the batch
 CLEAN_IMAGE = "clean_image"
 ADV_EPS = "adv_eps"
+
+
+class AdversarialTraining(Protocol):
+    """What :class:`AdversarialPrepareBatch` needs of its trainer (an Ignite engine), e.g.
+    :class:`~nlcen_monai.engines.AdversarialSupervisedTrainer`."""
+
+    adversarial_objective: AdversarialObjective
+
+    def batch_eps(self) -> float:
+        """The budget of the batch in progress."""
+
+    def craft(self, images: torch.Tensor, label: torch.Tensor, eps: float) -> torch.Tensor:
+        """Adversarial images of the batch at budget ``eps``."""
+
+    def add_event_handler(self, event_name: Any, handler: Callable, *args: Any, **kwargs: Any) -> Any:
+        """Ignite's ``Engine.add_event_handler``."""
 
 
 class AdversarialPrepareBatch(PrepareBatch):
@@ -59,11 +76,15 @@ class AdversarialPrepareBatch(PrepareBatch):
 
     def __init__(self, prepare_batch: Callable = default_prepare_batch) -> None:
         self.prepare_batch = prepare_batch
-        self.trainer: AdversarialSupervisedTrainer | None = None
+        self.trainer: AdversarialTraining | None = None
         self._batch: dict[str, Any] = {}
 
-    def attach(self, trainer: AdversarialSupervisedTrainer) -> None:
-        """Bind to ``trainer`` and register the handlers that set its output keys (call it before other handlers)."""
+    def attach(self, trainer: AdversarialTraining) -> None:
+        """Bind to ``trainer`` and register the handlers that set its output keys (call it before other handlers).
+
+        Args:
+            trainer: the adversarial trainer whose ``prepare_batch`` this is.
+        """
         self.trainer = trainer
         trainer.add_event_handler(IterationEvents.FORWARD_COMPLETED, self.forward_completed)
         trainer.add_event_handler(IterationEvents.BACKWARD_COMPLETED, self.backward_completed)
@@ -78,6 +99,9 @@ class AdversarialPrepareBatch(PrepareBatch):
             device: the device to move it to.
             non_blocking: non-blocking copies.
             kwargs: other arguments of ``Tensor.to()``.
+
+        Returns:
+            the clean images and labels (plain tensors) and the network's extra arguments.
         """
         batch = self.prepare_batch(batchdata, device, non_blocking, **kwargs)
         inputs, targets, args, extra = batch if len(batch) == 4 else (*batch, (), {})
@@ -87,7 +111,11 @@ class AdversarialPrepareBatch(PrepareBatch):
         self, batchdata: Any, device: str | torch.device | None = None, non_blocking: bool = False, **kwargs: Any
     ) -> tuple[torch.Tensor, torch.Tensor, tuple, dict]:
         """``(training inputs, labels, args, kwargs)``: the batch MONAI's iteration trains on (arguments as
-        in :meth:`clean_batch`)."""
+        in :meth:`clean_batch`).
+
+        Raises:
+            RuntimeError: when the preparer is not attached to a trainer.
+        """
         trainer = self.trainer
         if trainer is None:
             raise RuntimeError("AdversarialPrepareBatch must be attached to an AdversarialSupervisedTrainer first.")
@@ -98,11 +126,11 @@ class AdversarialPrepareBatch(PrepareBatch):
         self._batch = {Keys.IMAGE: adversarial, CLEAN_IMAGE: inputs, ADV_EPS: eps}
         return objective.training_inputs(inputs, adversarial), targets, args, extra
 
-    def forward_completed(self, engine: AdversarialSupervisedTrainer) -> None:
+    def forward_completed(self, engine: Engine) -> None:
         """The adversarial images, the clean images and the batch's eps into ``engine.state.output``."""
         engine.state.output.update(self._batch)
 
-    def backward_completed(self, engine: AdversarialSupervisedTrainer) -> None:
+    def backward_completed(self, engine: Engine) -> None:
         """``engine.state.output["pred"]``: the prediction on the adversarial images (the loss is computed)."""
         output = engine.state.output
         pred_clean, pred_adv = engine.adversarial_objective.split_prediction(output[Keys.PRED], output[CLEAN_IMAGE].shape[0])

@@ -10,8 +10,10 @@
 # limitations under the License.
 """A MONAI ``SupervisedTrainer`` that trains on adversarial images crafted per batch (adversarial training, the defense).
 
-Per iteration: craft adversarial images of the batch in the [0, 255] pixel domain (PGD-k, FGSM with
-random start or N-FGSM, :mod:`nlcen_monai.defense.crafting`) at the epoch's budget
+Per iteration: craft adversarial images of the batch in the [0, 255] pixel domain with an attack
+object of :mod:`nlcen_monai.attacks` (PGD-k, ``PGD(steps=k, step_ratio=2.5 / k)``; FGSM with random
+start, ``FGSMRS()``; N-FGSM, ``NFGSM()``), maximising the loss its objective gives
+(:meth:`~nlcen_monai.defense.AdversarialObjective.crafting_loss`), at the epoch's budget
 (:func:`~nlcen_monai.defense.ramped_eps`), or with ``eps_sampling="uniform"`` at a budget drawn
 uniformly in [0, the epoch's budget] for each batch, then take one optimiser step on the
 adversarial-training objective (:class:`~nlcen_monai.defense.AdversarialObjective`:
@@ -37,36 +39,33 @@ Ignite's contracts:
   goes through DDP once per backward (clean and adversarial images concatenated when both are
   needed);
 - resume: the ramp reads ``engine.state.epoch`` and the random starts ``engine.state.iteration``,
-  both restored by MONAI's ``CheckpointLoader``; the crafting method (which the single-step
-  :class:`~nlcen_monai.defense.CatastrophicOverfittingGuard` may switch to PGD) is saved in the
-  trainer's state dict (``engine.state.adv_training``) and, on resume, the saved one replaces the
-  config's (so a fallback holds); a clean-training checkpoint, which has none, resumes as
-  adversarial training with the config's method;
-- determinism: random starts and per-batch budgets come from generators seeded from ``seed``, the
-  iteration and the rank (each with its own stream), so a resumed run draws what the uninterrupted
-  run would have drawn.
+  both restored by MONAI's ``CheckpointLoader``; a handler that changes the attack (the
+  :class:`~nlcen_monai.defense.CatastrophicOverfittingGuard`'s fallback, through :meth:`set_attack`)
+  keeps its own state in the trainer's state dict and sets it again on resume; a clean-training
+  checkpoint, which lacks those state keys, resumes as adversarial training with the config's attack;
+- determinism: each batch's attack is reseeded (:meth:`~nlcen_monai.attacks.SegmentationAttack.reseeded`)
+  and the per-batch budgets drawn from seeds derived from ``seed``, the iteration and the rank
+  (:func:`~nlcen_monai.attacks.utils.iteration_seed`, each with its own stream), so a resumed run
+  draws what the uninterrupted run would have drawn.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import nullcontext
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 from monai.engines import SupervisedTrainer
 from monai.engines.utils import default_prepare_batch
 from torch.optim.optimizer import Optimizer
 
-from nlcen_monai.attacks.utils import generator
-from nlcen_monai.defense.crafting import CRAFT_METHODS, DEFAULT_NOISE_RATIO, craft_adversarial, iteration_seed
+from nlcen_monai.attacks import SegmentationAttack
+from nlcen_monai.attacks.utils import generator, iteration_seed
 from nlcen_monai.defense.objective import AdversarialObjective
 from nlcen_monai.defense.ramp import ramped_eps
 
 from .adversarial_batch import ADV_EPS, CLEAN_IMAGE, AdversarialPrepareBatch
-
-if TYPE_CHECKING:
-    from nlcen_monai.defense.overfitting_guard import CatastrophicOverfittingGuard
 
 __all__ = ["AdversarialSupervisedTrainer", "EPS_SAMPLING", "unwrap_network", "ADV_EPS", "CLEAN_IMAGE"]
 
@@ -101,26 +100,22 @@ class AdversarialSupervisedTrainer(SupervisedTrainer):
         loss_function: the bundle's loss ``loss_function(pred, label)``; the objective applies it (it is
             ``adversarial_objective.loss_function``; the trainer's ``loss_function`` attribute, which
             MONAI's iteration calls, is the objective's ``training_loss``).
+        attack: the attack object that crafts each batch: one that ``accepts_loss`` (the objective's
+            loss replaces its own), e.g. ``nlcen_monai.attacks.PGD(steps=5, step_ratio=0.5)`` (PGD-5 of
+            Madry et al.), ``FGSMRS()`` (FGSM with random start, Wong et al. 2020) or ``NFGSM()``
+            (N-FGSM, de Jorge et al. 2022: strong noise, no projection on the eps-ball). Its step
+            should follow the batch's budget (``step_ratio``); its seed is replaced for each batch.
         eps: the final training budget in grey levels.
         eps_ramp_epochs: epochs over which the budget rises linearly to ``eps`` (0: from the start).
-        method: ``"pgd"`` (PGD-k), ``"fgsm_rs"`` (FGSM with random start, Wong et al. 2020) or
-            ``"n_fgsm"`` (N-FGSM, de Jorge et al. 2022: strong noise, no projection on the eps-ball).
-        steps: PGD iterations (``"fgsm_rs"`` and ``"n_fgsm"`` take one).
-        step_ratio: the attack step as a fraction of the batch's eps; default 2.5 / steps for PGD,
-            1.25 for FGSM-RS, 1 for N-FGSM.
-        noise_ratio: for ``"n_fgsm"``, the noise ``U(-k eps, k eps)`` of the start, ``k = noise_ratio``
-            (default 2, de Jorge et al.'s).
         eps_sampling: ``"fixed"`` (every batch at the epoch's ramped eps) or ``"uniform"`` (each
             batch at a budget drawn uniformly in [0, the epoch's ramped eps], seeded from ``seed``,
             the iteration and the rank).
         objective: ``"mix"`` or ``"trades"`` (see :class:`~nlcen_monai.defense.AdversarialObjective`);
-            with ``"trades"`` the images are crafted to maximise the TRADES KL.
+            the objective says what the attack maximises (``"trades"``: the TRADES KL).
         clean_weight: for ``"mix"``, the weight of the clean loss (0: adversarial images only).
         trades_beta: for ``"trades"``, the weight of the KL term.
         seed: seed of the random starts and eps draws (None: the global generator, not reproducible).
         craft_amp: craft under autocast when ``amp`` is on (default False: crafting in float32).
-        overfit_guard: an optional :class:`~nlcen_monai.defense.CatastrophicOverfittingGuard`,
-            attached to this trainer after ``train_handlers`` (for the single-step methods).
         kwargs: the other arguments of ``monai.engines.SupervisedTrainer`` (``amp``, ``inferer``,
             ``train_handlers``, ``key_train_metric``, ``optim_set_to_none``, ``accumulation_steps``,
             ``prepare_batch`` for the clean batch, ...), except ``iteration_update``.
@@ -130,7 +125,12 @@ class AdversarialSupervisedTrainer(SupervisedTrainer):
     ``"clean_image"`` and ``"adv_eps"`` (the budget of the batch); see
     :mod:`~nlcen_monai.engines.adversarial_batch` for when each is set during the iteration. The
     inferer is used for the training forward only; crafting calls the network directly (as training
-    on patches does).
+    on patches does). Handlers such as :class:`~nlcen_monai.defense.CatastrophicOverfittingGuard` go in
+    ``train_handlers`` and may change the attack with :meth:`set_attack`.
+
+    Raises:
+        ValueError: for ``iteration_update``, a negative budget or ramp, an unknown ``eps_sampling``,
+            or an attack that does not ``accepts_loss``.
     """
 
     def __init__(
@@ -141,27 +141,21 @@ class AdversarialSupervisedTrainer(SupervisedTrainer):
         network: torch.nn.Module,
         optimizer: Optimizer,
         loss_function: Callable,
+        attack: SegmentationAttack,
         eps: float = 8.0,
         eps_ramp_epochs: int = 0,
-        method: str = "pgd",
-        steps: int = 5,
-        step_ratio: float | None = None,
-        noise_ratio: float = DEFAULT_NOISE_RATIO,
         eps_sampling: str = "fixed",
         objective: str = "mix",
         clean_weight: float = 0.0,
         trades_beta: float = 6.0,
         seed: int | None = 0,
         craft_amp: bool = False,
-        overfit_guard: CatastrophicOverfittingGuard | None = None,
         **kwargs: Any,
     ) -> None:
         if kwargs.get("iteration_update") is not None:
             raise ValueError("AdversarialSupervisedTrainer crafts in prepare_batch; iteration_update is not supported.")
         if eps < 0 or eps_ramp_epochs < 0:
             raise ValueError(f"eps and eps_ramp_epochs must be >= 0, got {eps} and {eps_ramp_epochs}.")
-        if noise_ratio < 0:
-            raise ValueError(f"noise_ratio must be >= 0, got {noise_ratio}.")
         if eps_sampling not in EPS_SAMPLING:
             raise ValueError(f"eps_sampling must be one of {EPS_SAMPLING}, got {eps_sampling!r}.")
         self.adversarial_objective = AdversarialObjective(loss_function, objective, clean_weight, trades_beta)
@@ -180,46 +174,52 @@ class AdversarialSupervisedTrainer(SupervisedTrainer):
         )
         self.eps = float(eps)
         self.eps_ramp_epochs = int(eps_ramp_epochs)
-        self.noise_ratio = float(noise_ratio)
         self.eps_sampling = eps_sampling
         self.seed = seed
         self.craft_amp = bool(craft_amp)
-        # the crafting settings live in the state so that a fallback survives --resume
-        self.state.adv_training = {}
-        self.set_crafting(method, steps, step_ratio)
-        self.state_dict_user_keys.append("adv_training")
+        self.set_attack(attack)
         crafting.attach(self)
         if train_handlers is not None:
             self._register_handlers(train_handlers)
-        self.overfit_guard = overfit_guard
-        if overfit_guard is not None:
-            overfit_guard.attach(self)
 
     def load_state_dict(self, state_dict: Mapping) -> None:
         """Ignite's ``load_state_dict``, keeping the current value of any of this trainer's state keys
-        (``adv_training``, ``adv_guard``) that ``state_dict`` lacks: a checkpoint of clean training
+        (e.g. the guard's ``adv_guard``) that ``state_dict`` lacks: a checkpoint of clean training
         (``train.json`` alone) resumes as adversarial training (adversarial fine-tuning).
+
+        Args:
+            state_dict: the trainer's saved state.
         """
         missing = {k: getattr(self.state, k) for k in self.state_dict_user_keys if k not in state_dict}
         super().load_state_dict({**state_dict, **missing})
 
-    def set_crafting(self, method: str, steps: int, step_ratio: float | None = None) -> None:
-        """Switch the crafting method from the next iteration on (kept in ``state.adv_training``).
+    def set_attack(self, attack: SegmentationAttack) -> None:
+        """Craft with ``attack`` from the next batch on (the guard's fallback calls it).
 
         Args:
-            method: ``"pgd"``, ``"fgsm_rs"`` or ``"n_fgsm"``.
-            steps: PGD iterations.
-            step_ratio: step as a fraction of eps, None for the method's default.
+            attack: an attack object that ``accepts_loss``.
+
+        Raises:
+            ValueError: when ``attack`` does not take the objective's loss.
         """
-        if method not in CRAFT_METHODS:
-            raise ValueError(f"method must be one of {CRAFT_METHODS}, got {method!r}.")
-        if int(steps) < 1:
-            raise ValueError(f"steps must be >= 1, got {steps}.")
-        if step_ratio is not None and step_ratio <= 0:
-            raise ValueError(f"step_ratio must be > 0, got {step_ratio}.")
-        self.state.adv_training.update(
-            {"method": method, "steps": int(steps), "step_ratio": None if step_ratio is None else float(step_ratio)}
-        )
+        if not isinstance(attack, SegmentationAttack) or not attack.accepts_loss:
+            raise ValueError(
+                f"the training attack must take the objective's loss (accepts_loss: PGD, FGSMRS, NFGSM), got {attack!r}."
+            )
+        self.attack = attack
+
+    def clean_batch(self, batchdata: Any) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(images, labels)`` of a data-loader batch, prepared as this trainer prepares its clean batch
+        (on its device), without crafting.
+
+        Args:
+            batchdata: a collated batch of dicts with "image" and "label".
+
+        Returns:
+            the clean images and labels as plain tensors.
+        """
+        images, labels, _, _ = self.prepare_batch.clean_batch(batchdata, self.state.device, self.non_blocking)
+        return images, labels
 
     @property
     def crafting_network(self) -> torch.nn.Module:
@@ -240,19 +240,20 @@ class AdversarialSupervisedTrainer(SupervisedTrainer):
         return float(torch.rand((), dtype=torch.float64, generator=gen)) * eps
 
     def craft(self, images: torch.Tensor, label: torch.Tensor, eps: float) -> torch.Tensor:
-        """Adversarial images of the current batch at budget ``eps`` (seeded by seed, iteration and rank)."""
-        settings = self.state.adv_training
+        """Adversarial images of the current batch at budget ``eps``: the attack, reseeded from seed,
+        iteration and rank, maximising the objective's crafting loss.
+
+        Args:
+            images: the clean images of the batch.
+            label: their labels.
+            eps: the batch's budget in grey levels.
+
+        Returns:
+            the detached adversarial images.
+        """
+        model = self.crafting_network
+        attack = self.attack.reseeded(iteration_seed(self.seed, self.state.iteration, self.state.rank))
+        loss = self.adversarial_objective.crafting_loss(model, images)
         amp = self.craft_amp and self.amp
         with torch.autocast("cuda", **self.amp_kwargs) if amp else nullcontext():
-            return craft_adversarial(
-                self.crafting_network,
-                images,
-                label,
-                eps,
-                method=settings["method"],
-                steps=settings["steps"],
-                step_ratio=settings["step_ratio"],
-                loss="trades_kl" if self.adversarial_objective.objective == "trades" else "ce",
-                seed=iteration_seed(self.seed, self.state.iteration, self.state.rank),
-                noise_ratio=self.noise_ratio,
-            )
+            return attack(model, images, label, eps, loss=loss)

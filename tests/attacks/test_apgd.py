@@ -7,8 +7,8 @@ import unittest
 import torch
 from parameterized import parameterized
 
-from nlcen_monai.attacks import APGD, apgd, apgd_checkpoints, get_attack, inverse_target, pgd
-from nlcen_monai.attacks.apgd import red_eps_stages
+from nlcen_monai.attacks import APGD, PGD, apgd_checkpoints, get_attack, inverse_target
+from nlcen_monai.attacks.apgd import apgd, red_eps_stages
 from nlcen_monai.attacks.utils import per_image_dice
 
 from tests.attacks.attack_checks import CountingNet, blobs, data, tiny_net, trained_blob_net
@@ -59,7 +59,7 @@ class TestAPGD(unittest.TestCase):
         images, y = blobs(8, seed=1)
         self.assertGreater(mean_dice(model, images, y), 0.95)
         strong = mean_dice(model, apgd(model, images, y, eps, iterations=20, seed=0), y)
-        weak = mean_dice(model, pgd(model, images, y, eps, steps=20, seed=0), y)
+        weak = mean_dice(model, PGD(steps=20, seed=0)(model, images, y, eps), y)
         self.assertLessEqual(strong, weak)
         self.assertLess(strong, 0.9)
 

@@ -8,7 +8,8 @@ import torch
 import torch.nn as nn
 from parameterized import parameterized
 
-from nlcen_monai.attacks import ATTACKS, SegmentationAttack, get_attack, inverse_target, pgd, sweep, targeted_ifgsm
+from nlcen_monai.attacks import ATTACKS, FGSMRS, PGD, SegmentationAttack, get_attack, inverse_target, sweep
+from nlcen_monai.attacks.ifgsm import iterative_fgsm
 
 
 def tiny_net() -> nn.Module:
@@ -29,6 +30,8 @@ CASES = [
     ("targeted_ifgsm", {"steps": 3}, True, False),
     ("pgd", {"seed": 0, "steps": 3}, False, False),
     ("pgd", {"seed": 0, "targeted": True, "steps": None}, True, False),
+    ("pgd", {"seed": 0, "steps": 2, "step_ratio": 1.25}, False, False),
+    ("fgsm_rs", {"seed": 0}, False, False),
     ("segpgd", {"seed": 0, "restarts": 2, "steps": 3}, False, False),
     ("cospgd", {"seed": 0, "steps": 3}, False, False),
     ("apgd", {"seed": 0, "iterations": 3, "loss": "js"}, False, False),
@@ -51,14 +54,21 @@ class TestFactory(unittest.TestCase):
             self.assertTrue(torch.equal(swept[float(eps)], attack(net, images, label, eps)))
 
     def test_label_to_target(self):
+        """Attack objects take the true labels and build their own target (the algorithm takes the target)."""
         net = tiny_net()
         images, label = data()
         adv = get_attack("targeted_ifgsm")(net, images, label, 4)
-        self.assertTrue(torch.equal(adv, targeted_ifgsm(net, images, inverse_target(label), 4)))
-        adv = get_attack("pgd", seed=1, steps=4)(net, images, label, 4)
-        self.assertTrue(torch.equal(adv, pgd(net, images, label, 4, seed=1, steps=4)))
+        self.assertTrue(torch.equal(adv, iterative_fgsm(net, images, inverse_target(label), 4, targeted=True)))
         custom = get_attack("targeted_ifgsm", target_fn=torch.zeros_like)
-        self.assertTrue(torch.equal(custom(net, images, label, 2), targeted_ifgsm(net, images, 0 * label, 2)))
+        self.assertTrue(torch.equal(custom(net, images, label, 2), iterative_fgsm(net, images, 0 * label, 2, targeted=True)))
+
+    def test_name_builds_its_class(self):
+        net = tiny_net()
+        images, label = data()
+        for attack, same in ((get_attack("pgd", seed=1, steps=4), PGD(seed=1, steps=4)), (get_attack("fgsm_rs", seed=2), FGSMRS(seed=2))):
+            self.assertIs(type(attack), type(same))
+            self.assertEqual(attack.describe(), same.describe())
+            self.assertTrue(torch.equal(attack(net, images, label, 4), same(net, images, label, 4)))
 
     def test_sweep_is_the_shared_prefix_one(self):
         net = tiny_net()
@@ -70,7 +80,7 @@ class TestFactory(unittest.TestCase):
     def test_unknown_name(self):
         with self.assertRaisesRegex(ValueError, "unknown attack 'fgsm'"):
             get_attack("fgsm")
-        expected = ["apgd", "apgd_ce", "apgd_js", "apgd_masked_ce", "apgd_targeted_ce", "cospgd", "ifgsm", "pgd"]
+        expected = ["apgd", "apgd_ce", "apgd_js", "apgd_masked_ce", "apgd_targeted_ce", "cospgd", "fgsm_rs", "ifgsm", "pgd"]
         expected += ["segpgd", "square", "targeted_ifgsm", "transfer"]
         self.assertEqual(sorted(ATTACKS), expected)
 

@@ -8,8 +8,8 @@ import torch
 import torch.nn as nn
 from parameterized import parameterized
 
-from nlcen_monai.attacks import Square, square
-from nlcen_monai.attacks.square import _random_windows, square_fraction
+from nlcen_monai.attacks import Square
+from nlcen_monai.attacks.square import _random_windows, square, square_fraction
 from nlcen_monai.attacks.utils import per_image_dice
 
 from tests.attacks.attack_checks import BlackBoxNet, CountingNet, blobs, data, trained_blob_net, unet_3d

@@ -8,7 +8,8 @@ import torch
 import torch.nn as nn
 from parameterized import parameterized
 
-from nlcen_monai.attacks import ifgsm, inverse_target, iterative_fgsm, num_steps, sweep, sweep_plan, targeted_ifgsm
+from nlcen_monai.attacks import IFGSM, TargetedIFGSM, inverse_target, num_steps, sweep, sweep_plan
+from nlcen_monai.attacks.ifgsm import iterative_fgsm
 
 PAPER = [0.5, 1, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32]
 SHORT = [0.5, 1, 2, 6, 10, 14, 16]  # fork lengths 1, 1, 1, 2, 3, 4, 4
@@ -74,13 +75,13 @@ class TestSweep(unittest.TestCase):
             expected = iterative_fgsm(net, images, target, eps, alpha=alpha, targeted=targeted)
             self.assertTrue(torch.equal(swept[float(eps)], expected), f"eps={eps}")
 
-    def test_public_functions_agree(self):
+    def test_attack_objects_agree(self):
         net = float64_net()
         images, label = data()
         swept = sweep(net, images, inverse_target(label), [2, 8])
-        self.assertTrue(torch.equal(swept[8.0], targeted_ifgsm(net, images, inverse_target(label), 8)))
+        self.assertTrue(torch.equal(swept[8.0], TargetedIFGSM()(net, images, label, 8)))
         untargeted = sweep(net, images, label, [2, 8], targeted=False)
-        self.assertTrue(torch.equal(untargeted[2.0], ifgsm(net, images, label, 2)))
+        self.assertTrue(torch.equal(untargeted[2.0], IFGSM()(net, images, label, 2)))
 
     def test_gradient_passes(self):
         plan = sweep_plan(PAPER)

@@ -9,8 +9,8 @@ import warnings
 import numpy as np
 import torch
 
-from nlcen_monai.attacks import inverse_target, sweep, targeted_ifgsm
-from nlcen_monai.attacks.worst_case import per_image_scores
+from nlcen_monai.attacks import TargetedIFGSM, inverse_target, sweep
+from nlcen_monai.metrics import per_image_scores
 from nlcen_monai.data.phantoms import chest_phantom
 from nlcen_monai.networks.nets import NLCEN, PixelNormalizedNet
 
@@ -43,7 +43,7 @@ class TestSweepCUDA(unittest.TestCase):
         target = inverse_target(labels)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            loop = {float(e): targeted_ifgsm(model, images, target, e) for e in EPSILONS}
+            loop = {float(e): TargetedIFGSM()(model, images, labels, e) for e in EPSILONS}
             swept = sweep(model, images, target, EPSILONS, max_batch=images.shape[0])
         nondeterministic = {str(w.message).split(" does not")[0] for w in caught if "deterministic" in str(w.message)}
         with torch.no_grad():

@@ -9,6 +9,7 @@ import torch.nn as nn
 from parameterized import parameterized
 
 from nlcen_monai.attacks import attack_mode, inverse_target, num_steps
+from nlcen_monai.attacks.utils import iteration_seed
 
 # (eps, alpha, expected steps): min(ceil(r) + 4, ceil(1.25 r)) with r = eps / alpha
 STEP_CASES = [
@@ -67,6 +68,15 @@ class TestAttackMode(unittest.TestCase):
                 raise RuntimeError("boom")
         self.assertEqual([m.training for m in net.modules()], [True, True, False, True])
         self.assertEqual([p.requires_grad for p in net.parameters()], flags)
+
+
+class TestIterationSeed(unittest.TestCase):
+    def test_distinct_reproducible_seeds(self):
+        seeds = {iteration_seed(0, it, rank) for it in range(50) for rank in range(2)}
+        self.assertEqual(len(seeds), 100)
+        self.assertEqual(iteration_seed(0, 3, 1), iteration_seed(0, 3, 1))
+        self.assertNotEqual(iteration_seed(0, 3), iteration_seed(1, 3))
+        self.assertIsNone(iteration_seed(None, 3))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ import torch.nn as nn
 from monai.networks.nets import UNet
 
 from nlcen_monai.attacks import IFGSM, PGD, SegPGD, TargetedIFGSM
-from nlcen_monai.attacks.worst_case import WorstCaseAttack, per_image_scores, sweep_passes
+from nlcen_monai.attacks.worst_case import WorstCaseAttack, sweep_passes
+from nlcen_monai.metrics import per_image_scores
 
 
 def threshold_net() -> nn.Module:

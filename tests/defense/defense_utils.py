@@ -9,6 +9,7 @@ from monai.engines import SupervisedTrainer
 from monai.networks.nets import UNet
 from monai.utils import set_determinism
 
+from nlcen_monai.attacks import PGD
 from nlcen_monai.data import chest_phantom
 from nlcen_monai.engines import AdversarialSupervisedTrainer
 from nlcen_monai.losses import LabelCrossEntropyLoss
@@ -39,6 +40,11 @@ def tiny_net(channels: tuple[int, ...] = (8, 16, 32)) -> PixelNormalizedNet:
     return PixelNormalizedNet(UNet(2, 1, 2, channels=channels, strides=strides, num_res_units=0, norm="batch"))
 
 
+def madry_pgd(steps: int = 5) -> PGD:
+    """PGD-k as adversarial training crafts with it: ``steps`` steps of ``2.5 eps / steps`` from a random start."""
+    return PGD(steps=steps, step_ratio=2.5 / steps)
+
+
 def make_trainer(
     items: list[dict],
     adversarial: bool = True,
@@ -49,7 +55,8 @@ def make_trainer(
     network: torch.nn.Module | None = None,
     **kwargs,
 ) -> SupervisedTrainer:
-    """A (clean or adversarial) trainer of ``tiny_net`` on ``items``, seeded as a bundle's ``set_determinism`` does."""
+    """A (clean or adversarial) trainer of ``tiny_net`` on ``items``, seeded as a bundle's ``set_determinism`` does;
+    the adversarial one crafts with ``kwargs["attack"]``, by default :func:`madry_pgd` (PGD-5)."""
     set_determinism(seed)
     net = tiny_net() if network is None else network
     loader = DataLoader(Dataset(items), batch_size=batch_size, shuffle=True)
@@ -63,4 +70,5 @@ def make_trainer(
     }
     if not adversarial:
         return SupervisedTrainer(**common, **kwargs)
+    kwargs.setdefault("attack", madry_pgd())
     return AdversarialSupervisedTrainer(**common, seed=seed, **kwargs)

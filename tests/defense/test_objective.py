@@ -1,4 +1,5 @@
-"""The adversarial-training objective: mix weights, TRADES' KL, deep-supervision outputs, the training batch."""
+"""The adversarial-training objective: mix weights, TRADES' KL, deep-supervision outputs, the training batch,
+and what the attack maximises (the crafting loss)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,18 @@ def logits(seed: int, shape=(B, C, H, H)) -> torch.Tensor:
 
 
 LABEL = (torch.rand(B, 1, H, H, generator=torch.Generator().manual_seed(9)) > 0.5).float()
+
+
+class Counting(torch.nn.Module):
+    """The network, counting its forward passes."""
+
+    def __init__(self, net: torch.nn.Module) -> None:
+        super().__init__()
+        self.net, self.calls = net, 0
+
+    def forward(self, x):
+        self.calls += 1
+        return self.net(x)
 
 
 class TestOutputs(unittest.TestCase):
@@ -89,6 +102,32 @@ class TestAdversarialObjective(unittest.TestCase):
         self.assertEqual((pred_clean is None, pred_adv is None), ("clean" not in layout, "adv" not in layout))
         expected = objective(clean if "clean" in layout else None, adv if "adv" in layout else None, LABEL)
         torch.testing.assert_close(objective.training_loss(pred, LABEL), expected, rtol=0, atol=0)
+
+    @parameterized.expand([({"clean_weight": 0.0},), ({"clean_weight": 0.5},)])
+    def test_mix_crafts_on_the_summed_cross_entropy(self, kwargs):
+        objective = AdversarialObjective(LabelCrossEntropyLoss(), **kwargs)
+        net = Counting(torch.nn.Conv2d(1, C, 3, padding=1))
+        loss_fn = objective.crafting_loss(net, logits(2, (B, 1, H, H)))(LABEL[:, 0].long(), 3)
+        adv = logits(1)
+        torch.testing.assert_close(loss_fn(adv, 0), F.cross_entropy(adv, LABEL[:, 0].long(), reduction="sum"))
+        self.assertEqual(net.calls, 0)  # the labels are the reference: no pass
+
+    def test_trades_crafts_on_the_kl_to_the_clean_prediction(self):
+        """The summed KL against the network's eval-mode prediction on the clean images, computed once, when the
+        attack builds its loss; the network's mode and flags are back afterwards."""
+        net = Counting(torch.nn.Sequential(torch.nn.Conv2d(1, C, 3, padding=1), torch.nn.BatchNorm2d(C))).train()
+        images = logits(2, (B, 1, H, H))
+        factory = AdversarialObjective(LabelCrossEntropyLoss(), "trades").crafting_loss(net, images)
+        self.assertEqual(net.calls, 0)  # nothing until the attack asks (eps 0 costs no pass)
+        loss_fn = factory(LABEL[:, 0].long(), 2)
+        self.assertEqual(net.calls, 1)
+        self.assertTrue(net.training and all(p.requires_grad for p in net.parameters()))
+        net.eval()
+        with torch.no_grad():
+            reference = net(images)
+        adv = logits(1)
+        torch.testing.assert_close(loss_fn(adv, 0), trades_kl(adv, reference, "sum"), rtol=0, atol=0)
+        torch.testing.assert_close(loss_fn(adv, 1), loss_fn(adv, 0), rtol=0, atol=0)
 
     @parameterized.expand([({"objective": "madry"},), ({"clean_weight": 1.5},), ({"trades_beta": -1.0},)])
     def test_bad_arguments(self, kwargs):

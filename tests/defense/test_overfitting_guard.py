@@ -24,6 +24,7 @@ from monai.data import DataLoader, Dataset
 from monai.networks.utils import one_hot
 from parameterized import parameterized
 
+from nlcen_monai.attacks import FGSMRS, NFGSM, PGD, SegmentationAttack
 from nlcen_monai.defense import CatastrophicOverfittingGuard
 from nlcen_monai.engines import AdversarialSupervisedTrainer
 from nlcen_monai.losses import LabelCrossEntropyLoss
@@ -56,12 +57,16 @@ class CurvedNet(nn.Module):
         return 4 * self.sign * (1.2 - 8 * self.curvature * (d - d * d))
 
 
+FALLBACK = PGD(steps=3, step_ratio=2.5 / 3)
+
+
 def curved_trainer(
-    action: str, epochs: int = 4, overfit: bool = True, method: str = "fgsm_rs"
-) -> tuple[AdversarialSupervisedTrainer, CurvedNet]:
+    action: str, epochs: int = 4, overfit: bool = True, attack: SegmentationAttack | None = None
+) -> tuple[AdversarialSupervisedTrainer, CurvedNet, CatastrophicOverfittingGuard]:
+    """A trainer of the curved network (FGSM-RS by default) with the guard in its ``train_handlers``."""
     items = check_items()
     net = CurvedNet(torch.stack([d["image"] for d in items]), torch.stack([d["label"] for d in items]), EPS)
-    guard = CatastrophicOverfittingGuard(items, num_images=len(items), pgd_steps=10, action=action, fallback_steps=3)
+    guard = CatastrophicOverfittingGuard(items, num_images=len(items), pgd_steps=10, action=action, fallback=FALLBACK)
     trainer = AdversarialSupervisedTrainer(
         device="cpu",
         max_epochs=epochs,
@@ -69,10 +74,10 @@ def curved_trainer(
         network=net,
         optimizer=torch.optim.SGD(net.parameters(), lr=0.0),  # the weights change only by hand below
         loss_function=LabelCrossEntropyLoss(),
+        attack=FGSMRS() if attack is None else attack,
         eps=EPS,
-        method=method,
         seed=0,
-        overfit_guard=guard,
+        train_handlers=[guard],
     )
 
     def curve(engine):  # "catastrophic overfitting" during epoch 2
@@ -82,15 +87,15 @@ def curved_trainer(
     if overfit:
         trainer.add_event_handler(Events.EPOCH_STARTED(once=2), curve)
 
-    return trainer, net
+    return trainer, net, guard
 
 
 def measured(curvature: float) -> tuple[float, float]:
     """The guard's ``(fgsm_dice, pgd_dice)`` on the curved network with ``curvature`` (serial or per rank)."""
-    trainer, net = curved_trainer("fallback", overfit=False)
+    trainer, net, guard = curved_trainer("fallback", overfit=False)
     with torch.no_grad():
         net.curvature.fill_(curvature)
-    return trainer.overfit_guard.measure(trainer)
+    return guard.measure(trainer)
 
 
 def _measure_on_rank(rank: int, curvatures: tuple[float, ...], folder: str) -> None:
@@ -116,11 +121,21 @@ class TestGuardRule(unittest.TestCase):
             with self.assertRaises(ValueError):
                 CatastrophicOverfittingGuard([], **kwargs)
 
+    def test_watches_the_single_step_attacks(self):
+        self.assertTrue(CatastrophicOverfittingGuard.watches(FGSMRS()))
+        self.assertTrue(CatastrophicOverfittingGuard.watches(NFGSM()))
+        self.assertFalse(CatastrophicOverfittingGuard.watches(PGD(steps=5)))
+
+    def test_default_fallback_is_madry_pgd5(self):
+        fallback = CatastrophicOverfittingGuard([]).fallback
+        self.assertIsInstance(fallback, PGD)
+        self.assertEqual((fallback.steps, fallback.step_ratio, fallback.restarts), (5, 0.5, 1))
+
 
 class TestGuardOnCurvedNet(unittest.TestCase):
-    @parameterized.expand([("fgsm_rs",), ("n_fgsm",)])
-    def test_triggers_restores_and_falls_back_to_pgd(self, method):
-        trainer, net = curved_trainer("fallback", method=method)
+    @parameterized.expand([("fgsm_rs", FGSMRS()), ("n_fgsm", NFGSM())])
+    def test_triggers_restores_and_falls_back_to_pgd(self, _, attack):
+        trainer, net, _ = curved_trainer("fallback", attack=attack)
         trainer.run()
         guard_state = trainer.state.adv_guard
         first, second = guard_state["history"]  # no check after the fallback
@@ -129,18 +144,31 @@ class TestGuardOnCurvedNet(unittest.TestCase):
         self.assertLess(second["pgd_dice"], 0.1)  # ... while PGD breaks the network
         self.assertEqual(guard_state["triggered_epoch"], 2)
         self.assertEqual(net.curvature.item(), 0.0)  # the weights of the last good check
-        self.assertEqual(trainer.state.adv_training, {"method": "pgd", "steps": 3, "step_ratio": None})
+        self.assertIs(trainer.attack, FALLBACK)
         self.assertEqual(trainer.state.epoch, 4)
         saved = trainer.state_dict()  # the verdict survives --resume
         self.assertEqual(saved["adv_guard"]["triggered_epoch"], 2)
-        self.assertEqual(saved["adv_training"]["method"], "pgd")
+
+    def test_resumed_run_keeps_the_fallback(self):
+        """A run resumed after the fallback crafts with the fallback attack again, and checks no more."""
+        trainer, _, _ = curved_trainer("fallback", epochs=2)
+        trainer.run()
+        resumed, _, _ = curved_trainer("fallback", epochs=3, overfit=False)
+        resumed.load_state_dict(trainer.state_dict())
+        resumed.state.max_epochs = 3  # as MONAI's CheckpointLoader keeps the configured max_epochs
+        attacks = []
+        resumed.add_event_handler(Events.ITERATION_STARTED, lambda e: attacks.append(e.attack))
+        resumed.run()
+        self.assertEqual(attacks, [FALLBACK])  # epoch 3's one batch
+        self.assertEqual(resumed.state.epoch, 3)
+        self.assertEqual(len(resumed.state.adv_guard["history"]), 2)  # epoch 3 was not checked
 
     def test_stop_action_ends_training(self):
-        trainer, net = curved_trainer("stop")
+        trainer, net, _ = curved_trainer("stop")
         trainer.run()
         self.assertEqual(trainer.state.epoch, 2)
         self.assertEqual(net.curvature.item(), 0.0)
-        self.assertEqual(trainer.state.adv_training["method"], "fgsm_rs")
+        self.assertIsInstance(trainer.attack, FGSMRS)
 
     def test_dice_is_averaged_over_ranks(self):
         """Under torch.distributed (found by ``ignite.distributed``) every rank gets the mean of the ranks' Dice."""
@@ -158,12 +186,20 @@ class TestGuardOnCurvedNet(unittest.TestCase):
         for got, want in zip(ranks[0], zip(*serial)):
             self.assertAlmostEqual(got, sum(want) / len(want), places=6)
 
+    def test_idle_under_pgd(self):
+        """Listed among the handlers of a PGD training, the guard neither checks nor restores anything."""
+        trainer, net, _ = curved_trainer("fallback", epochs=3, attack=PGD(steps=2, step_ratio=1.25))
+        trainer.run()
+        self.assertEqual(trainer.state.adv_guard["history"], [])
+        self.assertEqual(net.curvature.item(), 1.0)  # the "overfitting" of epoch 2 stays
+        self.assertIsInstance(trainer.attack, PGD)
+
     def test_healthy_run_never_triggers(self):
-        trainer, net = curved_trainer("fallback", epochs=3, overfit=False)
+        trainer, net, _ = curved_trainer("fallback", epochs=3, overfit=False)
         trainer.run()
         self.assertIsNone(trainer.state.adv_guard["triggered_epoch"])
         self.assertEqual(len(trainer.state.adv_guard["history"]), 3)
-        self.assertEqual(trainer.state.adv_training["method"], "fgsm_rs")
+        self.assertIsInstance(trainer.attack, FGSMRS)
 
 
 if __name__ == "__main__":

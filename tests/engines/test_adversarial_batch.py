@@ -14,7 +14,7 @@ from monai.engines.utils import default_prepare_batch
 from nlcen_monai.engines.adversarial_batch import AdversarialPrepareBatch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "defense"))
-from defense_utils import SIZE, make_trainer, phantoms, stacked, tiny_net  # noqa: E402
+from defense_utils import SIZE, madry_pgd, make_trainer, phantoms, stacked, tiny_net  # noqa: E402
 
 
 class WithExtraArgument(torch.nn.Module):
@@ -51,7 +51,7 @@ class TestAdversarialPrepareBatch(unittest.TestCase):
             return images, labels, (), {"scale": 0.5}
 
         net, items = WithExtraArgument(), phantoms(0, 4)
-        trainer = make_trainer(items, epochs=1, batch_size=4, network=net, eps=8.0, steps=1, clean_weight=0.5,
+        trainer = make_trainer(items, epochs=1, batch_size=4, network=net, eps=8.0, attack=madry_pgd(1), clean_weight=0.5,
                                prepare_batch=prepare_with_scale)
         images, labels = stacked(items)
         inputs, targets, args, kwargs = trainer.prepare_batch({"image": images, "label": labels}, "cpu")

@@ -18,15 +18,15 @@ from monai.utils import CommonKeys as Keys
 from monai.utils import set_determinism
 from parameterized import parameterized
 
-from nlcen_monai.attacks import pgd
-from nlcen_monai.attacks.utils import per_image_dice
-from nlcen_monai.defense import AdversarialObjective, craft_adversarial, iteration_seed, ramped_eps
+from nlcen_monai.attacks import FGSMRS, NFGSM, PGD, Square
+from nlcen_monai.attacks.utils import iteration_seed, per_image_dice
+from nlcen_monai.defense import AdversarialObjective, CatastrophicOverfittingGuard, ramped_eps
 from nlcen_monai.losses import LabelCrossEntropyLoss
 from nlcen_monai.engines import AdversarialSupervisedTrainer, unwrap_network
 from nlcen_monai.networks import get_loss, get_network
 from nlcen_monai.networks.nets import PixelNormalizedNet
 
-from tests.defense.defense_utils import SIZE, make_trainer, phantoms, stacked, tiny_net
+from tests.defense.defense_utils import SIZE, madry_pgd, make_trainer, phantoms, stacked, tiny_net
 
 
 class Recording(torch.nn.Module):
@@ -60,7 +60,7 @@ def weights(net: torch.nn.Module) -> list[torch.Tensor]:
 
 class TestAdversarialTrainer(unittest.TestCase):
     def test_crafted_images_stay_in_ball_and_follow_the_ramp(self):
-        trainer = make_trainer(phantoms(0, 16), epochs=4, eps=12.0, eps_ramp_epochs=3, steps=2)
+        trainer = make_trainer(phantoms(0, 16), epochs=4, eps=12.0, eps_ramp_epochs=3, attack=madry_pgd(2))
         seen = record_batches(trainer)
         trainer.run()
         self.assertEqual(len(seen), 8)
@@ -74,11 +74,10 @@ class TestAdversarialTrainer(unittest.TestCase):
             self.assertLessEqual(b["adv"].max().item(), 255.0)
 
     def test_n_fgsm_trains_beyond_the_ball(self):
-        trainer = make_trainer(phantoms(0, 16), epochs=2, eps=8.0, method="n_fgsm", noise_ratio=1.5)
+        trainer = make_trainer(phantoms(0, 16), epochs=2, eps=8.0, attack=NFGSM(noise_ratio=1.5))
         seen = record_batches(trainer)
         before = weights(trainer.network)
         trainer.run()
-        self.assertEqual(trainer.state.adv_training["method"], "n_fgsm")
         self.assertEqual(len(seen), 4)
         for b in seen:
             delta = (b["adv"] - b["clean"]).abs().max().item()
@@ -91,7 +90,7 @@ class TestAdversarialTrainer(unittest.TestCase):
         runs = []
         for seed in (0, 0, 1):
             trainer = make_trainer(phantoms(0, 16), epochs=4, batch_size=4, seed=seed, eps=12.0, eps_ramp_epochs=2,
-                                   steps=1, eps_sampling="uniform")
+                                   attack=madry_pgd(1), eps_sampling="uniform")
             runs.append(record_batches(trainer))
             trainer.run()
         first, again, other = ([b["eps"] for b in run] for run in runs)
@@ -107,7 +106,7 @@ class TestAdversarialTrainer(unittest.TestCase):
     @parameterized.expand([({"clean_weight": 0.0}, "adv"), ({"clean_weight": 0.5}, "clean+adv"), ({"objective": "trades"}, "clean+adv")])
     def test_training_forward_sees_the_adversarial_images(self, kwargs, expected):
         net = Recording(tiny_net())
-        trainer = make_trainer(phantoms(0, 8), epochs=1, batch_size=4, network=net, eps=8.0, steps=2, **kwargs)
+        trainer = make_trainer(phantoms(0, 8), epochs=1, batch_size=4, network=net, eps=8.0, attack=madry_pgd(2), **kwargs)
         seen = record_batches(trainer)
         trainer.run()
         self.assertEqual(len(net.train_inputs), 2)
@@ -128,7 +127,7 @@ class TestAdversarialTrainer(unittest.TestCase):
                 engine.add_event_handler(IterationEvents.FORWARD_COMPLETED, lambda e: self.seen.append(dict(e.state.output)))
 
         probe = Probe()
-        trainer = make_trainer(phantoms(0, 4), epochs=1, batch_size=4, eps=8.0, steps=1, clean_weight=0.5, train_handlers=[probe])
+        trainer = make_trainer(phantoms(0, 4), epochs=1, batch_size=4, eps=8.0, attack=madry_pgd(1), clean_weight=0.5, train_handlers=[probe])
         trainer.run()
         (out,) = probe.seen
         self.assertEqual(out["adv_eps"], 8.0)
@@ -144,7 +143,7 @@ class TestAdversarialTrainer(unittest.TestCase):
     def test_same_seed_same_run(self):
         runs = []
         for seed in (0, 0, 1):
-            trainer = make_trainer(phantoms(0, 16), epochs=2, seed=seed, eps=8.0, method="fgsm_rs")
+            trainer = make_trainer(phantoms(0, 16), epochs=2, seed=seed, eps=8.0, attack=FGSMRS())
             losses = []
             trainer.add_event_handler(Events.ITERATION_COMPLETED, lambda e: losses.append(e.state.output[0][Keys.LOSS]))
             trainer.run()
@@ -155,20 +154,22 @@ class TestAdversarialTrainer(unittest.TestCase):
             torch.testing.assert_close(a, b, rtol=0, atol=0)
         self.assertNotEqual(loss_a, loss_c)
 
-    # (objective and crafting arguments of both the trainer and the hand-written loop)
+    # (objective arguments, the attack of both the trainer and the hand-written loop)
     @parameterized.expand(
         [
-            ({"clean_weight": 0.5}, {"method": "pgd", "steps": 2}),
-            ({"objective": "trades"}, {"method": "pgd", "steps": 2}),
-            ({"clean_weight": 0.0}, {"method": "fgsm_rs"}),
-            ({"clean_weight": 0.0}, {"method": "n_fgsm"}),
+            ({"clean_weight": 0.5}, madry_pgd(2)),
+            ({"objective": "trades"}, madry_pgd(2)),
+            ({"clean_weight": 0.0}, FGSMRS()),
+            ({"clean_weight": 0.0}, NFGSM()),
+            ({"objective": "trades"}, NFGSM()),
         ]
     )
-    def test_trainer_equals_the_plain_loop(self, objective_args, craft_args):
+    def test_trainer_equals_the_plain_loop(self, objective_args, attack):
         """MONAI's iteration with crafting in ``prepare_batch`` and the objective as the loss is, bit for bit,
-        the loop that crafts, runs one forward on the training inputs, takes the objective and steps."""
+        the loop that crafts (the attack reseeded per iteration, on the objective's loss), runs one forward on
+        the training inputs, takes the objective and steps."""
         items, eps = phantoms(0, 16), 8.0
-        trainer = make_trainer(items, epochs=2, eps=eps, **objective_args, **craft_args)
+        trainer = make_trainer(items, epochs=2, eps=eps, attack=attack, **objective_args)
         trainer.run()
 
         set_determinism(0)  # as make_trainer: same initial weights, same shuffling
@@ -176,13 +177,12 @@ class TestAdversarialTrainer(unittest.TestCase):
         loader = DataLoader(Dataset(items), batch_size=8, shuffle=True)
         optimizer = torch.optim.Adam(net.parameters(), 3e-3)
         objective = AdversarialObjective(LabelCrossEntropyLoss(), **objective_args)
-        loss = "trades_kl" if objective.objective == "trades" else "ce"
         iteration = 0
         for _ in range(2):
             for batch in loader:
                 iteration += 1
                 x, y = batch["image"], batch["label"]
-                x_adv = craft_adversarial(net, x, y, eps, loss=loss, seed=iteration_seed(0, iteration, 0), **craft_args)
+                x_adv = attack.reseeded(iteration_seed(0, iteration, 0))(net, x, y, eps, loss=objective.crafting_loss(net, x))
                 net.train()
                 optimizer.zero_grad(set_to_none=True)
                 pred = net(objective.training_inputs(x, x_adv))
@@ -195,7 +195,8 @@ class TestAdversarialTrainer(unittest.TestCase):
     def test_resumed_run_equals_uninterrupted_run(self, eps_sampling):
         """Ramp from ``state.epoch``, random starts and eps draws from ``state.iteration``: a restored run repeats the original."""
         items = phantoms(0, 16)
-        kwargs = {"epochs": 3, "eps": 12.0, "eps_ramp_epochs": 2, "steps": 2, "shuffle_free": True, "eps_sampling": eps_sampling}
+        kwargs = {"epochs": 3, "eps": 12.0, "eps_ramp_epochs": 2, "attack": madry_pgd(2), "shuffle_free": True,
+                  "eps_sampling": eps_sampling}
         full = _unshuffled_trainer(items, **kwargs)
         full_seen = record_batches(full)
         full.run()
@@ -221,20 +222,24 @@ class TestAdversarialTrainer(unittest.TestCase):
         items = phantoms(0, 8)
         clean = make_trainer(items, adversarial=False, epochs=1)
         clean.run()
-        trainer = make_trainer(items, epochs=2, eps=8.0, eps_ramp_epochs=2, steps=1)
-        trainer.load_state_dict(clean.state_dict())  # no adv_training in a clean checkpoint: the trainer's own stays
+        attack = madry_pgd(1)
+        guard = CatastrophicOverfittingGuard(items)  # its adv_guard is in the trainer's state dict ...
+        trainer = make_trainer(items, epochs=2, eps=8.0, eps_ramp_epochs=2, attack=attack, train_handlers=[guard])
+        trainer.load_state_dict(clean.state_dict())  # ... not in a clean checkpoint: the trainer's own stays
         trainer.state.max_epochs = 2  # as MONAI's CheckpointLoader keeps the configured max_epochs
         seen = record_batches(trainer)
         trainer.run()
         self.assertEqual([b["epoch"] for b in seen], [2])
-        self.assertEqual(trainer.state.adv_training, {"method": "pgd", "steps": 1, "step_ratio": None})
+        self.assertEqual(trainer.state.adv_guard["triggered_epoch"], None)
+        self.assertIs(trainer.attack, attack)
+        self.assertGreater((seen[0]["adv"] - seen[0]["clean"]).abs().max().item(), 0.5 * 8.0)
 
     # NLCEN's five deep-supervision outputs in training mode, with each objective
     @parameterized.expand([({"clean_weight": 0.0},), ({"clean_weight": 0.5},), ({"objective": "trades"},)])
     def test_nlcen_deep_supervision(self, kwargs):
         nlcen = get_network("nlcen", nlce=True, backbone="resnet18", widen_factor=0.125, fpn_channels=16)
         net = PixelNormalizedNet(nlcen)
-        trainer = make_trainer(phantoms(0, 2, size=64), epochs=1, batch_size=2, network=net, eps=8.0, steps=1, **kwargs)
+        trainer = make_trainer(phantoms(0, 2, size=64), epochs=1, batch_size=2, network=net, eps=8.0, attack=madry_pgd(1), **kwargs)
         trainer.adversarial_objective.loss_function = get_loss("nlcen")  # the bundle's loss, inside the objective
         preds = []  # once the loss is computed, "pred" is the prediction on the adversarial images
         trainer.add_event_handler(IterationEvents.BACKWARD_COMPLETED, lambda e: preds.append(e.state.output[Keys.PRED]))
@@ -245,7 +250,7 @@ class TestAdversarialTrainer(unittest.TestCase):
         self.assertTrue(any(not torch.equal(a, b) for a, b in zip(before, weights(net))))
 
     def test_gradient_accumulation_steps_every_second_batch(self):
-        trainer = make_trainer(phantoms(0, 16), epochs=1, batch_size=4, eps=4.0, method="fgsm_rs", accumulation_steps=2)
+        trainer = make_trainer(phantoms(0, 16), epochs=1, batch_size=4, eps=4.0, attack=FGSMRS(), accumulation_steps=2)
         steps = []
         original = trainer.optimizer.step
         trainer.optimizer.step = lambda *a, **k: (steps.append(trainer.state.iteration), original(*a, **k))[1]
@@ -255,14 +260,14 @@ class TestAdversarialTrainer(unittest.TestCase):
     def test_ddp_wrapped_network_trains_like_the_plain_one(self):
         """Crafting goes through ``network.module``: a one-process DDP run equals the plain run."""
         items = phantoms(0, 8)
-        plain = make_trainer(items, epochs=1, batch_size=4, eps=8.0, steps=2)
+        plain = make_trainer(items, epochs=1, batch_size=4, eps=8.0, attack=madry_pgd(2))
         plain.run()
         with tempfile.TemporaryDirectory() as tmp:
             dist.init_process_group("gloo", init_method=f"file://{tmp}/pg", rank=0, world_size=1)
             try:
                 torch.manual_seed(0)
                 ddp = torch.nn.parallel.DistributedDataParallel(tiny_net())
-                trainer = make_trainer(items, epochs=1, batch_size=4, eps=8.0, steps=2, network=ddp)
+                trainer = make_trainer(items, epochs=1, batch_size=4, eps=8.0, attack=madry_pgd(2), network=ddp)
                 self.assertIs(trainer.crafting_network, ddp.module)
                 trainer.run()
             finally:
@@ -274,10 +279,9 @@ class TestAdversarialTrainer(unittest.TestCase):
     @parameterized.expand(
         [
             ({"iteration_update": lambda e, b: None},),
-            ({"method": "square"},),
-            ({"steps": 0},),
+            ({"attack": Square(queries=2)},),  # its loss is its own: TRADES could not craft with it
+            ({"attack": "pgd"},),
             ({"eps": -1.0},),
-            ({"noise_ratio": -1.0},),
             ({"eps_sampling": "normal"},),
         ]
     )
@@ -301,7 +305,7 @@ class TestRobustness(unittest.TestCase):
 
     def _dice(self, net, images, labels, attacked: bool) -> float:
         net.eval()
-        x = pgd(net, images, labels, self.EPS, steps=10, seed=1) if attacked else images
+        x = PGD(steps=10, seed=1)(net, images, labels, self.EPS) if attacked else images
         with torch.no_grad():
             return per_image_dice(net(x), labels[:, 0].long()).mean().item()
 
@@ -309,7 +313,7 @@ class TestRobustness(unittest.TestCase):
         train, (images, labels) = phantoms(0, 32), stacked(phantoms(1000, 16))
         results = {}
         for adversarial in (False, True):
-            kwargs = {"eps": self.EPS, "eps_ramp_epochs": 2, "steps": 2} if adversarial else {}
+            kwargs = {"eps": self.EPS, "eps_ramp_epochs": 2, "attack": madry_pgd(2)} if adversarial else {}
             trainer = make_trainer(train, adversarial=adversarial, epochs=6, **kwargs)
             trainer.run()
             net = trainer.network
