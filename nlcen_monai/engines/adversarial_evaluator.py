@@ -79,6 +79,7 @@ from nlcen_monai.robustness import (
     recorded_settings,
 )
 from nlcen_monai.robustness.checks import CHECK_MONOTONE
+from nlcen_monai.robustness.roles import RowRole
 from nlcen_monai.robustness.worst_images import WorstCaseImages
 
 from .inferer_network import InfererNetwork
@@ -320,13 +321,20 @@ class AdversarialEvaluator(SupervisedEvaluator):
 
     # ---- attacking and predicting ---------------------------------------------------------------------------
 
+    def _role(self, owner: str, name: str) -> RowRole:
+        """The role of a row named ``name`` that belongs to ``owner`` (the evaluated attack, or a check)."""
+        if owner != self.attack_name:
+            return RowRole.CHECK
+        return RowRole.EVALUATED if name == owner else RowRole.MEMBER
+
     def _rows(self, ids: Sequence[str], owner: str, name: str, eps: float, dice, jac, index=None, source=None,
               passes: float | torch.Tensor | None = None) -> list[dict]:
         """Per-image rows of one scored prediction, for the images whose ``owner`` row at ``eps`` is not recorded yet.
 
         ``index`` lists the batch positions a member attacked (default: all); a tensor ``passes`` is per
-        batch position, a number is the same for every image.
+        batch position, a number is the same for every image. The rows' role follows from ``owner`` and ``name``.
         """
+        role = self._role(owner, name).value
         positions = range(len(ids)) if index is None else index.tolist()
         rows = []
         for k, i in enumerate(positions):
@@ -334,7 +342,7 @@ class AdversarialEvaluator(SupervisedEvaluator):
                 continue
             spent = passes[i] if isinstance(passes, torch.Tensor) else passes
             rows.append({
-                "case_id": ids[i], "attack": name, "eps": eps, "dice": float(dice[k]), "jaccard": float(jac[k]),
+                "case_id": ids[i], "attack": name, "role": role, "eps": eps, "dice": float(dice[k]), "jaccard": float(jac[k]),
                 "source": "" if source is None else source[i], "passes": None if spent is None else float(spent),
             })
         return rows

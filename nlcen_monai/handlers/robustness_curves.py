@@ -29,6 +29,7 @@ import ignite.distributed as idist
 from ignite.engine import Events
 
 from nlcen_monai.robustness import ResultFiles, RobustnessResult, verdict
+from nlcen_monai.robustness.roles import RowRole
 from nlcen_monai.visualize.plots import plot_robustness_curves
 
 if TYPE_CHECKING:
@@ -73,10 +74,10 @@ class RobustnessCurvesWriter:
         if idist.get_rank() != 0:
             return
         result = getattr(engine.state, "robustness", None) or RobustnessResult()
-        rows = [r for r in result.rows if not str(r["attack"]).startswith("check_")]
+        rows = [r for r in result.rows if r["role"] != RowRole.CHECK.value]
         if not rows:
             return
         others = {label: RobustnessResult.load(ResultFiles.of_table(path)).rows for label, path in self.other_models.items()}
-        others = {label: [r for r in rows if not r["attack"].startswith("check_")] for label, rows in others.items()}
+        others = {label: [r for r in rows if r["role"] != RowRole.CHECK.value] for label, rows in others.items()}
         note = result.verdict if result.epsilons else verdict(None)
         plot_robustness_curves({self.model_name: rows, **others}, self.path, self.attacks, self.title, note=note)

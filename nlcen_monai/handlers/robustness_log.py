@@ -24,7 +24,7 @@ from typing import Any
 
 from ignite.engine import Engine
 
-from nlcen_monai.robustness import MetricKey, is_upper_bound
+from nlcen_monai.robustness import MetricKey
 
 __all__ = ["log_robustness_metrics", "metric_sort_key"]
 
@@ -59,7 +59,7 @@ def log_robustness_metrics(engine: Engine) -> None:
             groups.setdefault(label, []).append(f"{name}: {value}")
             continue
         row = rows.get((label, eps), {})
-        bound = "<=" if not label.startswith("check_") and is_upper_bound(row.get("checks"), eps) else ""
+        bound = "<=" if row.get("upper_bound", eps > 0) else ""  # a metric without a row: not checked
         interval = ""
         if kind == "dice" and row.get("dice_low") is not None:
             interval = f" [{row['dice_low']:.4f}, {row['dice_high']:.4f}] n={row['n_images']}"

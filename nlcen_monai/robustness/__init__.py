@@ -1,9 +1,11 @@
-"""Robustness results outside the engines: the typed results store, its files, the metric keys, the gradient-masking checks, the image corruptions and their record."""
+"""Robustness results outside the engines: the typed results store (rows with their roles), its files, the metric keys,
+the gradient-masking checks, the recorded worst-case images, the image corruptions and their record."""
 
 from __future__ import annotations
 
 from .checks import (
     CHECK_BLACK_BOX,
+    CHECK_MONOTONE,
     CHECK_MORE_ITERATIONS,
     CHECK_NAMES,
     CHECK_UNBOUNDED,
@@ -28,6 +30,7 @@ from .corruption_transforms import JPEGCompression, RandPoissonNoise
 from .corruptions import CORRUPTIONS, Corrupt, Corruption, corruption_names, corruption_values, image_seed
 from .examples import AdversarialExamples
 from .keys import KINDS, MetricKey, eps_key, format_eps
+from .roles import RowRole, infer_role
 from .results import (
     COLUMNS,
     PER_IMAGE_COLUMNS,
@@ -43,9 +46,14 @@ from .results import (
 )
 from .stale import recorded_settings, same_description, stale_rows
 from .store import PASS_COUNTERS, ResultFiles, RobustnessResult
+from .worst_images import WorstCaseImages
 
 
 __all__ = [
+    "CHECK_MONOTONE",
+    "RowRole",
+    "infer_role",
+    "WorstCaseImages",
     "AdversarialExamples",
     "CHECK_BLACK_BOX",
     "CHECK_MORE_ITERATIONS",

@@ -42,7 +42,9 @@ from typing import Any
 from nlcen_monai.metrics.intervals import mean_interval
 from nlcen_monai.utils.atomic import atomic_write_text
 
+from .checks import is_upper_bound
 from .keys import eps_key, format_eps
+from .roles import RowRole, infer_role
 
 __all__ = [
     "COLUMNS",
@@ -62,10 +64,20 @@ __all__ = [
     "json_rows",
 ]
 
-COLUMNS = ("attack", "eps", "dice", "dice_low", "dice_high", "jaccard", "n_images", "passes", "checks")
-PER_IMAGE_COLUMNS = ("case_id", "attack", "eps", "dice", "jaccard", "source", "passes")
+COLUMNS = ("attack", "role", "eps", "dice", "dice_low", "dice_high", "jaccard", "n_images", "passes", "checks", "upper_bound")
+PER_IMAGE_COLUMNS = ("case_id", "attack", "role", "eps", "dice", "jaccard", "source", "passes")
 # columns an older file may lack, with the value they read as
-_OPTIONAL = {"passes": None, "checks": "", "source": "", "dice_low": None, "dice_high": None}
+_OPTIONAL = {"passes": None, "checks": "", "source": "", "dice_low": None, "dice_high": None, "role": "", "upper_bound": None}
+
+
+def _optional_bool(value: Any) -> bool | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    if str(value) in ("True", "False"):
+        return str(value) == "True"
+    raise ValueError(f"expected True, False or nothing, got {value!r}")
 
 
 def _optional_float(value: Any) -> float | None:
@@ -84,6 +96,8 @@ _TYPES: dict[str, Callable] = {
     "dice_low": _optional_float,
     "dice_high": _optional_float,
     "checks": str,
+    "role": str,
+    "upper_bound": _optional_bool,
 }
 
 
@@ -106,12 +120,23 @@ def _read_csv(path: str | os.PathLike, columns: Sequence[str]) -> list[dict[str,
 
 
 def read_robustness_csv(path: str | os.PathLike) -> list[dict[str, Any]]:
-    """The rows of a ``robustness.csv`` (``COLUMNS``; an older file's missing ``passes``/``checks``: None/""); [] if absent.
+    """The rows of a ``robustness.csv`` (``COLUMNS``); [] if absent.
+
+    An older file's missing columns read as None or "" (``passes``, ``dice_low``, ``dice_high``,
+    ``checks``), its ``role`` as ``"check"`` for a check's row and "" otherwise, and its
+    ``upper_bound`` is derived from ``checks`` (:func:`~nlcen_monai.robustness.checks.is_upper_bound`).
 
     Args:
         path: the CSV file.
     """
-    return _read_csv(path, COLUMNS)
+    rows = _read_csv(path, COLUMNS)
+    for row in rows:
+        if not row["role"]:
+            role = infer_role(row["attack"])
+            row["role"] = "" if role is None else role.value
+        if row["upper_bound"] is None and row["role"] != RowRole.CHECK.value:
+            row["upper_bound"] = is_upper_bound(row["checks"], row["eps"])
+    return rows
 
 
 def read_per_image_csv(path: str | os.PathLike) -> list[dict[str, Any]]:
@@ -202,6 +227,7 @@ def table_rows(per_image: Iterable[Mapping[str, Any]], cases: Iterable[str] | No
         dice, low, high, n = mean_interval([float(r["dice"]) for r in group])
         rows.append({
             "attack": attack,
+            "role": group[0].get("role") or "",
             "eps": eps,
             "dice": dice,
             "dice_low": low,

@@ -45,6 +45,7 @@ from .results import (
     rows_to_csv_text,
     table_rows,
 )
+from .roles import RowRole, infer_role
 from .stale import recorded_settings, stale_rows
 
 __all__ = ["PASS_COUNTERS", "ResultFiles", "RobustnessResult"]
@@ -113,6 +114,7 @@ def _image_row(row: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "case_id": str(row["case_id"]),
         "attack": str(row["attack"]),
+        "role": str(getattr(row.get("role"), "value", row.get("role")) or ""),
         "eps": eps_key(row["eps"]),
         "dice": float(row["dice"]),
         "jaccard": float(row["jaccard"]),
@@ -152,16 +154,30 @@ class RobustnessResult:
         """Add per-image rows (the same attack, intensity and case: the new row wins) and add to the counters.
 
         Args:
-            rows: per-image rows (``source`` and ``passes`` may be missing).
+            rows: per-image rows (``role``, ``source`` and ``passes`` may be missing; a missing role is
+                inferred, :meth:`fill_roles`).
             counters: amounts to add, e.g. ``run=120, seconds=3.5`` (see :data:`PASS_COUNTERS`).
         """
         for row in rows:
             row = _image_row(row)
             self.images[image_key(row)] = row
+        self.fill_roles()
         for name, value in counters.items():
             if name not in PASS_COUNTERS:
                 raise ValueError(f"unknown counter {name!r}; expected one of {PASS_COUNTERS}.")
             self.passes[name] = float(self.passes.get(name, 0.0)) + float(value)
+
+    def fill_roles(self) -> None:
+        """Give the rows recorded without a role (before the column existed) the one their names imply
+        (:func:`~nlcen_monai.robustness.roles.infer_role`, from the evaluated attacks and the black-box
+        attacks the settings name)."""
+        evaluated = {self.attack, *(self.settings.get("attacks") or {})} - {""}
+        black_box = ((self.settings.get("checks") or {}).get("black_box")) or []
+        check_attacks = {d.get("name") for d in black_box if isinstance(d, Mapping)}
+        for row in self.images.values():
+            if not row["role"]:
+                role = infer_role(row["attack"], evaluated, check_attacks)
+                row["role"] = "" if role is None else role.value
 
     def has(self, attack: str, eps: float, case_id: str) -> bool:
         """Whether the score of ``attack`` at ``eps`` on image ``case_id`` is recorded."""
@@ -222,17 +238,24 @@ class RobustnessResult:
 
     @property
     def rows(self) -> list[dict[str, Any]]:
-        """The table: per attack and intensity, the mean Dice, Jaccard and passes, ``n_images``, and ``checks``.
+        """The table: per attack and intensity, its role, the mean Dice with its interval, Jaccard and passes,
+        ``n_images``, ``checks`` and ``upper_bound``.
 
         ``checks`` is the intensity's status (:class:`~nlcen_monai.robustness.IntensityVerdict`) on every
-        adversarial row but the checks' own; empty on the clean rows and the ``check_*`` rows.
+        adversarial row but the checks' own, and ``upper_bound`` whether that row's figure is only an upper
+        bound (False on the clean rows, which are measurements; None on the checks' rows, which are no figure).
         """
         table = self._table()
         verdicts = intensity_verdicts(self.checks, {e for (_, e) in table})
-        return [
-            {**r, "checks": "" if r["eps"] == 0 or r["attack"].startswith("check_") else verdicts[r["eps"]].status}
-            for r in table.values()
-        ]
+        rows = []
+        for r in table.values():
+            if r.get("role") == RowRole.CHECK.value:
+                rows.append({**r, "checks": "", "upper_bound": None})
+            elif r["eps"] == 0:
+                rows.append({**r, "checks": "", "upper_bound": False})
+            else:
+                rows.append({**r, "checks": verdicts[r["eps"]].status, "upper_bound": not verdicts[r["eps"]].passed})
+        return rows
 
     @property
     def verdict(self) -> str:
@@ -323,7 +346,8 @@ class RobustnessResult:
         table = read_robustness_csv(files.csv) if files.csv is not None else []
         result = cls(
             attack=report.get("attack") or "",
-            legacy_rows=[{k: v for k, v in r.items() if k != "checks"} for r in table if row_key(r) not in recorded],
+            legacy_rows=[{k: v for k, v in r.items() if k not in ("checks", "upper_bound")} for r in table
+                         if row_key(r) not in recorded],
             checks=report.get("checks"),
             settings=dict(report.get("settings") or {}),
             complete=bool(report.get("complete", bool(report))),

@@ -58,6 +58,14 @@ def save_figure(fig: Figure, path: str | os.PathLike, dpi: int = 120) -> Path:
     return atomic_write(path, lambda f: fig.savefig(f, dpi=dpi, format="png", bbox_inches="tight"))
 
 
+def _upper_bound(row: Mapping[str, Any]) -> bool:
+    """Whether a table row's point is drawn hollow: its ``upper_bound`` (every row of a record has one; a
+    check's row, None, is no figure), or, for a row made by hand without it, its ``checks`` status."""
+    if "upper_bound" in row:
+        return bool(row["upper_bound"])
+    return is_upper_bound(row.get("checks"), row["eps"])
+
+
 def draw_robustness_curves(
     axes: Sequence[Any],
     tables: Mapping[str, Rows],
@@ -83,7 +91,7 @@ def draw_robustness_curves(
         names = sorted({r["attack"] for r in rows if attacks is None or r["attack"] in attacks})
         for attack in names:
             pts = sorted(
-                (float(r["eps"]), float(r["dice"]), float(r["jaccard"]), is_upper_bound(r.get("checks"), r["eps"]))
+                (float(r["eps"]), float(r["dice"]), float(r["jaccard"]), _upper_bound(r))
                 for r in rows
                 if r["attack"] == attack
             )
@@ -132,7 +140,7 @@ def robustness_curves_figure(
         raise ValueError(f"no rows to plot in {list(tables)} for attacks {attacks}.")
     if title:
         fig.suptitle(title)
-    hollow = any(is_upper_bound(r.get("checks"), r["eps"]) for rows in tables.values() for r in rows)
+    hollow = any(_upper_bound(r) for rows in tables.values() for r in rows)
     lines = [note] if note else []
     if hollow:
         lines.append("hollow points: upper bounds (gradient-masking checks failed or not run at that intensity)")

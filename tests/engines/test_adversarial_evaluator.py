@@ -330,6 +330,8 @@ class TestChecksStartWhereTheFigureIs(unittest.TestCase):
             recorded = image_dice(first, "worst_case")
             self.assertLess(min(recorded.values()), 0.5)  # eps 16 breaks the threshold network
             self.assertEqual(len(os.listdir(os.path.join(tmp, "worst_case_images"))), 4)
+            roles = {r["attack"]: r["role"] for r in first.state.robustness.per_image}
+            self.assertEqual(roles, {"worst_case": "evaluated", "pgd": "member"})
             # resumed with the checks: only their rows are missing. Were the worst case recomputed (today an
             # attack that finds nothing stands for a different random draw), check c would start from images
             # above the figure and come out above it; from the recorded images it cannot.
@@ -337,6 +339,9 @@ class TestChecksStartWhereTheFigureIs(unittest.TestCase):
             with unittest.mock.patch.object(PGD, "perturb", lambda self, model, x, y, eps, **kw: x.clone()):
                 second = self.evaluate(tmp, checks=checks)
             self.assertEqual(image_dice(second, "worst_case"), recorded)
+            roles = {r["attack"]: r["role"] for r in second.state.robustness.per_image}
+            self.assertEqual({a: r for a, r in roles.items() if a.startswith("check_")},
+                             {"check_more_iterations": "check", "check_unbounded": "check", "check_monotone": "check"})
             checked = image_dice(second, CHECK_MORE_ITERATIONS)
             self.assertEqual(len(checked), 8)
             for key, dice in checked.items():

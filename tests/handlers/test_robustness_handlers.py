@@ -52,7 +52,7 @@ class TestRobustnessHandlers(unittest.TestCase):
                 ],
             )
             rows = read_csv(os.path.join(d, "robustness.csv"))
-            self.assertEqual(list(rows[0]), ["attack", "eps", "dice", "dice_low", "dice_high", "jaccard", "n_images", "passes", "checks"])
+            self.assertEqual(list(rows[0]), ["attack", "role", "eps", "dice", "dice_low", "dice_high", "jaccard", "n_images", "passes", "checks", "upper_bound"])
             self.assertEqual([r["eps"] for r in rows], ["0", "2", "16"])
             self.assertTrue(all(r["n_images"] == "4" and r["attack"] == "targeted_ifgsm" for r in rows))
             self.assertGreater(float(rows[0]["dice"]), float(rows[2]["dice"]))
@@ -70,7 +70,7 @@ class TestRobustnessHandlers(unittest.TestCase):
                 "status": "unchecked", "failed": [], "unchecked": list(CHECK_NAMES), "upper_bound": True})
             self.assertEqual(report["passes"]["run"], 4 * (16 + 1 + 4))  # per image: 16 trunk steps, fork tails 1 and 4
             per_image = read_csv(os.path.join(d, "robustness_per_image.csv"))
-            self.assertEqual(list(per_image[0]), ["case_id", "attack", "eps", "dice", "jaccard", "source", "passes"])
+            self.assertEqual(list(per_image[0]), ["case_id", "attack", "role", "eps", "dice", "jaccard", "source", "passes"])
             self.assertEqual(len(per_image), 3 * 4)
             mean16 = sum(float(r["dice"]) for r in per_image if r["eps"] == "16") / 4
             self.assertAlmostEqual(mean16, float(rows[2]["dice"]), places=6)

@@ -19,14 +19,14 @@ from nlcen_monai.robustness import (
 )
 
 ROWS = [
-    {"attack": "pgd", "eps": 2.0, "dice": 0.5, "dice_low": 0.4, "dice_high": 0.6, "jaccard": 0.4, "n_images": 3, "passes": 12.5,
-     "checks": "passed"},
-    {"attack": "targeted_ifgsm", "eps": 0.5, "dice": 0.9, "dice_low": 0.85, "dice_high": 0.95, "jaccard": 0.8, "n_images": 3,
-     "passes": None, "checks": ""},
+    {"attack": "pgd", "role": "evaluated", "eps": 2.0, "dice": 0.5, "dice_low": 0.4, "dice_high": 0.6, "jaccard": 0.4,
+     "n_images": 3, "passes": 12.5, "checks": "passed", "upper_bound": False},
+    {"attack": "targeted_ifgsm", "role": "evaluated", "eps": 0.5, "dice": 0.9, "dice_low": 0.85, "dice_high": 0.95,
+     "jaccard": 0.8, "n_images": 3, "passes": None, "checks": "", "upper_bound": True},
 ]
 PER_IMAGE = [
-    {"case_id": "JPCLN002", "attack": "worst_case", "eps": 8.0, "dice": 0.2, "jaccard": 0.1, "source": "apgd_ce", "passes": 30.0},
-    {"case_id": "JPCLN002", "attack": "apgd_ce", "eps": 8.0, "dice": 0.2, "jaccard": 0.1, "source": "", "passes": 20.0},
+    {"case_id": "JPCLN002", "attack": "worst_case", "role": "evaluated", "eps": 8.0, "dice": 0.2, "jaccard": 0.1, "source": "apgd_ce", "passes": 30.0},
+    {"case_id": "JPCLN002", "attack": "apgd_ce", "role": "member", "eps": 8.0, "dice": 0.2, "jaccard": 0.1, "source": "", "passes": 20.0},
 ]
 
 
@@ -81,8 +81,8 @@ class TestResults(unittest.TestCase):
             with open(per_image, "w") as f:
                 f.write("case_id,attack,eps,dice,jaccard,source\na,pgd,1,0.5,0.4,\n")
             self.assertEqual(read_robustness_csv(table), [
-                {"attack": "pgd", "eps": 1.0, "dice": 0.5, "dice_low": None, "dice_high": None, "jaccard": 0.4, "n_images": 2,
-                 "passes": None, "checks": ""}])
+                {"attack": "pgd", "role": "", "eps": 1.0, "dice": 0.5, "dice_low": None, "dice_high": None, "jaccard": 0.4,
+                 "n_images": 2, "passes": None, "checks": "", "upper_bound": True}])  # unchecked: an upper bound
             self.assertIsNone(read_per_image_csv(per_image)[0]["passes"])
 
     def test_table_rows_over_cases(self):
