@@ -14,7 +14,7 @@
 #   5. only for --release: the same worst case with the four gradient-masking checks, checks c and d at the
 #      --check-eps intensities (default: both; any other cell is marked unchecked, an upper bound), the
 #      transfer half of check d crafted on the undefended "clean" run when it has a model;
-# then benchmarks/campaign_table.py prints the table (clean DIC, screen DIC, seconds per epoch and the ratio
+# then python -m nlcen_monai.reports.campaign_table prints the table (clean DIC, screen DIC, seconds per epoch and the ratio
 # to the clean run's epoch) and writes OUT/campaign.csv.
 #
 # usage: benchmarks/defense_campaign.sh [--out DIR] [--size N] [--width W] [--epochs N] [--runs "NAME ..."]
@@ -168,7 +168,7 @@ if [ -n "$RELEASE" ]; then
   surrogate=()
   [ ! -f "$OUT/clean/models/model.pt" ] || surrogate=(--surrogate_checkpoint "$(cd "$OUT/clean/models" && pwd)/model.pt")
   strong_worst_case "$RELEASE" release --checks#epsilons "[${CHECK_EPS// /, }]" "${surrogate[@]}"
-  $PY benchmarks/worst_case_table.py "$RELEASE=$OUT/$RELEASE/release/robustness" | tee "$OUT/$RELEASE/release.md"
+  $PY -m nlcen_monai.reports.worst_case_table "$RELEASE=$OUT/$RELEASE/release/robustness" | tee "$OUT/$RELEASE/release.md"
 fi
-$PY benchmarks/campaign_table.py "$OUT" --runs $RUNS $FINALISTS | tee "$OUT/campaign.md"
+$PY -m nlcen_monai.reports.campaign_table "$OUT" --runs $RUNS $FINALISTS | tee "$OUT/campaign.md"
 echo "== done  [$(date +%T)]"

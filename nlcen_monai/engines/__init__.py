@@ -5,7 +5,7 @@ from __future__ import annotations
 from .adversarial_batch import AdversarialPrepareBatch
 from .adversarial_evaluator import PAPER_EPSILONS, AdversarialEvaluator, build_attack
 from .adversarial_trainer import AdversarialSupervisedTrainer, unwrap_network
-from .corruption_evaluation import CorruptionEvaluation, case_name
+from .corruption_evaluation import CorruptionEvaluation
 from .inferer_network import InfererNetwork
 
 __all__ = [
@@ -16,6 +16,5 @@ __all__ = [
     "InfererNetwork",
     "PAPER_EPSILONS",
     "build_attack",
-    "case_name",
     "unwrap_network",
 ]

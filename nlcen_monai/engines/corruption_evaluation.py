@@ -38,6 +38,7 @@ import torch.nn as nn
 from monai.inferers import Inferer, SimpleInferer
 from monai.utils import convert_to_tensor
 
+from nlcen_monai.data.suffixes import case_id
 from nlcen_monai.handlers.progress_log import ProgressLog, format_seconds
 from nlcen_monai.metrics import per_image_scores
 from nlcen_monai.robustness.corruption_record import (
@@ -53,19 +54,9 @@ from nlcen_monai.robustness.corruption_record import (
 )
 from nlcen_monai.robustness.corruptions import Corrupt, corruption_names, corruption_values, image_seed
 
-__all__ = ["CorruptionEvaluation", "case_name"]
+__all__ = ["CorruptionEvaluation"]
 
 logger = logging.getLogger(__name__)
-
-
-def case_name(path: Any) -> str:
-    """An image's name in the record: its file name without folder and suffix (``.nii.gz`` counts as one).
-
-    Args:
-        path: the image's path (or anything whose ``str`` is one).
-    """
-    name = os.path.basename(str(path))
-    return name[: -len(".nii.gz")] if name.lower().endswith(".nii.gz") else os.path.splitext(name)[0]
 
 
 class CorruptionEvaluation:
@@ -139,7 +130,7 @@ class CorruptionEvaluation:
         self.confidence, self.n_boot = float(confidence), int(n_boot)
         self.progress_interval_s = float(progress_interval_s)
         self.figure = figure
-        self.cases = [case_name(item[case_key]) for item in self.data]
+        self.cases = [case_id(item[case_key]) for item in self.data]
         repeated = sorted({c for c in self.cases if self.cases.count(c) > 1})
         if repeated:
             raise ValueError(f"the test items must have distinct file names; repeated: {repeated}.")

@@ -11,7 +11,8 @@ import torch
 import torch.nn as nn
 
 from nlcen_monai.data import chest_phantom
-from nlcen_monai.engines import CorruptionEvaluation, case_name
+from nlcen_monai.data import case_id
+from nlcen_monai.engines import CorruptionEvaluation
 from nlcen_monai.robustness import CLEAN, read_corruption_record, summarise_corruptions
 
 CORRUPTIONS = ["gaussian_noise", "contrast", "jpeg"]
@@ -144,9 +145,12 @@ class TestCorruptionEvaluation(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "distinct file names"):
             CorruptionEvaluation(ThresholdNet(), items()[:1] * 2, preprocess, self.root)
 
-    def test_case_name_drops_folder_and_suffix(self):
-        self.assertEqual(case_name("/a/b/JPCLN002.png"), "JPCLN002")
-        self.assertEqual(case_name("scan.nii.gz"), "scan")
+    def test_record_names_cases_as_the_robustness_record_does(self):
+        data = items()[:2]
+        data[1] = {**data[1], "image": "/data/images/scan.NII.GZ"}
+        evaluation = CorruptionEvaluation(ThresholdNet(), data, preprocess, self.root)
+        self.assertEqual(evaluation.cases, ["case0", "scan"])
+        self.assertEqual(evaluation.cases, [case_id(d["image"]) for d in data])
 
 
 if __name__ == "__main__":
