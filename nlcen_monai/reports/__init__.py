@@ -12,6 +12,9 @@ each runnable as ``python -m nlcen_monai.reports.<name>``.
 - :mod:`~nlcen_monai.reports.clean_table`: clean DIC/JSC of several ``evaluate.json`` outputs;
 - :mod:`~nlcen_monai.reports.seed_spread`: NLCE's gain against the spread between training seeds;
 - :mod:`~nlcen_monai.reports.campaign_table`: the defense campaign's table (``benchmarks/defense_campaign.sh``).
+- :mod:`~nlcen_monai.reports.release_figures`: a released model's figures from its per-image record (clean and
+  worst case with n and intervals, each intensity's checks): the model card's table, the README sentence and
+  ``metadata.json``'s ``eval_metrics``, written or checked (``--check``).
 """
 
 from __future__ import annotations

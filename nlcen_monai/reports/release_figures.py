@@ -1,0 +1,233 @@
+# Copyright (c) nlcen-monai contributors
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#     http://www.apache.org/licenses/LICENSE-2.0
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""A model's published robustness figures, made from its per-image record and nowhere typed by hand.
+
+From a results folder (``robustness_per_image.csv`` and ``robustness.json``, as ``adversarial.json``
+writes them and ``results/<bundle>/<version>/`` keeps them), per intensity: the clean and the
+worst-case mean Dice with n and the 95 % bootstrap interval, whether the figure is a robustness figure
+or only an upper bound (the gradient-masking checks, judged again from the record with the settings it
+holds), and the paired drop of checks c and d with its interval. Three products:
+
+- :func:`performance_table`: the markdown table of a model card, between :data:`TABLE_BEGIN` and
+  :data:`TABLE_END`;
+- :func:`headline`: one sentence for a README, between :data:`HEADLINE_BEGIN` and :data:`HEADLINE_END`;
+- :func:`eval_metrics`: the ``eval_metrics`` of a bundle's ``metadata.json``.
+
+``--check`` makes a test of each: it fails when a published number differs from its record::
+
+    python -m nlcen_monai.reports.release_figures results/nlcen_jsrt/0.5.1/robustness \\
+        --card bundles/nlcen_jsrt/docs/README.md --readme README.md \\
+        --metadata bundles/nlcen_jsrt/configs/metadata.json [--check]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nlcen_monai.metrics.intervals import mean_interval
+from nlcen_monai.reports import markdown_block
+from nlcen_monai.robustness import GradientMaskingChecks, ResultFiles, RobustnessResult, format_eps, intensity_verdicts
+from nlcen_monai.robustness.roles import RowRole
+from nlcen_monai.utils.atomic import atomic_write_text
+
+__all__ = [
+    "HEADLINE_BEGIN",
+    "HEADLINE_END",
+    "TABLE_BEGIN",
+    "TABLE_END",
+    "Figure",
+    "ReleaseFigures",
+    "eval_metrics",
+    "headline",
+    "main",
+    "performance_table",
+    "release_figures",
+]
+
+TABLE_BEGIN = "<!-- release-figures:begin -->"
+TABLE_END = "<!-- release-figures:end -->"
+HEADLINE_BEGIN = "<!-- release-headline:begin -->"
+HEADLINE_END = "<!-- release-headline:end -->"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A mean Dice over ``n`` images with its 95 % interval ``[low, high]``."""
+
+    mean: float
+    low: float
+    high: float
+    n: int
+
+    def text(self, digits: int = 3) -> str:
+        """``0.877 [0.860, 0.893] (n 109)``."""
+        return f"{self.mean:.{digits}f} [{self.low:.{digits}f}, {self.high:.{digits}f}] (n {self.n})"
+
+
+@dataclass(frozen=True)
+class ReleaseFigures:
+    """What a record says of a model: the clean figure and, per intensity, the worst case and its checks.
+
+    ``worst[eps]`` is the evaluated attack's mean; ``status[eps]`` the intensity's check status (``passed``
+    or what failed or did not run); ``drops[check][eps]`` the paired drop of checks c and d with its interval.
+    """
+
+    attack: str
+    clean: Figure | None
+    worst: dict[float, Figure]
+    status: dict[float, str]
+    upper_bound: dict[float, bool]
+    drops: dict[str, dict[float, Figure]]
+    tolerances: dict[str, float]
+
+
+def _figure(values: Sequence[float]) -> Figure:
+    return Figure(*mean_interval(values))
+
+
+def release_figures(record: str | os.PathLike) -> ReleaseFigures:
+    """The figures of the results folder ``record``, with the checks judged again from its per-image rows.
+
+    Args:
+        record: a folder holding ``robustness_per_image.csv`` and ``robustness.json``.
+
+    Raises:
+        ValueError: when the folder holds no per-image row of its evaluated attack.
+    """
+    result = RobustnessResult.load(ResultFiles.in_dir(record))
+    evaluated = [r for r in result.per_image if r["attack"] == result.attack and r["role"] == RowRole.EVALUATED.value]
+    if not evaluated:
+        raise ValueError(f"{record}: no per-image row of an evaluated attack ('{result.attack}').")
+    judge = GradientMaskingChecks.from_description(result.settings.get("checks"))
+    members = [d["name"] for d in (result.settings.get("attack") or {}).get("members") or []]
+    checks = judge.judge(result.rows, result.per_image, result.attack, members) if result.settings.get("checks") else None
+    by_eps: dict[float, list[float]] = {}
+    for row in evaluated:
+        by_eps.setdefault(row["eps"], []).append(row["dice"])
+    positive = sorted(e for e in by_eps if e > 0)
+    verdicts = intensity_verdicts(checks, positive)
+    drops: dict[str, dict[float, Figure]] = {}
+    for name in ("more_iterations", "black_box"):
+        for key, entry in ((checks or {}).get(name, {}).get("per_eps") or {}).items():
+            if entry.get("paired"):
+                drops.setdefault(name, {})[float(key)] = Figure(entry["drop"], entry["drop_low"], entry["drop_high"],
+                                                                entry["n_images"])
+    return ReleaseFigures(
+        attack=result.attack,
+        clean=_figure(by_eps[0.0]) if 0.0 in by_eps else None,
+        worst={e: _figure(by_eps[e]) for e in positive},
+        status={e: verdicts[e].status for e in positive},
+        upper_bound={e: not verdicts[e].passed for e in positive},
+        drops=drops,
+        tolerances={"more_iterations": judge.iterations_tolerance, "black_box": judge.black_box_tolerance},
+    )
+
+
+def performance_table(figures: ReleaseFigures) -> str:
+    """The model card's table: per intensity, the worst case with its interval and n, its status and the check drops."""
+    lines = [
+        "| eps | DIC: mean [95 % interval] (n) | gradient-masking checks | check c: drop at 4x the passes | check d: drop to the black box |",
+        "|---:|---|---|---|---|",
+    ]
+    if figures.clean is not None:
+        lines.append(f"| 0 (clean) | {figures.clean.text()} | | | |")
+    for eps, worst in figures.worst.items():
+        cell = worst.text() + (" †" if figures.upper_bound[eps] else "")
+        drops = [figures.drops.get(name, {}).get(eps) for name in ("more_iterations", "black_box")]
+        drop_cells = ["not run" if d is None else d.text() for d in drops]
+        lines.append(f"| {format_eps(eps)} | {cell} | {figures.status[eps]} | {drop_cells[0]} | {drop_cells[1]} |")
+    lines.append("")
+    lines.append(
+        "†: an upper bound, not a robustness figure (a check failed or did not run at that intensity). A check "
+        f"passes when the upper end of its drop's interval is within its tolerance (c: {figures.tolerances['more_iterations']:g}, "
+        f"d: {figures.tolerances['black_box']:g})."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def headline(figures: ReleaseFigures) -> str:
+    """One sentence: the clean and worst-case Dice per intensity, each with n and its interval, upper bounds said."""
+    parts = [] if figures.clean is None else [f"clean DIC {figures.clean.text()}"]
+    for eps, worst in figures.worst.items():
+        kind = "an upper bound" if figures.upper_bound[eps] else "all four checks passed"
+        parts.append(f"worst case {worst.text()} at eps {format_eps(eps)} ({kind})")
+    return "; ".join(parts) + ".\n"
+
+
+def eval_metrics(figures: ReleaseFigures) -> dict[str, Any]:
+    """The ``eval_metrics`` of ``metadata.json``: each figure with n and its interval, and each intensity's status."""
+    metrics: dict[str, Any] = {}
+    if figures.clean is not None:
+        metrics.update(_metric("clean_dice", figures.clean))
+    for eps, worst in figures.worst.items():
+        name = f"worst_case_dice_eps{format_eps(eps)}"
+        metrics.update(_metric(name, worst))
+        metrics[f"{name}_checks"] = figures.status[eps]
+    return metrics
+
+
+def _metric(name: str, figure: Figure) -> dict[str, Any]:
+    return {name: round(figure.mean, 4), f"{name}_low": round(figure.low, 4), f"{name}_high": round(figure.high, 4),
+            f"{name}_n": figure.n}
+
+
+def _metadata_text(path: str | os.PathLike, metrics: Mapping[str, Any]) -> str:
+    content = json.loads(Path(path).read_text())
+    content["eval_metrics"] = dict(metrics)
+    return json.dumps(content, indent=4, ensure_ascii=False) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The command line: print the table and the headline of RECORD; write or check the documents given.
+
+    Args:
+        argv: the arguments (default: ``sys.argv[1:]``).
+
+    Returns:
+        0, or 1 with ``--check`` when a document differs from what the record gives.
+    """
+    parser = argparse.ArgumentParser(prog="python -m nlcen_monai.reports.release_figures", description=__doc__.splitlines()[0])
+    parser.add_argument("record", help="the results folder (robustness_per_image.csv, robustness.json)")
+    parser.add_argument("--card", help=f"a model card with the block {TABLE_BEGIN} ... {TABLE_END}")
+    parser.add_argument("--readme", help=f"a README with the block {HEADLINE_BEGIN} ... {HEADLINE_END}")
+    parser.add_argument("--metadata", help="a bundle's metadata.json whose eval_metrics to replace")
+    parser.add_argument("--check", action="store_true", help="check the documents instead of writing them")
+    args = parser.parse_args(argv)
+    figures = release_figures(args.record)
+    table, line = performance_table(figures), headline(figures)
+    sys.stdout.write(table + "\n" + line)
+    status = 0
+    for document, block, begin, end, what in (
+        (args.card, table, TABLE_BEGIN, TABLE_END, "performance table"),
+        (args.readme, line, HEADLINE_BEGIN, HEADLINE_END, "headline"),
+    ):
+        if document:
+            write, check = (None, document) if args.check else (document, None)
+            status |= markdown_block.write_or_check(block, begin, end, write, check, what)
+    if args.metadata:
+        text = _metadata_text(args.metadata, eval_metrics(figures))
+        if not args.check:
+            atomic_write_text(args.metadata, text)
+        elif Path(args.metadata).read_text() != text:
+            sys.stderr.write(f"{args.metadata}: eval_metrics differ from the ones made from {args.record}.\n")
+            status = 1
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

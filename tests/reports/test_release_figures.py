@@ -1,0 +1,96 @@
+"""Tests for the release figures: made from a per-image record, written into a card, a README and metadata, checked."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import tempfile
+import unittest
+
+from nlcen_monai.attacks import PGD
+from nlcen_monai.engines import AdversarialEvaluator
+from nlcen_monai.handlers import RobustnessTableWriter
+from nlcen_monai.metrics import mean_interval
+from nlcen_monai.reports.release_figures import (
+    HEADLINE_BEGIN,
+    HEADLINE_END,
+    TABLE_BEGIN,
+    TABLE_END,
+    eval_metrics,
+    main,
+    release_figures,
+)
+from nlcen_monai.robustness import GradientMaskingChecks, ResultFiles, RobustnessResult
+from tests.engines.test_adversarial_evaluator import loader, threshold_net
+
+
+class TestReleaseFigures(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.record = os.path.join(cls.tmp.name, "robustness")
+        checks = GradientMaskingChecks(unbounded_attacks=[PGD(steps=2, seed=0)])
+        AdversarialEvaluator(
+            "cpu", loader(), threshold_net(), epsilons=[8, 16], attack=[PGD(alpha=2, steps=8, seed=0)], checks=checks,
+            val_handlers=[RobustnessTableWriter(cls.record)],
+        ).run()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_figures_are_the_records_means_with_intervals(self):
+        figures = release_figures(self.record)
+        stored = RobustnessResult.load(ResultFiles.in_dir(self.record))
+        for eps, figure in figures.worst.items():
+            dice = [r["dice"] for r in stored.per_image if r["attack"] == "worst_case" and r["eps"] == eps]
+            self.assertEqual((figure.mean, figure.low, figure.high, figure.n), mean_interval(dice))
+        self.assertEqual(sorted(figures.worst), [8.0, 16.0])
+        self.assertEqual(figures.clean.n, 4)
+        self.assertEqual(set(figures.drops["more_iterations"]), {8.0, 16.0})
+        metrics = eval_metrics(figures)
+        self.assertEqual(metrics["worst_case_dice_eps16_n"], 4)
+        self.assertEqual(metrics["worst_case_dice_eps16"], round(figures.worst[16.0].mean, 4))
+        self.assertIn("worst_case_dice_eps8_checks", metrics)
+
+    def test_write_then_check_and_a_changed_number_fails(self):
+        with tempfile.TemporaryDirectory() as d:
+            card, readme, metadata = (os.path.join(d, n) for n in ("card.md", "README.md", "metadata.json"))
+            with open(card, "w") as f:
+                f.write(f"# card\n{TABLE_BEGIN}\nold\n{TABLE_END}\ntext\n")
+            with open(readme, "w") as f:
+                f.write(f"intro {HEADLINE_BEGIN}\nold\n{HEADLINE_END}\n")
+            with open(metadata, "w") as f:
+                json.dump({"version": "1.0", "eval_metrics": {"clean_dice": 0.5}, "name": "x"}, f)
+            documents = ["--card", card, "--readme", readme, "--metadata", metadata]
+            self.assertEqual(main([self.record, *documents]), 0)
+            self.assertEqual(main([self.record, *documents, "--check"]), 0)
+            content = json.load(open(metadata))
+            self.assertEqual(list(content), ["version", "eval_metrics", "name"])  # the other keys kept, in order
+            self.assertEqual(content["eval_metrics"]["clean_dice_n"], 4)
+            text = open(card).read()
+            self.assertIn("| 8 |", text)
+            self.assertTrue(text.endswith(f"{TABLE_END}\ntext\n"))
+            figure = release_figures(self.record).worst[8.0]
+            with open(card, "w") as f:
+                f.write(text.replace(f"{figure.mean:.3f}", f"{figure.mean + 0.01:.3f}", 1))
+            with contextlib.redirect_stderr(io.StringIO()) as err:
+                self.assertEqual(main([self.record, "--card", card, "--check"]), 1)
+            self.assertIn("performance table differs", err.getvalue())
+            content["eval_metrics"]["clean_dice"] = 0.1
+            with open(metadata, "w") as f:
+                f.write(json.dumps(content, indent=4) + "\n")
+            with contextlib.redirect_stderr(io.StringIO()) as err:
+                self.assertEqual(main([self.record, "--metadata", metadata, "--check"]), 1)
+            self.assertIn("eval_metrics differ", err.getvalue())
+
+    def test_a_folder_without_record_is_refused(self):
+        with tempfile.TemporaryDirectory() as d:
+            with self.assertRaisesRegex(ValueError, "no per-image row"):
+                release_figures(d)
+
+
+if __name__ == "__main__":
+    unittest.main()
