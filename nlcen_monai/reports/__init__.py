@@ -1,5 +1,6 @@
 """Generators of the markdown tables that the documentation quotes from result records, one module per report,
-each runnable as ``python -m nlcen_monai.reports.<name>``.
+each runnable as ``python -m nlcen_monai.reports.<name>`` and imported by its own path (the package itself
+exports nothing, so that no report module is imported before ``python -m`` runs it).
 
 - :mod:`~nlcen_monai.reports.corruption_table`: the model card's corruption table from a corruption
   evaluation's record; ``--write FILE`` rewrites the block between its markers in a markdown file;
@@ -19,17 +20,4 @@ each runnable as ``python -m nlcen_monai.reports.<name>``.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
-__all__ = ["BEGIN_MARKER", "END_MARKER", "format_corruption_table", "record_table", "replace_block"]
-
-
-# .corruption_table is imported on first use, not here, so that `python -m nlcen_monai.reports.corruption_table`
-# runs a module that its package has not imported already (runpy warns of exactly that)
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        value = getattr(importlib.import_module(".corruption_table", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__all__: list[str] = []

@@ -6,13 +6,11 @@ checksum-verified).
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
 from .attach import attach_handlers
 from .best_model_state import BestModelState
 from .checkpoints import interval_checkpoints, latest_checkpoint
 from .load_network import load_network
+from .release import bundle_file, export_release, model_path, released_model, verify_checksum
 from .settings import BundleSettingError, check_settings, required_setting, size_divisor
 
 __all__ = [
@@ -31,15 +29,3 @@ __all__ = [
     "size_divisor",
     "verify_checksum",
 ]
-
-# .release is imported on first use, not here, so that `python -m nlcen_monai.workflows.release` runs a module
-# that its package has not imported already (runpy warns of exactly that)
-_RELEASE = ("bundle_file", "export_release", "model_path", "released_model", "verify_checksum")
-
-
-def __getattr__(name: str) -> Any:
-    if name in _RELEASE:
-        value = getattr(importlib.import_module(".release", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

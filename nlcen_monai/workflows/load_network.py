@@ -18,6 +18,8 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 
+from nlcen_monai.workflows.release import CHECKSUM_FILE, MODEL_FILE, verify_checksum
+
 __all__ = ["load_network"]
 
 
@@ -38,8 +40,6 @@ def load_network(network: nn.Module, checkpoint: str | os.PathLike, device: str 
     """
     if not os.path.isfile(checkpoint):
         raise FileNotFoundError(f"checkpoint '{checkpoint}' does not exist.")
-    # imported here, not at the top: `python -m nlcen_monai.workflows.release` runs a module not yet imported
-    from nlcen_monai.workflows.release import CHECKSUM_FILE, MODEL_FILE, verify_checksum
 
     path = Path(checkpoint)
     if path.name == MODEL_FILE and (path.parent / CHECKSUM_FILE).is_file():

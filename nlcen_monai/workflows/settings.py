@@ -29,6 +29,7 @@ from typing import NoReturn
 import torch.nn as nn
 
 from nlcen_monai.data.datalists import datalist_path, list_images
+from nlcen_monai.workflows.release import model_path
 
 __all__ = ["BundleSettingError", "check_settings", "required_setting", "size_divisor"]
 
@@ -142,8 +143,6 @@ def check_settings(
         except FileNotFoundError as e:
             problems.append(str(e))
     if bundle_name is not None:
-        # imported here, not at the top: `python -m nlcen_monai.workflows.release` runs a module not yet imported
-        from nlcen_monai.workflows.release import model_path
 
         try:
             model_path(ckpt_dir, bundle_name)

@@ -11,7 +11,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from io import StringIO
 from pathlib import Path
 
-from nlcen_monai.reports import BEGIN_MARKER, END_MARKER, format_corruption_table, record_table, replace_block
+from nlcen_monai.reports.corruption_table import BEGIN_MARKER, END_MARKER, format_corruption_table, record_table, replace_block
 from nlcen_monai.reports.corruption_table import main
 from nlcen_monai.robustness import CLEAN, read_corruption_record, summarise_corruptions, write_corruption_record
 

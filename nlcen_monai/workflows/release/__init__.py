@@ -1,13 +1,3 @@
-# Copyright (c) nlcen-monai contributors
-# Licensed under the Apache License, Version 2.0 (the "License");
-# you may not use this file except in compliance with the License.
-# You may obtain a copy of the License at
-#     http://www.apache.org/licenses/LICENSE-2.0
-# Unless required by applicable law or agreed to in writing, software
-# distributed under the License is distributed on an "AS IS" BASIS,
-# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-# See the License for the specific language governing permissions and
-# limitations under the License.
 """A bundle's released model: ``bundles/<name>/models/model.pt`` with its SHA-256 in ``model.sha256``.
 
 Every MONAI Model Zoo bundle ships its trained weights. Ours ship one state dict (loadable with
@@ -116,7 +106,7 @@ def verify_checksum(model: str | os.PathLike, checksum: str | os.PathLike | None
 def _search_dirs() -> list[Path]:
     dirs = [Path(d) for d in os.environ.get(BUNDLES_DIR_ENV, "").split(os.pathsep) if d]
     dirs.append(Path.cwd())
-    dirs.append(Path(__file__).resolve().parents[2])  # a source checkout: <repo>/nlcen_monai/workflows/release.py
+    dirs.append(Path(__file__).resolve().parents[3])  # a source checkout: <repo>/nlcen_monai/workflows/release/__init__.py
     return dirs
 
 
@@ -217,6 +207,3 @@ def main(argv: Sequence[str] | None = None) -> None:
     path, digest = export_release(args.checkpoint, args.out_dir, half=args.half)
     print(f"{path}: {os.path.getsize(path) / 2**20:.1f} MiB, sha256 {digest}")
 
-
-if __name__ == "__main__":
-    main()
