@@ -51,7 +51,8 @@ import warnings
 import numpy as np
 import torch
 
-from nlcen_monai.attacks import inverse_target, num_steps, sweep, sweep_plan, targeted_ifgsm
+from nlcen_monai.attacks import inverse_target, num_steps, sweep, sweep_plan
+from nlcen_monai.attacks.ifgsm import targeted_ifgsm
 from nlcen_monai.attacks.worst_case import per_image_scores
 from nlcen_monai.data.phantoms import chest_phantom
 from nlcen_monai.networks.nets import NLCEN, PixelNormalizedNet

@@ -23,13 +23,14 @@ side by side:
 - ``nlcen-cl``: ``nlcen`` with model and input in ``torch.channels_last`` (``--no-channels-last``
   drops it);
 - ``nlcen-<recipe>`` (only with ``--adversarial``): an adversarial-training step of ``nlcen`` as
-  ``AdversarialSupervisedTrainer`` takes it (``craft_adversarial`` at ``--adv-eps`` in eval mode, then
-  the step on the adversarial images, or with a ``-mix`` recipe on the clean and adversarial images
+  ``AdversarialSupervisedTrainer`` takes it (the recipe's attack object, reseeded for the step as the
+  trainer reseeds it, maximising ``AdversarialObjective.crafting_loss`` at ``--adv-eps`` in eval mode,
+  then the step on the adversarial images, or with a ``-mix`` recipe on the clean and adversarial images
   together, ``AdversarialObjective("mix", clean_weight=0.5)``), timed against ``nlcen-255``, the clean
   step on the same batch scaled to [0, 255]: ``nlcen-pgd5 / nlcen-255`` is the cost of adversarial
   training per step (the project's target: <= 4x). Recipes (``--recipes``, default ``pgd5 fgsm-rs``):
-  ``pgd<k>`` (PGD-k), ``fgsm-rs``, ``n-fgsm``, each optionally ``-mix``; ``--adversarial-only`` times
-  just these and ``nlcen-255``;
+  ``pgd<k>`` (PGD-k, ``PGD(steps=k, step_ratio=2.5 / k)``), ``fgsm-rs`` (``FGSMRS()``), ``n-fgsm``
+  (``NFGSM()``), each optionally ``-mix``; ``--adversarial-only`` times just these and ``nlcen-255``;
 - ``--width W`` builds every NLCEN as the bundles do at ``width`` W (``widen_factor`` W, ``fpn_channels``
   ``max(4, int(256 W))``);
 - ``nlcen-compiled`` (only with ``--compile``): ``torch.compile`` of the NLCEN model; its
@@ -70,7 +71,9 @@ from collections.abc import Callable
 import torch
 import torch.nn as nn
 
-from nlcen_monai.defense import AdversarialObjective, craft_adversarial
+from nlcen_monai.attacks import FGSMRS, NFGSM, PGD, SegmentationAttack
+from nlcen_monai.attacks.utils import iteration_seed
+from nlcen_monai.defense import AdversarialObjective
 from nlcen_monai.losses import NLCENLoss
 from nlcen_monai.networks.nets import NLCEN
 from timing import machine_facts, resolve_size, rotated
@@ -107,13 +110,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def parse_recipe(parser: argparse.ArgumentParser | None, recipe: str) -> tuple[str, int, float]:
-    """``(method, steps, clean_weight)`` of a recipe name: ``pgd5``, ``pgd2-mix``, ``fgsm-rs``, ``n-fgsm-mix``, ..."""
+def parse_recipe(parser: argparse.ArgumentParser | None, recipe: str) -> tuple[SegmentationAttack, float]:
+    """``(attack, clean_weight)`` of a recipe name: ``pgd5``, ``pgd2-mix``, ``fgsm-rs``, ``n-fgsm-mix``, ...
+
+    The attack objects of ``configs/defense/adversarial_training.json`` and ``defense_campaign.sh``:
+    PGD-k is ``PGD(steps=k, step_ratio=2.5 / k)``, FGSM-RS ``FGSMRS()``, N-FGSM ``NFGSM()``.
+    """
     name, mix = (recipe[: -len("-mix")], 0.5) if recipe.endswith("-mix") else (recipe, 0.0)
-    if name in ("fgsm-rs", "n-fgsm"):
-        return name.replace("-", "_"), 1, mix
+    if name == "fgsm-rs":
+        return FGSMRS(), mix
+    if name == "n-fgsm":
+        return NFGSM(), mix
     if name.startswith("pgd") and name[3:].isdigit() and int(name[3:]) > 0:
-        return "pgd", int(name[3:]), mix
+        steps = int(name[3:])
+        return PGD(steps=steps, step_ratio=2.5 / steps), mix
     message = f"unknown recipe {recipe!r}: pgd<k>, fgsm-rs or n-fgsm, each optionally with -mix"
     if parser is None:
         raise ValueError(message)
@@ -161,16 +171,27 @@ class Variant:
 
 
 class AdversarialVariant(Variant):
-    """A training step on images crafted from the batch first, as ``AdversarialSupervisedTrainer`` does."""
+    """A training step on images crafted from the batch first, as ``AdversarialSupervisedTrainer`` does.
+
+    Crafting is the trainer's (``AdversarialSupervisedTrainer.craft`` called by ``AdversarialPrepareBatch``):
+    the attack reseeded with ``iteration_seed(seed, iteration, rank 0)`` (the iteration counted from 1, one
+    per step), maximising the objective's crafting loss, in float32; the training inputs are the
+    objective's (the adversarial images, or clean and adversarial together for a ``-mix`` recipe).
+    """
 
     def __init__(self, name: str, model: nn.Module, loss: nn.Module, x: torch.Tensor, y: torch.Tensor,
-                 method: str, steps: int, eps: float = 8.0, clean_weight: float = 0.0) -> None:
+                 attack: SegmentationAttack, eps: float = 8.0, clean_weight: float = 0.0, seed: int = 0) -> None:
         self.objective = AdversarialObjective(loss, "mix", clean_weight)
         super().__init__(name, model, self.objective.training_loss, x, y)
-        self.method, self.steps, self.eps = method, steps, eps
+        self.attack, self.eps, self.seed = attack, eps, seed
+        self.iteration = 0
 
     def inputs(self) -> torch.Tensor:
-        adversarial = craft_adversarial(self.model, self.x, self.y, self.eps, method=self.method, steps=self.steps, seed=0)
+        self.iteration += 1
+        if not self.objective.needs_adversarial:
+            return self.objective.training_inputs(self.x, self.x)
+        attack = self.attack.reseeded(iteration_seed(self.seed, self.iteration, 0))
+        adversarial = attack(self.model, self.x, self.y, self.eps, loss=self.objective.crafting_loss(self.model, self.x))
         return self.objective.training_inputs(self.x, adversarial)
 
 
@@ -193,10 +214,10 @@ def build_variants(args: argparse.Namespace, x: torch.Tensor, y: torch.Tensor) -
     if args.adversarial:  # same images in [0, 255] for the clean reference and the adversarial steps
         pixels = x.sub(x.min()).div(x.max() - x.min()).mul(255)
         for recipe in args.recipes:
-            method, steps, clean_weight = parse_recipe(None, recipe)
+            attack, clean_weight = parse_recipe(None, recipe)
             torch.manual_seed(args.seed)
-            variants.append(AdversarialVariant(f"nlcen-{recipe}", nlcen(args.width), loss, pixels, y, method, steps,
-                                               args.adv_eps, clean_weight))
+            variants.append(AdversarialVariant(f"nlcen-{recipe}", nlcen(args.width), loss, pixels, y, attack,
+                                               args.adv_eps, clean_weight, args.seed))
         torch.manual_seed(args.seed)
         variants.append(Variant("nlcen-255", nlcen(args.width), loss, pixels, y))
     return variants
