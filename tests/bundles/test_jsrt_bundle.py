@@ -167,8 +167,13 @@ def test_strong_evaluation_writes_the_worst_case_with_checks_at_every_intensity(
     with open(out / "robustness.csv") as f:
         rows = {(r["attack"], float(r["eps"])): r for r in csv.DictReader(f)}
     members = {"targeted_ifgsm", "apgd_balanced_masked_ce_red", "apgd_js_red"}
-    assert {a for a, _ in rows} == {"worst_case", *members, "check_unbounded", "check_more_iterations",
+    assert {a for a, _ in rows} == {"worst_case", *members, "check_unbounded", "check_monotone", "check_more_iterations",
                                     "check_black_box", "square", "transfer_apgd_ce"}
+    roles = {a: r["role"] for (a, _), r in rows.items()}
+    assert {a for a, role in roles.items() if role == "check"} == {
+        "check_unbounded", "check_monotone", "check_more_iterations", "check_black_box", "square", "transfer_apgd_ce"}
+    assert roles["worst_case"] == "evaluated" and all(roles[m] == "member" for m in members)
+    assert len(list((out / "worst_case_images").glob("*.npz"))) == 8  # each image's worst case, for a resumed run
     for eps in (1.0, 2.0):
         worst = float(rows[("worst_case", eps)]["dice"])
         assert all(worst <= float(rows[(m, eps)]["dice"]) + 1e-6 for m in members if int(rows[(m, eps)]["n_images"]) == 8)
