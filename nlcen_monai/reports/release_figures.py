@@ -204,6 +204,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m nlcen_monai.reports.release_figures", description=__doc__.splitlines()[0])
     parser.add_argument("record", help="the results folder (robustness_per_image.csv, robustness.json)")
     parser.add_argument("--card", help=f"a model card with the block {TABLE_BEGIN} ... {TABLE_END}")
+    parser.add_argument("--block", metavar="NAME", help="the table's markers in --card are <!-- NAME:begin --> and "
+                        "<!-- NAME:end --> (e.g. to keep several records' tables in one document)")
     parser.add_argument("--readme", help=f"a README with the block {HEADLINE_BEGIN} ... {HEADLINE_END}")
     parser.add_argument("--metadata", help="a bundle's metadata.json whose eval_metrics to replace")
     parser.add_argument("--check", action="store_true", help="check the documents instead of writing them")
@@ -212,8 +214,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     table, line = performance_table(figures), headline(figures)
     sys.stdout.write(table + "\n" + line)
     status = 0
+    table_begin, table_end = (TABLE_BEGIN, TABLE_END) if not args.block else (f"<!-- {args.block}:begin -->", f"<!-- {args.block}:end -->")
     for document, block, begin, end, what in (
-        (args.card, table, TABLE_BEGIN, TABLE_END, "performance table"),
+        (args.card, table, table_begin, table_end, "performance table"),
         (args.readme, line, HEADLINE_BEGIN, HEADLINE_END, "headline"),
     ):
         if document:

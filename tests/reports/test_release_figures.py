@@ -86,6 +86,17 @@ class TestReleaseFigures(unittest.TestCase):
                 self.assertEqual(main([self.record, "--metadata", metadata, "--check"]), 1)
             self.assertIn("eval_metrics differ", err.getvalue())
 
+    def test_a_named_block(self):
+        with tempfile.TemporaryDirectory() as d:
+            doc = os.path.join(d, "BENCHMARKS.md")
+            with open(doc, "w") as f:
+                f.write(f"{TABLE_BEGIN}\nkept\n{TABLE_END}\n<!-- study:begin -->\nold\n<!-- study:end -->\n")
+            self.assertEqual(main([self.record, "--card", doc, "--block", "study"]), 0)
+            text = open(doc).read()
+            self.assertIn(f"{TABLE_BEGIN}\nkept\n{TABLE_END}", text)
+            self.assertNotIn("old", text)
+            self.assertEqual(main([self.record, "--card", doc, "--block", "study", "--check"]), 0)
+
     def test_a_folder_without_record_is_refused(self):
         with tempfile.TemporaryDirectory() as d:
             with self.assertRaisesRegex(ValueError, "no per-image row"):
