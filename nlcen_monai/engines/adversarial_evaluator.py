@@ -158,7 +158,7 @@ class AdversarialEvaluator(SupervisedEvaluator):
             (for the qualitative panel); 0 keeps none.
         worst_images_dir: where each image's worst-case adversarial image per intensity is kept
             (``<case_id>.npz``), for the checks of a resumed run to start from; None: in memory, for
-            this run only (a resumed run without them attacks again, and says so).
+            this run only and only with ``checks`` (a resumed run without them attacks again, and says so).
         epoch_length, non_blocking, prepare_batch, val_handlers, mode, event_names, event_to_attr,
             decollate, to_kwargs, amp_kwargs: as for MONAI's ``SupervisedEvaluator`` (``decollate``
             defaults to False: the predictions are scored batch-first).
@@ -463,10 +463,10 @@ class AdversarialEvaluator(SupervisedEvaluator):
                 images.append(attacked[e][position[i]])
                 if recorded[(i, e)]:
                     recomputed += 1  # recorded before the store kept images: the checks start from a new worst case
-                else:
+                elif self.checks is not None or self.worst_images.folder is not None:  # only the checks read them
                     self.worst_images.save(case, e, attacked[e][position[i]])
             worst[e] = torch.stack(images)
-        if recomputed:
+        if recomputed and self.checks is not None:
             self.logger.warning(
                 f"{recomputed} recorded worst-case images (image x intensity) are not in the store "
                 f"({self.worst_images.folder or 'memory'}): they were attacked again, and the checks start from those."

@@ -18,8 +18,8 @@ evaluator therefore keeps each image's worst case per intensity here, when it re
 reads it back instead of attacking again.
 
 One ``<case_id>.npz`` per image in ``folder``, an array ``eps<e>`` per intensity (the float32 image as
-it was attacked, so that it scores exactly as recorded), replaced atomically. Without a folder the
-images live in memory for the run only.
+it was attacked, so that it scores exactly as recorded), replaced atomically and read from disk when
+needed (nothing is kept in memory). Without a folder the images live in memory for the run only.
 """
 
 from __future__ import annotations
@@ -63,15 +63,13 @@ class WorstCaseImages:
         return self.folder / f"{case_id}.npz"
 
     def _read(self, case_id: str) -> dict[str, np.ndarray]:
-        if case_id in self._memory or self.folder is None:
+        if self.folder is None:
             return self._memory.get(case_id, {})
         path = self._path(case_id)
         if not path.is_file():
             return {}
         with np.load(path) as content:
-            arrays = {name: content[name] for name in content.files}
-        self._memory[case_id] = arrays
-        return arrays
+            return {name: content[name] for name in content.files}
 
     def load(self, case_id: str, eps: float) -> torch.Tensor | None:
         """The image recorded for ``case_id`` at ``eps`` (C, *spatial), float32 on the CPU; None when there is none."""
@@ -87,8 +85,8 @@ class WorstCaseImages:
         case_id = str(case_id)
         arrays = dict(self._read(case_id))
         arrays[self._key(eps)] = image.detach().to("cpu", torch.float32).numpy().copy()
-        self._memory[case_id] = arrays
         if self.folder is None:
+            self._memory[case_id] = arrays
             return
         self.folder.mkdir(parents=True, exist_ok=True)
         atomic_write(self._path(case_id), lambda handle: np.savez_compressed(handle, **arrays))

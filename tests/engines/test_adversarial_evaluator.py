@@ -349,6 +349,12 @@ class TestChecksStartWhereTheFigureIs(unittest.TestCase):
             at16 = second.state.robustness.checks["more_iterations"]["per_eps"]["16"]
             self.assertEqual((at16["n_images"], at16["drop"], at16["passed"]), (4, 0.0, True))
 
+    def test_without_checks_no_image_is_kept(self):
+        """The images are kept for the checks only: a plain evaluation (e.g. the paper's 18 intensities) holds none."""
+        evaluator = AdversarialEvaluator("cpu", loader(), threshold_net(), epsilons=[8, 16], attack=[PGD(steps=2, seed=0)])
+        evaluator.run()
+        self.assertEqual(evaluator.worst_images._memory, {})
+
     def test_checks_on_a_sample_of_the_images(self):
         checks = GradientMaskingChecks(unbounded_attacks=[PGD(steps=2, seed=0)], sample=0.5, sample_seed=1)
         with tempfile.TemporaryDirectory() as tmp:
