@@ -97,6 +97,12 @@ class TestReleaseFigures(unittest.TestCase):
             self.assertNotIn("old", text)
             self.assertEqual(main([self.record, "--card", doc, "--block", "study", "--check"]), 0)
 
+    def test_benchmarks_quotes_the_committed_selection_record(self):
+        repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        record = os.path.join(repo, "results", "nlcen_jsrt", "0.5.1", "selection_budget", "apgd150")
+        benchmarks = os.path.join(repo, "BENCHMARKS.md")
+        self.assertEqual(main([record, "--card", benchmarks, "--block", "selection-apgd150", "--check"]), 0)
+
     def test_a_folder_without_record_is_refused(self):
         with tempfile.TemporaryDirectory() as d:
             with self.assertRaisesRegex(ValueError, "no per-image row"):
