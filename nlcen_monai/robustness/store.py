@@ -154,30 +154,27 @@ class RobustnessResult:
         """Add per-image rows (the same attack, intensity and case: the new row wins) and add to the counters.
 
         Args:
-            rows: per-image rows (``role``, ``source`` and ``passes`` may be missing; a missing role is
-                inferred, :meth:`fill_roles`).
+            rows: per-image rows (``role``, ``source`` and ``passes`` may be missing; a missing role, in a
+                record made before rows carried one, is inferred by :meth:`_infer_role`).
             counters: amounts to add, e.g. ``run=120, seconds=3.5`` (see :data:`PASS_COUNTERS`).
         """
         for row in rows:
             row = _image_row(row)
+            if not row["role"]:
+                row["role"] = self._infer_role(row["attack"])
             self.images[image_key(row)] = row
-        self.fill_roles()
         for name, value in counters.items():
             if name not in PASS_COUNTERS:
                 raise ValueError(f"unknown counter {name!r}; expected one of {PASS_COUNTERS}.")
             self.passes[name] = float(self.passes.get(name, 0.0)) + float(value)
 
-    def fill_roles(self) -> None:
-        """Give the rows recorded without a role (before the column existed) the one their names imply
-        (:func:`~nlcen_monai.robustness.roles.infer_role`, from the evaluated attacks and the black-box
-        attacks the settings name)."""
+    def _infer_role(self, attack: str) -> str:
+        """The role a row named ``attack`` recorded without one has (:func:`~nlcen_monai.robustness.roles.infer_role`,
+        from the evaluated attacks and the black-box attacks the settings name); "" when it cannot be told."""
         evaluated = {self.attack, *(self.settings.get("attacks") or {})} - {""}
         black_box = ((self.settings.get("checks") or {}).get("black_box")) or []
-        check_attacks = {d.get("name") for d in black_box if isinstance(d, Mapping)}
-        for row in self.images.values():
-            if not row["role"]:
-                role = infer_role(row["attack"], evaluated, check_attacks)
-                row["role"] = "" if role is None else role.value
+        role = infer_role(attack, evaluated, {d.get("name") for d in black_box if isinstance(d, Mapping)})
+        return "" if role is None else role.value
 
     def has(self, attack: str, eps: float, case_id: str) -> bool:
         """Whether the score of ``attack`` at ``eps`` on image ``case_id`` is recorded."""
