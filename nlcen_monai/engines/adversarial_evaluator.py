@@ -407,15 +407,15 @@ class AdversarialEvaluator(SupervisedEvaluator):
             if 0.0 in run_eps:
                 dice, jac = per_image_scores(clean_pred, targets, self.num_classes)
                 rows += self._rows(ids, name, name, 0.0, dice, jac, passes=0.0)
+            sample = [i for i, c in enumerate(ids) if self.checks is not None and self.checks.in_sample(c)]
             worst: dict[float, torch.Tensor] = {}
             if attack_eps:
                 needed = set(attack_eps)
-                if any(self.checks is not None and self.checks.in_sample(c) for c in ids):
+                if sample:  # the checks also start from the worst case below (c) and at the largest intensity (b)
                     needed |= {b for b in (self._below(e) for e in self._check_eps if e in attack_eps) if b}
                     if run_unbounded:
                         needed.add(max(self._positive))
                 worst = self._worst_case(ids, inputs, targets, sorted(needed), rows, counters)
-            sample = [i for i, c in enumerate(ids) if self.checks is not None and self.checks.in_sample(c)]
             if sample:
                 index = torch.as_tensor(sample, dtype=torch.long, device=inputs.device)
                 rows += self._run_checks([ids[i] for i in sample], inputs[index], targets[index],
@@ -479,9 +479,10 @@ class AdversarialEvaluator(SupervisedEvaluator):
         model, name = self.attacked_network, self.attack_name
         if isinstance(self.attack, WorstCaseAttack):
             below = self._below(epsilons[0]) if self._chained else None
+            kept = [] if below is None else [self.worst_images.load(c, below) for c in ids]
             begin = None
-            if below is not None and all(self.worst_images.has(c, below) for c in ids):
-                begin = torch.stack([self.worst_images.load(c, below) for c in ids]).to(inputs.device, inputs.dtype)
+            if kept and all(k is not None for k in kept):
+                begin = torch.stack(kept).to(inputs.device, inputs.dtype)
             self.attack.num_classes = self.num_classes
             result = self.attack.run(model, inputs, targets, epsilons, initial=begin, start=begin, max_batch=self.max_batch)
             rows += self._result_rows(ids, result, name, members=True)
