@@ -39,9 +39,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nlcen_monai.metrics.intervals import mean_interval
 from nlcen_monai.reports import markdown_block
-from nlcen_monai.robustness import GradientMaskingChecks, ResultFiles, RobustnessResult, format_eps, intensity_verdicts
+from nlcen_monai.robustness import GradientMaskingChecks, ResultFiles, RobustnessResult, format_eps
 from nlcen_monai.robustness.roles import RowRole
 from nlcen_monai.utils.atomic import atomic_write_text
 
@@ -96,12 +95,12 @@ class ReleaseFigures:
     tolerances: dict[str, float]
 
 
-def _figure(values: Sequence[float]) -> Figure:
-    return Figure(*mean_interval(values))
-
-
 def release_figures(record: str | os.PathLike) -> ReleaseFigures:
     """The figures of the results folder ``record``, with the checks judged again from its per-image rows.
+
+    The means, intervals, statuses and upper bounds are those of the record's own table
+    (:attr:`~nlcen_monai.robustness.RobustnessResult.rows`), once its checks are judged again with the
+    settings it holds (a record judged by an older rule is read by today's).
 
     Args:
         record: a folder holding ``robustness_per_image.csv`` and ``robustness.json``.
@@ -110,32 +109,33 @@ def release_figures(record: str | os.PathLike) -> ReleaseFigures:
         ValueError: when the folder holds no per-image row of its evaluated attack.
     """
     result = RobustnessResult.load(ResultFiles.in_dir(record))
-    evaluated = [r for r in result.per_image if r["attack"] == result.attack and r["role"] == RowRole.EVALUATED.value]
-    if not evaluated:
+    if not any(r["attack"] == result.attack and r["role"] == RowRole.EVALUATED.value for r in result.per_image):
         raise ValueError(f"{record}: no per-image row of an evaluated attack ('{result.attack}').")
     judge = GradientMaskingChecks.from_description(result.settings.get("checks"))
     members = [d["name"] for d in (result.settings.get("attack") or {}).get("members") or []]
-    checks = judge.judge(result.rows, result.per_image, result.attack, members) if result.settings.get("checks") else None
-    by_eps: dict[float, list[float]] = {}
-    for row in evaluated:
-        by_eps.setdefault(row["eps"], []).append(row["dice"])
-    positive = sorted(e for e in by_eps if e > 0)
-    verdicts = intensity_verdicts(checks, positive)
+    result.checks = judge.judge(result.rows, result.per_image, result.attack, members) if result.settings.get("checks") else None
+    rows = {r["eps"]: r for r in result.rows if r["attack"] == result.attack}
+    positive = sorted(e for e in rows if e > 0)
     drops: dict[str, dict[float, Figure]] = {}
     for name in ("more_iterations", "black_box"):
-        for key, entry in ((checks or {}).get(name, {}).get("per_eps") or {}).items():
+        for key, entry in ((result.checks or {}).get(name, {}).get("per_eps") or {}).items():
             if entry.get("paired"):
                 drops.setdefault(name, {})[float(key)] = Figure(entry["drop"], entry["drop_low"], entry["drop_high"],
                                                                 entry["n_images"])
     return ReleaseFigures(
         attack=result.attack,
-        clean=_figure(by_eps[0.0]) if 0.0 in by_eps else None,
-        worst={e: _figure(by_eps[e]) for e in positive},
-        status={e: verdicts[e].status for e in positive},
-        upper_bound={e: not verdicts[e].passed for e in positive},
+        clean=_figure(rows[0.0]) if 0.0 in rows else None,
+        worst={e: _figure(rows[e]) for e in positive},
+        status={e: rows[e]["checks"] for e in positive},
+        upper_bound={e: bool(rows[e]["upper_bound"]) for e in positive},
         drops=drops,
         tolerances={"more_iterations": judge.iterations_tolerance, "black_box": judge.black_box_tolerance},
     )
+
+
+def _figure(row: Mapping[str, Any]) -> Figure:
+    """A table row's mean Dice, its interval and n."""
+    return Figure(row["dice"], row["dice_low"], row["dice_high"], row["n_images"])
 
 
 def performance_table(figures: ReleaseFigures) -> str:
