@@ -128,30 +128,65 @@ def _apgd_run(
     x0: torch.Tensor,
     x_start: torch.Tensor,
     eps: float,
-    objective: Callable[[torch.Tensor], torch.Tensor],
+    objective: Callable[[torch.Tensor, torch.Tensor | None], torch.Tensor],
     iterations: int,
     rho: float,
     best: MostSuccessful,
+    patience: int | None = None,
+    passes: torch.Tensor | None = None,
 ) -> None:
-    """One APGD run from ``x_start``, maximising ``objective``; every iterate is offered to ``best``."""
+    """One APGD run from ``x_start``, maximising ``objective``; every iterate is offered to ``best``.
+
+    ``objective(logits, index)`` scores the images ``index`` of the batch (None: all of them). With
+    ``patience``, an image stops when ``best`` has not improved on it over the last ``patience``
+    checkpoints, or as soon as nothing better is possible (:meth:`MostSuccessful.reached`); the run
+    goes on with the others only, so a stopped image costs no more passes. ``passes`` (B,) counts the
+    passes each image received.
+    """
     bounds = eps_bounds(x0, eps)
     checkpoints = set(apgd_checkpoints(iterations))
     view = (-1,) + (1,) * (x0.dim() - 1)
+    alive = None  # the images still running (None: all, in order); only set when ``patience`` stops one
+
+    def step(x: torch.Tensor, backward: bool):
+        out = objective_and_gradient(model, x, lambda logits: objective(logits, alive), backward=backward)
+        best.update(x, out[0], index=alive)
+        if passes is not None:
+            passes[slice(None) if alive is None else alive.cpu()] += 1
+        return out
 
     x = x_start
-    logits, f, grad = objective_and_gradient(model, x, objective, backward=iterations > 0)
-    best.update(x, logits)
+    logits, f, grad = step(x, iterations > 0)
     x_prev, f_prev = x, f
     x_max, f_max, g_max = x, f, grad
     eta = torch.full_like(f, 2.0 * eps)
     increases = torch.zeros_like(f)
     last_checkpoint, eta_at_last, f_max_at_last = 0, eta.clone(), f_max.clone()
+    stalled_checkpoints = torch.zeros_like(f)
+    score_at_last = best.score.clone()
     for k in range(1, iterations + 1):
+        if patience is not None:
+            # what iteration k - 1 left: broken images stop; at a checkpoint, so do the stalled ones
+            done = best.reached() if alive is None else best.reached()[alive]
+            if k - 1 in checkpoints:
+                score = best.score if alive is None else best.score[alive]
+                stalled_checkpoints = torch.where(score > score_at_last, 0.0, stalled_checkpoints + 1)
+                score_at_last = score.clone()
+                done = done | (stalled_checkpoints >= patience)
+            if bool(done.any()):
+                keep = ~done
+                if not bool(keep.any()):
+                    return
+                alive = (torch.arange(x0.shape[0], device=x0.device) if alive is None else alive)[keep]
+                x, x_prev, x_max, bounds = x[keep], x_prev[keep], x_max[keep], (bounds[0][keep], bounds[1][keep])
+                f, f_prev, f_max, eta, increases = f[keep], f_prev[keep], f_max[keep], eta[keep], increases[keep]
+                grad, g_max = grad[keep], g_max[keep]
+                eta_at_last, f_max_at_last = eta_at_last[keep], f_max_at_last[keep]
+                stalled_checkpoints, score_at_last = stalled_checkpoints[keep], score_at_last[keep]
         a = 1.0 if k == 1 else MOMENTUM
         z = project(x + eta.view(view) * torch.sign(grad), bounds)
         x, x_prev = project(x + a * (z - x) + (1 - a) * (x - x_prev), bounds), x
-        logits, f, grad = objective_and_gradient(model, x, objective, backward=k < iterations)
-        best.update(x, logits)
+        logits, f, grad = step(x, k < iterations)
 
         increases += (f > f_prev).to(f.dtype)
         f_prev = f
@@ -188,6 +223,8 @@ def apgd(
     seed: int | None = None,
     red_eps: bool = False,
     start: torch.Tensor | None = None,
+    patience: int | None = None,
+    passes: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """APGD on a segmentation loss; per image the most successful iterate of all restarts is returned.
 
@@ -209,6 +246,12 @@ def apgd(
         start: where the first restart starts (projected onto the ball), e.g. the most successful images
             of a smaller intensity; the other restarts start at random. None: every restart as
             ``random_start`` says.
+        patience: the per-image adaptive budget. None: every image runs every iteration. An integer
+            ``k >= 1``: in each run (each restart, each radius of the red-eps schedule) an image stops
+            when its most successful point of that run has not improved over ``k`` consecutive
+            checkpoints, or as soon as it is broken (Dice 0 to the truth; Dice 1 to the target when
+            targeted); the other images go on.
+        passes: a (B,) float tensor on the CPU to which the passes each image received are added.
     """
     if loss not in APGD_LOSSES:
         raise ValueError(f"unknown APGD loss '{loss}', expected one of {sorted(APGD_LOSSES)}.")
@@ -216,12 +259,14 @@ def apgd(
         raise ValueError(f"restarts must be >= 1, got {restarts}.")
     if iterations < 0:
         raise ValueError(f"iterations must be >= 0, got {iterations}.")
+    if patience is not None and int(patience) < 1:
+        raise ValueError(f"patience must be None or >= 1, got {patience}.")
     x0 = convert_to_tensor(images, track_meta=False).detach()
     y = as_index_target(target, x0)
     loss_fn, sign = APGD_LOSSES[loss], -1.0 if targeted else 1.0
 
-    def objective(logits: torch.Tensor) -> torch.Tensor:
-        return sign * loss_fn(logits, y, targeted)
+    def objective(logits: torch.Tensor, index: torch.Tensor | None) -> torch.Tensor:
+        return sign * loss_fn(logits, y if index is None else y[index], targeted)
 
     stages = red_eps_stages(int(iterations)) if red_eps else [(1.0, int(iterations))]
     best = MostSuccessful(y, targeted)
@@ -236,7 +281,8 @@ def apgd(
                 radius = multiple * eps
                 final = j == len(stages) - 1
                 run_best = best if final else MostSuccessful(y, targeted)
-                _apgd_run(model, x0, project(point, eps_bounds(x0, radius)), radius, objective, n, rho, run_best)
+                _apgd_run(model, x0, project(point, eps_bounds(x0, radius)), radius, objective, n, rho, run_best,
+                          patience=patience, passes=passes)
                 point = run_best.images
     return best.images
 
@@ -260,6 +306,11 @@ class APGD(SegmentationAttack):
         name: the table name; default ``"apgd_<loss>"``, ``"apgd_targeted_<loss>"`` when targeted, with
             ``"_red"`` appended under the red-eps schedule.
         red_eps: SEA's schedule of radii ``2 eps -> 1.5 eps -> eps`` (see :func:`apgd`).
+        patience: the per-image adaptive budget (see :func:`apgd`): None runs every image for every
+            iteration; ``k`` stops an image after ``k`` checkpoints without progress, or once it is
+            broken. :attr:`last_passes` then holds what each image of the last call cost, and
+            :meth:`cost` is the most it can cost. :meth:`strengthened` drops the patience, so that the
+            gradient-masking check with more iterations measures what the early stop gave up.
     """
 
     name = "apgd"
@@ -279,8 +330,11 @@ class APGD(SegmentationAttack):
         target_fn: Callable[[torch.Tensor], torch.Tensor] | None = None,
         name: str | None = None,
         red_eps: bool = False,
+        patience: int | None = None,
     ) -> None:
         super().__init__(targeted=targeted, target_fn=target_fn, name=name)
+        if patience is not None and int(patience) < 1:
+            raise ValueError(f"patience must be None or >= 1, got {patience}.")
         self.loss = self.default_loss if loss is None else str(loss)
         if self.loss not in APGD_LOSSES:
             raise ValueError(f"unknown APGD loss '{self.loss}', expected one of {sorted(APGD_LOSSES)}.")
@@ -292,11 +346,13 @@ class APGD(SegmentationAttack):
         self.random_start = bool(random_start)
         self.rho = float(rho)
         self.seed = seed
+        self.patience = None if patience is None else int(patience)
 
     def perturb(
         self, model: nn.Module, images: torch.Tensor, y: torch.Tensor, eps: float, start: torch.Tensor | None = None
     ) -> torch.Tensor:
-        return apgd(
+        passes = None if self.patience is None else torch.zeros(images.shape[0], dtype=torch.float64)
+        adversarial = apgd(
             model,
             images,
             y,
@@ -310,12 +366,22 @@ class APGD(SegmentationAttack):
             seed=self.seed,
             red_eps=self.red_eps,
             start=start,
+            patience=self.patience,
+            passes=passes,
         )
+        self._last_passes = passes
+        return adversarial
+
+    def strengthened(self, factor: int = 2) -> APGD:
+        """``factor`` times the iterations and restarts, every image running all of them (no patience)."""
+        stronger = super().strengthened(factor)
+        stronger.patience = None
+        return stronger
 
     def cost(self, eps: float) -> float:
         """``restarts x (iterations + runs)`` passes per image: per restart ``iterations`` forward-backward
         passes and, per run of the schedule (1, or up to 3 under red-eps), one forward-only pass at its
-        last iterate (counted as a whole pass)."""
+        last iterate (counted as a whole pass); with ``patience``, the most an image can cost."""
         runs = len(red_eps_stages(self.iterations)) if self.red_eps else 1
         return float(self.restarts * (self.iterations + runs))
 

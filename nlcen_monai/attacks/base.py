@@ -61,6 +61,8 @@ class SegmentationAttack:
     sweepable: bool = False
     #: True when :meth:`perturb` takes ``start``, a point to begin from (e.g. a smaller intensity's result)
     accepts_start: bool = False
+    #: see :attr:`last_passes`
+    _last_passes: torch.Tensor | None = None
     #: True when :meth:`perturb` takes ``loss``, a loss factory that replaces the attack's own
     #: (adversarial training's TRADES crafts on the KL to the clean prediction)
     accepts_loss: bool = False
@@ -115,6 +117,7 @@ class SegmentationAttack:
         eps = float(eps)
         if eps < 0:
             raise ValueError(f"eps must be >= 0, got {eps}.")
+        self._last_passes = None
         if loss is not None and not self.accepts_loss:
             raise ValueError(f"{type(self).__name__} maximises its own loss; it takes no loss argument.")
         x0 = convert_to_tensor(images, track_meta=False).detach()
@@ -128,6 +131,12 @@ class SegmentationAttack:
                 raise ValueError(f"start must have the images' shape {tuple(x0.shape)}, got {tuple(start.shape)}.")
             options["start"] = start
         return self.perturb(model, x0, y, eps, **options)
+
+    @property
+    def last_passes(self) -> torch.Tensor | None:
+        """The passes (B,) each image cost in the last call, kept by attacks with a per-image adaptive budget
+        (APGD with ``patience``); None: each image cost :meth:`cost`."""
+        return self._last_passes
 
     def perturb(self, model: nn.Module, images: torch.Tensor, y: torch.Tensor, eps: float) -> torch.Tensor:
         """The attack itself, on clean ``images`` and class-index labels ``y`` (B, *spatial).

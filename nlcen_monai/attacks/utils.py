@@ -344,14 +344,34 @@ class MostSuccessful:
         #: higher is more successful: the Dice to the target, or minus the Dice to the truth
         self.score: torch.Tensor | None = None
 
-    def update(self, x: torch.Tensor, logits: torch.Tensor) -> None:
-        """Keep each image of ``x`` (with model output ``logits``) that beats the best one so far."""
+    def update(self, x: torch.Tensor, logits: torch.Tensor, index: torch.Tensor | None = None) -> None:
+        """Keep each image of ``x`` (with model output ``logits``) that beats the best one so far.
+
+        Args:
+            x: the candidate images.
+            logits: the model's output on ``x``.
+            index: which images of the batch ``x`` holds (an attack that stopped some images passes the
+                others' positions); None: all of them, in order. The first update must cover the batch.
+        """
         with torch.no_grad():
-            dice = per_image_dice(logits.detach(), self.y)
+            dice = per_image_dice(logits.detach(), self.y if index is None else self.y[index])
         score = dice if self.targeted else -dice
         if self.images is None or self.score is None:
+            if index is not None:
+                raise ValueError("the first update of MostSuccessful must cover the whole batch (index=None).")
             self.images, self.score = x.detach().clone(), score
             return
-        better = score > self.score
-        self.images = torch.where(better.view(-1, *([1] * (x.dim() - 1))), x.detach(), self.images)
-        self.score = torch.where(better, score, self.score)
+        if index is None:
+            better = score > self.score
+            self.images = torch.where(better.view(-1, *([1] * (x.dim() - 1))), x.detach(), self.images)
+            self.score = torch.where(better, score, self.score)
+            return
+        better = score > self.score[index]
+        self.images[index[better]] = x.detach()[better]
+        self.score[index[better]] = score[better]
+
+    def reached(self) -> torch.Tensor:
+        """(B,) True where nothing better is possible: a Dice of 0 to the truth (untargeted) or of 1 to the target."""
+        if self.score is None:
+            raise ValueError("MostSuccessful has seen no image yet.")
+        return self.score >= (1.0 if self.targeted else 0.0)

@@ -88,14 +88,15 @@ class MemberScores:
     """What one member did at one intensity: the images it attacked (``index`` into the batch) and their scores.
 
     ``pred`` holds the predicted class maps (k, 1, *spatial) on the member's adversarial images, and
-    ``passes`` the passes it spent per image it attacked.
+    ``passes`` (k,) the passes it spent on each image it attacked (its ``cost``, or less where an adaptive
+    budget stopped early; a shared-prefix sweep's share of each intensity).
     """
 
     index: torch.Tensor
     dice: torch.Tensor
     jaccard: torch.Tensor
     pred: torch.Tensor
-    passes: float = 0.0
+    passes: torch.Tensor
 
 
 @dataclass
@@ -107,7 +108,8 @@ class WorstCaseResult:
     member, ``"<member>@eps<e>"`` for one inherited from a smaller intensity, or ``"clean"`` /
     ``"initial"``); ``members[name][eps]`` are each member's own scores on the images it attacked.
     ``passes_run`` and ``passes_saved`` count forward(-backward) passes per the members' ``cost``;
-    ``passes[eps]`` (B,) are the passes run on each image at each intensity (they sum to ``passes_run``).
+    ``passes[eps]`` (B,) are the passes run on each image at each intensity (they sum to ``passes_run``);
+    ``passes_saved`` also counts what an adaptive budget (APGD's ``patience``) did not spend of a member's ``cost``.
     """
 
     images: dict[float, torch.Tensor] = field(default_factory=dict)
@@ -281,18 +283,21 @@ class WorstCaseAttack(SegmentationAttack):
                     todo, cost = torch.arange(x0.shape[0]), shares[attack.name][eps]
                 else:
                     todo, cost = self._todo(best_dice), attack.cost(eps)
-                    result.passes_run += cost * len(todo)
                     result.passes_saved += cost * (x0.shape[0] - len(todo))
                 if len(todo) == 0:
                     continue
-                passes[todo] += cost
                 idx = todo.to(x0.device)
                 if attack.name in swept:
-                    adv = swept[attack.name][eps]
+                    adv, spent = swept[attack.name][eps], torch.full((len(todo),), float(cost), dtype=torch.float64)
                 else:
                     adv = attack(model, x0[idx], label[idx], eps, start=None if warm is None else warm[idx])
+                    spent = attack.last_passes  # an adaptive budget's own count, else the full cost per image
+                    spent = torch.full((len(todo),), float(cost), dtype=torch.float64) if spent is None else spent
+                    result.passes_run += float(spent.sum())
+                    result.passes_saved += cost * len(todo) - float(spent.sum())
+                passes[todo] += spent
                 pred, dice, jac = self._score(model, adv, label[idx])
-                result.members[attack.name][eps] = MemberScores(todo, dice.cpu(), jac.cpu(), pred, float(cost))
+                result.members[attack.name][eps] = MemberScores(todo, dice.cpu(), jac.cpu(), pred, spent)
                 better = dice < best_dice[idx]
                 if bool(better.any()):
                     sel = idx[better]

@@ -331,8 +331,8 @@ class AdversarialEvaluator(SupervisedEvaluator):
               passes: float | torch.Tensor | None = None) -> list[dict]:
         """Per-image rows of one scored prediction, for the images whose ``owner`` row at ``eps`` is not recorded yet.
 
-        ``index`` lists the batch positions a member attacked (default: all); a tensor ``passes`` is per
-        batch position, a number is the same for every image. The rows' role follows from ``owner`` and ``name``.
+        ``index`` lists the batch positions a member attacked (default: all); a tensor ``passes`` is aligned
+        with ``dice`` (one per scored image), a number is the same for every image. The rows' role follows from ``owner`` and ``name``.
         """
         role = self._role(owner, name).value
         positions = range(len(ids)) if index is None else index.tolist()
@@ -340,7 +340,7 @@ class AdversarialEvaluator(SupervisedEvaluator):
         for k, i in enumerate(positions):
             if self.state.robustness.has(owner, eps, ids[i]):
                 continue
-            spent = passes[i] if isinstance(passes, torch.Tensor) else passes
+            spent = passes[k] if isinstance(passes, torch.Tensor) else passes
             rows.append({
                 "case_id": ids[i], "attack": name, "role": role, "eps": eps, "dice": float(dice[k]), "jaccard": float(jac[k]),
                 "source": "" if source is None else source[i], "passes": None if spent is None else float(spent),

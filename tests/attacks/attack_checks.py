@@ -34,7 +34,7 @@ def data(batch: int = 2, size: int = 16, seed: int = 1, spatial_dims: int = 2):
 
 
 class CountingNet(nn.Module):
-    """Counts forward passes: all of them, and those that build a graph (one per gradient step).
+    """Counts forward passes: all of them, those that build a graph (one per gradient step), and the images seen.
 
     Args:
         net: the wrapped network.
@@ -46,15 +46,30 @@ class CountingNet(nn.Module):
         self.net = net
         self.calls = 0
         self.grad_calls = 0
+        self.images = 0
         self.fail_at = fail_at
 
     def forward(self, x):
         self.calls += 1
+        self.images += x.shape[0]
         if torch.is_grad_enabled() and x.requires_grad:
             self.grad_calls += 1
         if self.fail_at is not None and self.calls >= self.fail_at:
             raise RuntimeError("failing on purpose")
         return self.net(x)
+
+
+class FixedOutput(nn.Module):
+    """Logits that do not depend on the image (zero gradient): predicts ``foreground`` everywhere or nowhere."""
+
+    def __init__(self, foreground: bool):
+        super().__init__()
+        self.foreground = foreground
+
+    def forward(self, x):
+        logits = torch.zeros(x.shape[0], 2, *x.shape[2:], dtype=x.dtype)
+        logits[:, 1 if self.foreground else 0] = 1.0
+        return logits + 0.0 * x
 
 
 class _NoBackward(torch.autograd.Function):

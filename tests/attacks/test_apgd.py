@@ -11,7 +11,7 @@ from nlcen_monai.attacks import APGD, PGD, apgd_checkpoints, get_attack, inverse
 from nlcen_monai.attacks.apgd import apgd, red_eps_stages
 from nlcen_monai.attacks.utils import per_image_dice
 
-from tests.attacks.attack_checks import CountingNet, blobs, data, tiny_net, trained_blob_net
+from tests.attacks.attack_checks import CountingNet, FixedOutput, blobs, data, tiny_net, trained_blob_net
 
 # (iterations, checkpoints w_j = ceil(p_j N) in (0, N))
 CHECKPOINT_CASES = [
@@ -138,6 +138,63 @@ class TestAPGD(unittest.TestCase):
         self.assertEqual(attack.cost(8.0), 101.0)
         with self.assertRaisesRegex(ValueError, "unknown APGD loss 'dlr'"):
             APGD(loss="dlr")
+
+
+
+class TestAdaptiveBudget(unittest.TestCase):
+    """``patience``: an image stops after ``patience`` checkpoints without progress, or once broken; the others go on."""
+
+    def test_without_patience_every_image_runs_every_iteration(self):
+        attack = APGD(iterations=10, seed=0)
+        model = trained_blob_net()
+        images, y = blobs(2, seed=1)
+        attack(model, images, y, 8.0)
+        self.assertIsNone(attack.last_passes)
+
+    def test_broken_images_stop_at_once(self):
+        """A model that finds no foreground has Dice 0 from the start: one pass per run, each of red-eps's three."""
+        images, y = blobs(3, seed=1)
+        model = CountingNet(FixedOutput(foreground=False))
+        attack = APGD(iterations=100, red_eps=True, patience=2, seed=0)
+        attack(model, images, y, 8.0)
+        self.assertEqual(attack.last_passes.tolist(), [3.0] * 3)
+        self.assertEqual(model.images, 9)
+        self.assertEqual(attack.cost(8.0), 103.0)  # the most an image can cost is unchanged
+
+    def test_stalled_images_stop_after_patience_checkpoints(self):
+        """Constant logits never improve: with checkpoints 22, 41, ... and patience 2 an image stops after
+        iteration 41, i.e. 42 passes (the start and 41 steps); patience 1 stops after 22 (23 passes)."""
+        images, y = blobs(2, seed=1)
+        for patience, passes in ((1, 23.0), (2, 42.0)):
+            model = CountingNet(FixedOutput(foreground=True))
+            attack = APGD(iterations=100, patience=patience, seed=0)
+            attack(model, images, y, 8.0)
+            self.assertEqual(attack.last_passes.tolist(), [passes] * 2)
+            self.assertEqual(model.images, 2 * passes)
+
+    def test_passes_counted_per_image_and_images_independent(self):
+        """On a trained model the images stop at different iterations; the passes counted per image sum to the
+        images the model saw, and each image's result is the one it gets when attacked alone."""
+        base = trained_blob_net()
+        images, y = blobs(4, seed=5)
+        model = CountingNet(base)
+        attack = APGD(loss="js", iterations=60, patience=1, random_start=False, red_eps=True)
+        together = attack(model, images, y, 32.0)
+        spent = attack.last_passes
+        self.assertEqual(float(spent.sum()), float(model.images))
+        self.assertTrue(bool((spent <= attack.cost(32.0)).all()))
+        self.assertLess(float(spent.sum()), 4 * attack.cost(32.0))
+        for i in range(4):
+            alone = attack(base, images[i : i + 1], y[i : i + 1], 32.0)
+            torch.testing.assert_close(together[i : i + 1], alone, rtol=0, atol=1e-3)
+            self.assertEqual(attack.last_passes.tolist(), [spent[i].item()])
+        self.assertLessEqual(float((together - images).abs().max()), 32.0 + 1e-4)
+
+    def test_strengthened_runs_every_iteration(self):
+        stronger = APGD(iterations=10, patience=2).strengthened(4)
+        self.assertEqual((stronger.iterations, stronger.restarts, stronger.patience), (40, 4, None))
+        with self.assertRaisesRegex(ValueError, "patience"):
+            APGD(patience=0)
 
 
 if __name__ == "__main__":

@@ -8,9 +8,11 @@ import torch
 import torch.nn as nn
 from monai.networks.nets import UNet
 
-from nlcen_monai.attacks import IFGSM, PGD, SegPGD, TargetedIFGSM
+from nlcen_monai.attacks import APGD, IFGSM, PGD, SegPGD, TargetedIFGSM
 from nlcen_monai.attacks.worst_case import WorstCaseAttack, sweep_passes
 from nlcen_monai.metrics import per_image_scores
+
+from tests.attacks.attack_checks import FixedOutput
 
 
 def threshold_net() -> nn.Module:
@@ -80,8 +82,18 @@ class TestWorstCase(unittest.TestCase):
         attacked = set() if pgd_at_16 is None else set(pgd_at_16.index.tolist())
         expected = [cheap.cost(16.0) + (dear.cost(16.0) if i in attacked else 0.0) for i in range(4)]
         self.assertEqual(result.passes[16.0].tolist(), expected)
-        self.assertEqual(result.members["ifgsm"][16.0].passes, cheap.cost(16.0))
+        self.assertEqual(result.members["ifgsm"][16.0].passes.tolist(), [cheap.cost(16.0)] * 4)
         self.assertTrue(torch.all(result.dice[24.0] <= 0.2))
+
+    def test_an_adaptive_member_counts_what_it_spent(self):
+        """APGD with ``patience`` on constant logits stops every image after 42 of its 101 passes: the ensemble
+        counts 42 per image as run (in total, per image and for the member) and the other 59 as saved."""
+        images, label = blobs(3)
+        member = APGD(iterations=100, patience=2, seed=0)
+        result = WorstCaseAttack([member]).run(FixedOutput(foreground=True), images, label, [8.0])
+        self.assertEqual(result.passes[8.0].tolist(), [42.0] * 3)
+        self.assertEqual(result.members["apgd_ce"][8.0].passes.tolist(), [42.0] * 3)
+        self.assertEqual((result.passes_run, result.passes_saved), (126.0, 3 * 59.0))
 
     def test_sweep_passes_share_out_the_sweep(self):
         attack = TargetedIFGSM()
