@@ -29,6 +29,17 @@ class TestStrongAttacksConfig(unittest.TestCase):
         self.assertEqual([a.name for a in gradient], ["apgd_balanced_masked_ce_red", "apgd_js_red"])
         self.assertTrue(all(a.iterations == 300 for a in gradient))
 
+    def test_attack_patience_reaches_the_worst_case_members_only(self):
+        """``attack_patience`` (default None: every image runs every iteration) sets the members' adaptive budget;
+        the checks' attacks run their full budget."""
+        self.assertTrue(all(a.patience is None for a in self.attack.attacks if isinstance(a, APGD)))
+        parser = ConfigParser()
+        parser.read_config([str(ROOT / f) for f in FILES])
+        parser["attack_patience"] = 2
+        attack, checks = parser.get_parsed_content("attack"), parser.get_parsed_content("checks")
+        self.assertEqual([a.patience for a in attack.attacks if isinstance(a, APGD)], [2, 2])
+        self.assertTrue(all(a.patience is None for a in checks.unbounded_attacks))
+
     def test_the_unbounded_check_uses_the_worst_cases_untargeted_losses(self):
         """Check b attacks with the losses that win the worst case, untargeted: a targeted CE at eps 255 left a
         defended real-JSRT model at Dice 0.082 where these left 0.035 / 0.040 (a check failed by a weak loss)."""
