@@ -131,6 +131,10 @@ class WorstCaseAttack(SegmentationAttack):
         skip_broken: do not attack images whose worst Dice is already ``<= broken_dice``.
         broken_dice: the Dice at or below which an image counts as broken (default 0: nothing is lost).
         chain_epsilons: start each intensity from the previous intensity's worst images.
+        include_clean: the clean image is a candidate at every intensity (an attacker may leave an image
+            alone), so the worst case is never above the clean Dice. False: the members' own images are
+            the result even where they score better than the clean one, as when an attack is evaluated by
+            itself (:meth:`single`).
         num_classes: classes of the network's output (for the Dice of the predictions); None reads
             it from the logits' channel dimension on first use.
         name: the table name; default ``"worst_case"``.
@@ -152,6 +156,7 @@ class WorstCaseAttack(SegmentationAttack):
         chain_epsilons: bool = True,
         num_classes: int | None = None,
         name: str | None = None,
+        include_clean: bool = True,
     ) -> None:
         super().__init__(targeted=False, name=name)
         self.attacks = list(attacks)
@@ -160,12 +165,30 @@ class WorstCaseAttack(SegmentationAttack):
         names = [a.name for a in self.attacks]
         if len(set(names)) != len(names):
             raise ValueError(f"the members of a worst-case ensemble need distinct names, got {names}.")
-        if self.name in names:
+        if self.name in names and len(names) > 1:
             raise ValueError(f"a member may not be named like the ensemble ('{self.name}').")
         self.skip_broken = bool(skip_broken)
+        self.include_clean = bool(include_clean)
         self.broken_dice = float(broken_dice)
         self.chain_epsilons = bool(chain_epsilons)
         self.num_classes = num_classes
+
+    @classmethod
+    def single(cls, attack: SegmentationAttack) -> WorstCaseAttack:
+        """``attack`` alone, as a one-member ensemble that gives the attack's own figure.
+
+        Named like the attack, each intensity attacked from the clean images (not chained) and the
+        clean image not a candidate, so its images and scores are the attack's own; images broken
+        before the attack are still attacked (nothing is skipped where the clean image does not count).
+        The robustness evaluator runs every attack through this one path, as AutoAttack runs a single
+        attack as a one-member ensemble.
+
+        Args:
+            attack: the attack; a :class:`WorstCaseAttack` is returned as it is.
+        """
+        if isinstance(attack, WorstCaseAttack):
+            return attack
+        return cls([attack], chain_epsilons=False, include_clean=False, name=attack.name)
 
     def ordered(self, eps: float) -> list[SegmentationAttack]:
         """The members cheapest first at intensity ``eps`` (ties keep the given order)."""
@@ -188,6 +211,7 @@ class WorstCaseAttack(SegmentationAttack):
             "skip_broken": self.skip_broken,
             "broken_dice": self.broken_dice,
             "chain_epsilons": self.chain_epsilons,
+            "include_clean": self.include_clean,
             "members": [a.describe() for a in self.attacks],
         }
 
@@ -277,6 +301,9 @@ class WorstCaseAttack(SegmentationAttack):
                 warm = None if start is None else convert_to_tensor(start, track_meta=False).detach()
             else:
                 warm = best_x.clone() if self.chain_epsilons else None
+            if not self.include_clean and eps > 0:  # the clean image is no candidate: every member result replaces it
+                clean = torch.tensor([s == "clean" for s in best_src], device=best_dice.device)
+                best_dice = best_dice.masked_fill(clean, float("inf"))
             passes = torch.zeros(x0.shape[0], dtype=torch.float64)
             for attack in self.ordered(eps) if eps > 0 else []:
                 if attack.name in swept:

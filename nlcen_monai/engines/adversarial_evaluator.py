@@ -17,7 +17,9 @@ adversarial images at every intensity, through the inferer (so a ``SlidingWindow
 attacked as it is evaluated), with either one attack (the paper's I-FGSM uses its exact
 shared-prefix sweep) or a worst-case ensemble (:class:`~nlcen_monai.attacks.WorstCaseAttack`: per
 image, the lowest Dice over its members), and scores every prediction per image with
-:func:`nlcen_monai.metrics.per_image_scores`.
+:func:`nlcen_monai.metrics.per_image_scores`. Both run through one path: a single attack is a
+one-member ensemble (:meth:`WorstCaseAttack.single`, ``evaluator.plan``) that gives the attack's own
+figure, as AutoAttack runs a single attack.
 
 The results flow one way. Each batch's per-image rows go into ``engine.state.robustness``, a
 :class:`~nlcen_monai.robustness.RobustnessResult` (the results store), with the passes and seconds
@@ -63,7 +65,7 @@ from monai.utils import ForwardMode, convert_to_tensor, string_list_all_gather
 from torch.utils.data import DataLoader
 
 from nlcen_monai.attacks import SegmentationAttack, get_attack
-from nlcen_monai.attacks.worst_case import WorstCaseAttack, WorstCaseResult, predict_classes, sweep_passes
+from nlcen_monai.attacks.worst_case import WorstCaseAttack, WorstCaseResult, predict_classes
 from nlcen_monai.data.suffixes import case_id
 from nlcen_monai.metrics import per_image_scores
 from nlcen_monai.robustness import (
@@ -200,7 +202,9 @@ class AdversarialEvaluator(SupervisedEvaluator):
             raise ValueError(f"intensities must be >= 0, got {list(epsilons)}.")
         self.attack = build_attack(attack, attack_kwargs)
         self.attack_name = attack_name or self.attack.name
-        self.members = [a.name for a in self.attack.attacks] if isinstance(self.attack, WorstCaseAttack) else []
+        # the one execution path: a single attack runs as a one-member ensemble with its own figure
+        self.plan = WorstCaseAttack.single(self.attack)
+        self.members = [a.name for a in self.plan.attacks] if self.plan is self.attack else []
         positive = sorted({eps_key(e) for e in epsilons if float(e) > 0})
         self.epsilons: list[float] = ([0.0] if include_clean else []) + positive
         self.num_classes = int(num_classes)
@@ -210,7 +214,7 @@ class AdversarialEvaluator(SupervisedEvaluator):
         self.keep_examples = int(keep_examples)
         self.worst_images = WorstCaseImages(worst_images_dir)
         self._positive = positive
-        self._chained = isinstance(self.attack, WorstCaseAttack) and self.attack.chain_epsilons
+        self._chained = self.plan.chain_epsilons
         # check a cannot fail on a chained worst case (it never rises): an unchained attack is checked instead
         self._monotone = checks is not None and self._chained and len(positive) > 1
         self.settings = {"attack": self.attack.describe(), "checks": None if checks is None else checks.describe()}
@@ -477,37 +481,27 @@ class AdversarialEvaluator(SupervisedEvaluator):
                        rows: list[dict], counters: dict[str, float]) -> dict[float, torch.Tensor]:
         """Run the evaluated attack on these images at ``epsilons``; add the rows not recorded yet; return the images."""
         model, name = self.attacked_network, self.attack_name
-        if isinstance(self.attack, WorstCaseAttack):
-            below = self._below(epsilons[0]) if self._chained else None
-            kept = [] if below is None else [self.worst_images.load(c, below) for c in ids]
-            begin = None
-            if kept and all(k is not None for k in kept):
-                begin = torch.stack(kept).to(inputs.device, inputs.dtype)
-            self.attack.num_classes = self.num_classes
-            result = self.attack.run(model, inputs, targets, epsilons, initial=begin, start=begin, max_batch=self.max_batch)
-            rows += self._result_rows(ids, result, name, members=True)
-            counters["run"] += result.passes_run
-            counters["saved"] += result.passes_saved
-            return result.images
-        images = self.attack.sweep(model, inputs, targets, epsilons, max_batch=self.max_batch)
-        shares = sweep_passes(self.attack, epsilons)
-        for eps in epsilons:
-            dice, jac = per_image_scores(predict_classes(model, images[eps]), targets, self.num_classes)
-            rows += self._rows(ids, name, name, eps, dice, jac, passes=shares[eps])
-        counters["run"] += self.attack.sweep_cost(epsilons) * inputs.shape[0]
-        return images
+        below = self._below(epsilons[0]) if self._chained else None
+        kept = [] if below is None else [self.worst_images.load(c, below) for c in ids]
+        begin = None
+        if kept and all(k is not None for k in kept):
+            begin = torch.stack(kept).to(inputs.device, inputs.dtype)
+        self.plan.num_classes = self.num_classes
+        result = self.plan.run(model, inputs, targets, epsilons, initial=begin, start=begin, max_batch=self.max_batch)
+        rows += self._result_rows(ids, result, name, members=bool(self.members))
+        counters["run"] += result.passes_run
+        counters["saved"] += result.passes_saved
+        return result.images
 
     def _ensemble(self, attacks: Sequence[SegmentationAttack], chain_epsilons: bool = True) -> WorstCaseAttack:
-        skip = self.attack.skip_broken if isinstance(self.attack, WorstCaseAttack) else True
-        broken = self.attack.broken_dice if isinstance(self.attack, WorstCaseAttack) else 0.0
-        return WorstCaseAttack(attacks, skip_broken=skip, broken_dice=broken, chain_epsilons=chain_epsilons,
-                               num_classes=self.num_classes, name="check")
+        return WorstCaseAttack(attacks, skip_broken=self.plan.skip_broken, broken_dice=self.plan.broken_dice,
+                               chain_epsilons=chain_epsilons, num_classes=self.num_classes, name="check")
 
     def _monotone_attacks(self) -> list[SegmentationAttack]:
         """Check a's attacks for a chained worst case: the configured ones, else its cheapest member at the largest intensity."""
         if self.checks.monotone_attacks is not None:
             return self.checks.monotone_attacks
-        return [self.attack.ordered(max(self._positive))[0]]
+        return [self.plan.ordered(max(self._positive))[0]]
 
     def _run_checks(self, ids, inputs, targets, worst: Mapping[float, torch.Tensor], attack_eps: Sequence[float],
                     run_unbounded: bool, counters: dict[str, float]) -> list[dict]:
@@ -521,7 +515,7 @@ class AdversarialEvaluator(SupervisedEvaluator):
         unchained from the clean images at every intensity.
         """
         checks, model, rows = self.checks, self.attacked_network, []
-        members = self.attack.attacks if isinstance(self.attack, WorstCaseAttack) else [self.attack]
+        members = self.plan.attacks
         runs = []
         if run_unbounded:
             unbounded_attacks = members if checks.unbounded_attacks is None else checks.unbounded_attacks

@@ -12,7 +12,7 @@ from nlcen_monai.attacks import APGD, IFGSM, PGD, SegPGD, TargetedIFGSM
 from nlcen_monai.attacks.worst_case import WorstCaseAttack, sweep_passes
 from nlcen_monai.metrics import per_image_scores
 
-from tests.attacks.attack_checks import FixedOutput
+from tests.attacks.attack_checks import FixedOutput, HelpingAttack
 
 
 def threshold_net() -> nn.Module:
@@ -94,6 +94,27 @@ class TestWorstCase(unittest.TestCase):
         self.assertEqual(result.passes[8.0].tolist(), [42.0] * 3)
         self.assertEqual(result.members["apgd_ce"][8.0].passes.tolist(), [42.0] * 3)
         self.assertEqual((result.passes_run, result.passes_saved), (126.0, 3 * 59.0))
+
+    def test_single_attack_keeps_its_own_figure(self):
+        """A one-member ensemble from ``single`` gives the attack's own images and Dice, even where they beat the
+        clean image; an ensemble with the clean image as a candidate never rises above it."""
+        net = threshold_net()
+        images, label = blobs(4)
+        images = (images - 14.0).clamp(0, 255)  # foreground near the threshold: the clean prediction is imperfect
+        helping = HelpingAttack()
+        clean = per_image_scores(net(images).argmax(1, keepdim=True), label, 2)[0]
+        own = per_image_scores(net(helping(net, images, label, 16.0)).argmax(1, keepdim=True), label, 2)[0]
+        self.assertTrue(bool((own > clean + 0.05).all()))
+        single = WorstCaseAttack.single(helping)
+        self.assertEqual((single.name, single.chain_epsilons, single.include_clean), ("helping", False, False))
+        result = single.run(net, images, label, [8.0, 16.0])
+        torch.testing.assert_close(result.dice[16.0], own)
+        self.assertEqual(result.source[16.0], ["helping"] * 4)
+        self.assertEqual(result.passes[16.0].tolist(), [1.0] * 4)
+        torch.testing.assert_close(WorstCaseAttack([helping]).run(net, images, label, [16.0]).dice[16.0], clean)
+        self.assertIs(WorstCaseAttack.single(single), single)
+        with self.assertRaisesRegex(ValueError, "named like the ensemble"):
+            WorstCaseAttack([helping, PGD(name="helping2")], name="helping")
 
     def test_sweep_passes_share_out_the_sweep(self):
         attack = TargetedIFGSM()

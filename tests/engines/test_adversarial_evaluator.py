@@ -25,7 +25,7 @@ from nlcen_monai.handlers import AdversarialPanelWriter, RobustnessTableWriter
 from nlcen_monai.robustness import GradientMaskingChecks, MetricKey
 from nlcen_monai.robustness.checks import CHECK_MONOTONE, CHECK_MORE_ITERATIONS
 from tests.attacks.attack_checks import blobs as disc_blobs
-from tests.attacks.attack_checks import trained_blob_net
+from tests.attacks.attack_checks import HelpingAttack, trained_blob_net
 
 
 def threshold_net() -> nn.Module:
@@ -116,6 +116,22 @@ class TestAdversarialEvaluator(unittest.TestCase):
             row = rows_of(evaluator)[("targeted_ifgsm", eps)]
             self.assertAlmostEqual(row["dice"], dice, places=6)
             self.assertAlmostEqual(row["jaccard"], iou, places=6)
+
+    def test_a_single_attack_runs_as_a_one_member_ensemble(self):
+        """One path: the single attack becomes ``WorstCaseAttack.single``; its rows are its own figure (above the
+        clean Dice for an attack that helps), with no member rows and the attack's own settings recorded."""
+        net = threshold_net().eval()
+        items = [{"image": (d["image"] - 14.0).clamp(0, 255), "label": d["label"]} for d in blobs()]
+        evaluator = AdversarialEvaluator("cpu", DataLoader(Dataset(items), batch_size=2), net, epsilons=[16],
+                                         attack=HelpingAttack())
+        evaluator.run()
+        self.assertEqual([a.name for a in evaluator.plan.attacks], ["helping"])
+        self.assertEqual(evaluator.members, [])
+        self.assertEqual(evaluator.settings["attack"]["class"], "HelpingAttack")
+        rows = rows_of(evaluator)
+        self.assertEqual(sorted(rows), [("helping", 0.0), ("helping", 16.0)])
+        self.assertGreater(rows[("helping", 16.0)]["dice"], rows[("helping", 0.0)]["dice"] + 0.05)
+        self.assertEqual(evaluator.state.robustness.passes["run"], 4.0)
 
     def test_epsilons_and_skip(self):
         first = AdversarialEvaluator("cpu", loader(), threshold_net(), epsilons=[0.5000000001, 0])
