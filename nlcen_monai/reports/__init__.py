@@ -6,6 +6,8 @@ exports nothing, so that no report module is imported before ``python -m`` runs 
   evaluation's record; ``--write FILE`` rewrites the block between its markers in a markdown file;
 - :mod:`~nlcen_monai.reports.quality_flags_table`: the same for the record of ``benchmarks/quality_flags.py``;
   :mod:`~nlcen_monai.reports.markdown_block` holds the marker block and ``--write``/``--check`` both share;
+- :mod:`~nlcen_monai.reports.figures`: how every report prints a mean: with n and its 95 % bootstrap interval
+  (paired for drops and differences), or with n alone and one line saying so for a record without per-image values;
 - :mod:`~nlcen_monai.reports.worst_case_table`: the worst-case tables (DIC, gradient-masking checks, cost) of
   results stores;
 - :mod:`~nlcen_monai.reports.robustness_table`: the paper's table from a ``comparison.csv`` of

@@ -13,11 +13,16 @@
 For each run folder ``OUT/<name>`` it reads what the campaign script left there:
 
 - ``overrides.txt``: the bundle overrides of the run;
-- ``eval_clean/metrics.csv``: clean DIC/JSC on the whole test set (``evaluate.json``'s ``MetricsSaver``);
+- ``eval_clean/metrics.csv``: clean DIC/JSC on the whole test set (``evaluate.json``'s ``MetricsSaver``), with the
+  per-image scores beside it (``val_mean_dice_raw.csv``, ``val_mean_iou_raw.csv``) for n and the intervals;
 - ``screen/robustness/robustness.csv``: the screen's DIC per intensity (eps 0 = clean on the screened images);
 - ``worst/robustness/robustness.csv`` (finalists only): the worst case of ``configs/attacks/strong.json`` at
   eps 8 and 32 on the same images, without the gradient-masking checks (an upper bound);
 - ``train.log``: Ignite's ``Epoch[N] Complete. Time taken: ...`` lines of the trainer (validation included).
+
+Every mean carries n and its 95 % bootstrap interval over the images (in ``campaign.csv``: the columns
+``<name>_low`` and ``<name>_high``, and ``clean_images``, ``screen_images``, ``worst_images``); a run whose
+records hold no per-image values (an older run) gives the means alone, and a line below the table names it.
 
 The epoch times come from the log because no record holds them: the campaign trains with ``monai.bundle
 run`` directly, which writes no ``training.json``, and the ``training.json`` of ``nlcen_monai.compare``
@@ -41,8 +46,9 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from nlcen_monai.reports.clean_table import clean_scores
+from nlcen_monai.reports.clean_table import clean_figures
 from nlcen_monai.reports.cli import report_parser
+from nlcen_monai.reports.figures import Figure, MissingIntervals
 from nlcen_monai.robustness import read_robustness_csv
 
 __all__ = ["SCREEN_EPS", "campaign_records", "campaign_table", "epoch_seconds", "screen_scores", "main"]
@@ -71,15 +77,32 @@ def epoch_seconds(log_path: os.PathLike | str) -> tuple[float | None, int]:
     return (statistics.median(later) if later else None), len(times)
 
 
-def screen_scores(folder: os.PathLike | str, attack: str | None = None) -> dict[float, tuple[float, int]]:
-    """{eps: (DIC, n images)} of the evaluation's attack (``attack``, or the only one in the table).
+def screen_scores(folder: os.PathLike | str, attack: str | None = None) -> dict[float, Figure]:
+    """{eps: DIC with its interval and n images} of the evaluation's attack (``attack``, or the only one in the table).
 
     Args:
         folder: the evaluation's output folder (its table is ``robustness/robustness.csv``).
         attack: the attack whose rows to read; None reads every row.
     """
     rows = read_robustness_csv(os.path.join(folder, "robustness", "robustness.csv"))
-    return {r["eps"]: (r["dice"], r["n_images"]) for r in rows if attack in (None, r["attack"])}
+    return {r["eps"]: Figure.of_row(r) for r in rows if attack in (None, r["attack"])}
+
+
+def _columns(name: str, figure: Figure | None) -> dict[str, float | None]:
+    """``{name: mean, name_low: low, name_high: high}`` of ``figure`` (all None without one)."""
+    return {name: None if figure is None else figure.mean, f"{name}_low": None if figure is None else figure.low,
+            f"{name}_high": None if figure is None else figure.high}
+
+
+def _figure(record: Mapping[str, Any], name: str) -> Figure | None:
+    """The figure :func:`_columns` put in ``record`` under ``name`` (None when the record has no mean)."""
+    if record[name] is None:
+        return None
+    return Figure(record[name], record[f"{name}_low"], record[f"{name}_high"])
+
+
+def _n(figures: Mapping[float, Figure], eps: float) -> int | None:
+    return figures[eps].n if eps in figures else None
 
 
 def _overrides(folder: str) -> str:
@@ -100,15 +123,17 @@ def campaign_records(out: os.PathLike | str, runs: Iterable[str]) -> list[dict[s
     records = []
     for name in dict.fromkeys(runs):
         folder = os.path.join(out, name)
-        dice, iou = clean_scores(os.path.join(folder, "eval_clean"))
+        dice, iou = clean_figures(os.path.join(folder, "eval_clean"))
         seconds, epochs = epoch_seconds(os.path.join(folder, "train.log"))
         screen = screen_scores(os.path.join(folder, "screen"))
         worst = screen_scores(os.path.join(folder, "worst"), "worst_case")
         records.append({
-            "run": name, "overrides": _overrides(folder), "epochs": epochs, "clean_dice": dice, "clean_jaccard": iou,
-            **{f"screen_dice_eps{e:g}": screen.get(e, (None, 0))[0] for e in (0.0, *SCREEN_EPS)},
-            "screen_images": screen.get(SCREEN_EPS[0], (None, 0))[1],
-            **{f"worst_dice_eps{e:g}": worst.get(e, (None, 0))[0] for e in SCREEN_EPS},
+            "run": name, "overrides": _overrides(folder), "epochs": epochs,
+            **_columns("clean_dice", dice), **_columns("clean_jaccard", iou), "clean_images": None if dice is None else dice.n,
+            **{k: v for e in (0.0, *SCREEN_EPS) for k, v in _columns(f"screen_dice_eps{e:g}", screen.get(e)).items()},
+            "screen_images": _n(screen, SCREEN_EPS[0]) or 0,
+            **{k: v for e in SCREEN_EPS for k, v in _columns(f"worst_dice_eps{e:g}", worst.get(e)).items()},
+            "worst_images": _n(worst, SCREEN_EPS[0]),
             "seconds_per_epoch": seconds,
         })
     reference = next((r["seconds_per_epoch"] for r in records if r["run"] == "clean"), None)
@@ -122,25 +147,36 @@ def _fmt(value: float | None, digits: int = 3) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
+def _means(record: Mapping[str, Any], names: Sequence[str], n: int | None, missing: MissingIntervals) -> str:
+    """``a [lo, hi] / b [lo, hi] (n N)``: the record's means under ``names`` with their intervals, then n."""
+    figures = [_figure(record, name) for name in names]
+    means = " / ".join("-" if f is None else missing.interval(f, record["run"]) for f in figures)
+    return means if n is None else f"{means} (n {n})"
+
+
 def campaign_table(records: Sequence[Mapping[str, Any]], screen: Mapping[str, Any]) -> list[str]:
-    """The markdown lines of the table and the sentence on the screen below it.
+    """The markdown lines of the table (each mean with its interval and n), the line naming the runs whose means
+    have no interval (none when all have one) and the sentence on the screen below it.
 
     Args:
         records: from :func:`campaign_records`.
         screen: the campaign's ``screen.json`` (its attack's ``loss`` and ``iterations``, and ``test_list``).
     """
     lines = [
-        "| run | overrides | epochs | clean DIC / JSC (all test) | screen eps 0 / 8 / 32 (n) | worst case eps 8 / 32 "
-        "| s per epoch | x clean |",
+        "| run | overrides | epochs | clean DIC / JSC [95 % interval] (n, all test) | screen eps 0 / 8 / 32 (n) "
+        "| worst case eps 8 / 32 (n) | s per epoch | x clean |",
         "|---|---|---:|---|---|---|---:|---:|",
     ]
+    missing = MissingIntervals()
     for r in records:
-        dic = " / ".join(_fmt(r[f"screen_dice_eps{e:g}"]) for e in (0.0, *SCREEN_EPS))
-        worst = " / ".join(_fmt(r[f"worst_dice_eps{e:g}"]) for e in SCREEN_EPS)
+        clean = _means(r, ("clean_dice", "clean_jaccard"), r["clean_images"], missing)
+        dic = _means(r, [f"screen_dice_eps{e:g}" for e in (0.0, *SCREEN_EPS)], r["screen_images"], missing)
+        worst = _means(r, [f"worst_dice_eps{e:g}" for e in SCREEN_EPS], r["worst_images"], missing)
         lines.append(
-            f"| {r['run']} | `{r['overrides']}` | {r['epochs']} | {_fmt(r['clean_dice'])} / {_fmt(r['clean_jaccard'])} "
-            f"| {dic} ({r['screen_images']}) | {worst} | {_fmt(r['seconds_per_epoch'], 1)} | {_fmt(r['epoch_ratio'], 2)} |"
+            f"| {r['run']} | `{r['overrides']}` | {r['epochs']} | {clean} "
+            f"| {dic} | {worst} | {_fmt(r['seconds_per_epoch'], 1)} | {_fmt(r['epoch_ratio'], 2)} |"
         )
+    lines += missing.note()
     lines.append(
         f"\nscreen: APGD-{screen['attack']['loss'].upper()} ({screen['attack']['iterations']} iterations, 1 restart) on "
         f"the test images {screen['test_list'].rsplit('[', 1)[-1].rstrip(']')} of the datalist: an upper bound that ranks "

@@ -34,6 +34,7 @@ from typing import Any
 from nlcen_monai.robustness.corruption_record import CLEAN, RECORD_FILE, SUMMARY_FILE, read_corruption_record, summarise_corruptions
 from nlcen_monai.robustness.corruptions import CORRUPTIONS
 from nlcen_monai.reports import markdown_block
+from nlcen_monai.reports.figures import Figure
 
 __all__ = ["BEGIN_MARKER", "END_MARKER", "format_corruption_table", "record_table", "replace_block", "main"]
 
@@ -49,7 +50,7 @@ def _number(value: float) -> str:
 def _cell(row: Mapping[str, Any] | None, n: int | None) -> str:
     if row is None:
         return ""
-    cell = f"{row['mean']:.3f} [{row['lo']:.3f}, {row['hi']:.3f}]"
+    cell = Figure(row["mean"], row["lo"], row["hi"], row["n"]).interval()
     return cell if row["n"] == n else f"{cell} (n = {row['n']})"
 
 

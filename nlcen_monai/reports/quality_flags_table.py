@@ -14,7 +14,8 @@ The record (``benchmarks/quality_flags.py``) has one row per image and condition
 ``dice`` and the ``quality`` verdict. Per condition the table gives the mean DIC, how many masks were
 flagged, how many fell below DIC 0.80 and how many of those were flagged, and the mean DIC of the flagged
 and the unflagged masks, each mean with n and its 95 % percentile-bootstrap interval
-(:func:`~nlcen_monai.metrics.mean_interval`). A document holds it between :data:`BEGIN_MARKER` and
+(:func:`~nlcen_monai.metrics.mean_interval`, printed by
+:class:`~nlcen_monai.reports.figures.Figure`). A document holds it between :data:`BEGIN_MARKER` and
 :data:`END_MARKER`::
 
     python -m nlcen_monai.reports.quality_flags_table results/nlcen_jsrt/0.5.0/quality_flags.csv \\
@@ -29,8 +30,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from nlcen_monai.metrics.intervals import mean_interval
 from nlcen_monai.reports import markdown_block
+from nlcen_monai.reports.figures import Figure
 
 __all__ = ["BEGIN_MARKER", "END_MARKER", "LOW_DICE", "quality_flags_table", "main"]
 
@@ -43,8 +44,7 @@ LOW_DICE = 0.80
 def _mean(values: Sequence[float]) -> str:
     if not values:
         return "(none)"
-    mean, lo, hi, n = mean_interval(values)
-    return f"{mean:.3f} [{lo:.3f}, {hi:.3f}] (n {n})"
+    return Figure.of(values).text()
 
 
 def quality_flags_table(record: os.PathLike | str) -> str:

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from nlcen_monai.reports import markdown_block
+from nlcen_monai.reports.figures import Figure
 from nlcen_monai.robustness import GradientMaskingChecks, ResultFiles, RobustnessResult, format_eps
 from nlcen_monai.robustness.roles import RowRole
 from nlcen_monai.utils.atomic import atomic_write_text
@@ -62,20 +63,6 @@ TABLE_BEGIN = "<!-- release-figures:begin -->"
 TABLE_END = "<!-- release-figures:end -->"
 HEADLINE_BEGIN = "<!-- release-headline:begin -->"
 HEADLINE_END = "<!-- release-headline:end -->"
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A mean Dice over ``n`` images with its 95 % interval ``[low, high]``."""
-
-    mean: float
-    low: float
-    high: float
-    n: int
-
-    def text(self, digits: int = 3) -> str:
-        """``0.877 [0.860, 0.893] (n 109)``."""
-        return f"{self.mean:.{digits}f} [{self.low:.{digits}f}, {self.high:.{digits}f}] (n {self.n})"
 
 
 @dataclass(frozen=True)
@@ -124,18 +111,13 @@ def release_figures(record: str | os.PathLike) -> ReleaseFigures:
                                                                 entry["n_images"])
     return ReleaseFigures(
         attack=result.attack,
-        clean=_figure(rows[0.0]) if 0.0 in rows else None,
-        worst={e: _figure(rows[e]) for e in positive},
+        clean=Figure.of_row(rows[0.0]) if 0.0 in rows else None,
+        worst={e: Figure.of_row(rows[e]) for e in positive},
         status={e: rows[e]["checks"] for e in positive},
         upper_bound={e: bool(rows[e]["upper_bound"]) for e in positive},
         drops=drops,
         tolerances={"more_iterations": judge.iterations_tolerance, "black_box": judge.black_box_tolerance},
     )
-
-
-def _figure(row: Mapping[str, Any]) -> Figure:
-    """A table row's mean Dice, its interval and n."""
-    return Figure(row["dice"], row["dice_low"], row["dice_high"], row["n_images"])
 
 
 def performance_table(figures: ReleaseFigures) -> str:

@@ -16,6 +16,8 @@ For each run folder (``SEED=DIR``: a dataset folder of ``benchmarks/reproduce_ba
 gain (with - without), recomputed from the per-image rows over the images that every run and both
 models scored at every intensity they share (two runs attacked on different subsets are compared on
 the images they share; an evaluation still running counts only its images attacked at every intensity).
+Each DIC carries its 95 % bootstrap interval over those images, and each gain the paired interval of the
+per-image differences (:func:`~nlcen_monai.metrics.paired_difference_interval`); n is in the caption.
 The last columns are the spread of each model between the seeds and the range of the gain::
 
     python -m nlcen_monai.reports.seed_spread seed0=runs/baselines/jsrt seed1=runs/baselines_seed1/jsrt --networks cdnn
@@ -28,6 +30,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from nlcen_monai.reports.cli import named_folders, report_parser
+from nlcen_monai.reports.figures import Figure
 from nlcen_monai.robustness import ResultFiles, read_per_image_csv, table_rows
 
 __all__ = ["per_image", "spread_table", "main"]
@@ -53,6 +56,15 @@ def _complete_cases(rows: list[dict], epsilons: list[float]) -> set[str]:
     return {case for case, eps in scored.items() if set(epsilons) <= eps}
 
 
+def _scores(rows: list[dict], cases: set[str]) -> dict[float, list[float]]:
+    """{eps: the Dice of each of ``cases``, in the cases' sorted order} of ``rows`` (the pairs of a paired difference)."""
+    by_eps: dict[float, dict[str, float]] = {}
+    for r in rows:
+        if str(r["case_id"]) in cases:
+            by_eps.setdefault(r["eps"], {})[str(r["case_id"])] = float(r["dice"])
+    return {eps: [values[c] for c in sorted(cases)] for eps, values in by_eps.items()}
+
+
 def spread_table(runs: dict[str, Path], network: str, attack: str) -> list[str]:
     """The markdown lines of one network's table (header, one row per intensity).
 
@@ -71,20 +83,27 @@ def spread_table(runs: dict[str, Path], network: str, attack: str) -> list[str]:
     cases = set.intersection(*(_complete_cases(rs, epsilons) for rs in rows.values()))
     if not cases:
         raise ValueError(f"{network}: the runs share no image scored at every intensity.")
-    dice = {key: {r["eps"]: r["dice"] for r in table_rows(rs, cases)} for key, rs in rows.items()}
+    dice = {key: {r["eps"]: Figure.of_row(r) for r in table_rows(rs, cases)} for key, rs in rows.items()}
+    scores = {key: _scores(rs, cases) for key, rs in rows.items()}
     seeds = list(runs)
     head = [f"{s}: w/o / with / gain" for s in seeds] + ["w/o spread", "with spread", "gain range"]
     lines = [
-        f"**{network}**, {attack}, DIC over the {len(cases)} images every run scored at every intensity",
+        f"**{network}**, {attack}, DIC [95 % interval] over the {len(cases)} images every run scored at every intensity; "
+        "gain: with - without, with the paired interval over those images",
         "",
         "| eps | " + " | ".join(head) + " |",
         "|---:|" + "---:|" * len(head),
     ]
     for eps in epsilons:
-        without = [dice[(s, network)][eps] for s in seeds]
-        with_ = [dice[(s, f"{network}_nlce")][eps] for s in seeds]
+        without_figures = [dice[(s, network)][eps] for s in seeds]
+        with_figures = [dice[(s, f"{network}_nlce")][eps] for s in seeds]
+        without, with_ = [f.mean for f in without_figures], [f.mean for f in with_figures]
         gains = [b - a for a, b in zip(without, with_)]
-        cells = [f"{a:.3f} / {b:.3f} / {g:+.3f}" for a, b, g in zip(without, with_, gains)]
+        paired = [Figure.paired(scores[(s, f"{network}_nlce")][eps], scores[(s, network)][eps]) for s in seeds]
+        cells = [
+            f"{a.interval()} / {b.interval()} / {Figure(g, p.low, p.high, p.n).interval(sign=True)}"
+            for a, b, g, p in zip(without_figures, with_figures, gains, paired)
+        ]
         cells += [f"{max(without) - min(without):.3f}", f"{max(with_) - min(with_):.3f}", f"{min(gains):+.3f} .. {max(gains):+.3f}"]
         lines.append(f"| {eps:g} | " + " | ".join(cells) + " |")
     return lines

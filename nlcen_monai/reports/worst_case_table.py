@@ -14,13 +14,15 @@ For every model folder given (``NAME=DIR``, ``DIR`` holding the ``robustness.jso
 ``robustness_per_image.csv`` and ``robustness.csv`` that ``configs/attacks/strong.json`` writes,
 loaded with :class:`nlcen_monai.robustness.RobustnessResult`), three markdown tables:
 
-1. DIC per intensity: the paper's attack, each strong attack on its own (``n`` = images it had to
-   attack: the others were already broken), the worst case per image over all of them, the DIC
+1. DIC per intensity, each with its 95 % bootstrap interval over the images and n (the table rows'
+   ``dice_low``, ``dice_high`` and ``n_images``): the paper's attack, each strong attack on its own (``n`` =
+   images it had to attack: the others were already broken), the worst case per image over all of them, the DIC
    that checks c (the worst case with doubled iterations and restarts, 4x the passes) and d (the
    black-box attacks) compared with it, the attack that gave the worst case on most images, and
    each intensity's gradient-masking status; a cell marked † is an upper bound (the checks failed
    or did not run at that intensity);
-2. the four gradient-masking checks with their numbers (checks c and d per intensity), and the verdict per intensity;
+2. the four gradient-masking checks with their numbers, and the verdict per intensity: a's largest paired rise, b's
+   DIC, and c's and d's paired drop per intensity, each with its interval and n;
 3. the cost: passes of the network, run and saved by the skipping, and the worst case's passes per
    image at each intensity.
 
@@ -29,7 +31,9 @@ every model's worst case attacked (runs on different subsets of a test set, e.g.
 GPU and ``--test-every 9`` on a CPU, compared on the same images); the checks and costs stay each run's own.
 With ``--rejudge`` the four checks are judged again from the per-image rows kept (over the common images
 with ``--common-cases``), with the check settings the store records: what a stopped evaluation needs, which
-keeps the rows of every image it finished but judges only once all are done (``complete`` false)::
+keeps the rows of every image it finished but judges only once all are done (``complete`` false). A figure of an
+older store without per-image values has no interval: it is printed with its n, and a line below the tables
+names the stores that gave such figures::
 
     python -m nlcen_monai.reports.worst_case_table nlcen=runs/jsrt128/strong/nlcen/eval/robustness \\
         unet=runs/jsrt128/strong/unet/eval/robustness
@@ -44,10 +48,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from nlcen_monai.reports.cli import named_folders, report_parser
+from nlcen_monai.reports.figures import Figure, MissingIntervals
 from nlcen_monai.robustness import (
     CHECK_BLACK_BOX,
     CHECK_MORE_ITERATIONS,
     CHECK_NAMES,
+    CHECK_UNBOUNDED,
     PER_INTENSITY_CHECKS,
     GradientMaskingChecks,
     ResultFiles,
@@ -98,17 +104,57 @@ def _rejudge(result: RobustnessResult, table: list, per_image: list) -> dict:
     return checks.judge(table, per_image, result.attack, _members(result))
 
 
-def _check_cell(name: str, check: Mapping[str, Any]) -> str:
+def _rise(check: Mapping[str, Any]) -> Figure:
+    """Check a's largest paired rise, with its interval and n when the judged check holds them."""
+    worst = check.get("worst") or {}
+    return Figure(check["max_rise"], worst.get("rise_low"), worst.get("rise_high"), worst.get("n_images"))
+
+
+def _drop(entry: Mapping[str, Any]) -> Figure:
+    """A paired drop of check c or d at one intensity (an unpaired one, of an older store, has no interval)."""
+    if not entry.get("paired"):
+        return Figure(entry["drop"])
+    return Figure(entry["drop"], entry["drop_low"], entry["drop_high"], entry["n_images"])
+
+
+def _check_cell(
+    name: str, check: Mapping[str, Any], unbounded: Figure | None, cells: MissingIntervals, record: str
+) -> str:
+    """A check's verdict with its numbers, each with its interval and n.
+
+    Args:
+        name: the check.
+        check: its judged entry.
+        unbounded: check b's DIC from the table row (None: no row), for the interval the entry does not hold.
+        cells: formats the figures and notes those without an interval.
+        record: the model's name, for that note.
+    """
     passed = {True: "pass", False: "**FAIL**", None: "not run"}[check.get("passed")]
     if check.get("max_rise") is not None:
-        return f"{passed} (max rise {check['max_rise']:+.3f})"
+        return f"{passed} (max rise {cells.text(_rise(check), record, sign=True)})"
     if "dice" in check and "max_dice" in check:
-        return f"{passed} (DIC {check['dice']:.3f})" if check["dice"] is not None else passed
+        if check["dice"] is None:
+            return passed
+        figure = unbounded if unbounded is not None else Figure(check["dice"])
+        return f"{passed} (DIC {cells.text(figure, record)})"
     if name in PER_INTENSITY_CHECKS and check.get("per_eps"):
         bold = {e: "" if v.get("passed", True) else "**" for e, v in check["per_eps"].items()}
-        drops = [f"{bold[e]}{v['drop']:.3f}{bold[e]} at eps {e}" for e, v in check["per_eps"].items()]
+        drops = [f"{bold[e]}{cells.text(_drop(v), record)}{bold[e]} at eps {e}" for e, v in check["per_eps"].items()]
         return f"{passed} (drop {', '.join(drops)})"
     return passed
+
+
+def _unbounded_figure(result: RobustnessResult, judged_on: set[str] | None = None) -> Figure | None:
+    """Check b's DIC at the intensity it was judged at, with its interval and n (None: no row).
+
+    Args:
+        result: the store.
+        judged_on: the images the checks were judged on (None: the store's own table).
+    """
+    eps = ((result.checks or {}).get("unbounded") or {}).get("eps")
+    table = result.rows if judged_on is None else table_rows(result.per_image, judged_on)
+    row = next((r for r in table if r["attack"] == CHECK_UNBOUNDED and r["eps"] == eps), None)
+    return None if row is None else Figure.of_row(row)
 
 
 def _status_cell(verdict) -> str:
@@ -125,16 +171,24 @@ def common_cases(results: Mapping[str, RobustnessResult]) -> set[str]:
     return set.intersection(*({r["case_id"] for r in res.per_image if r["attack"] == res.attack} for res in results.values()))
 
 
-def dice_table(name: str, result: RobustnessResult, common: set[str] | None = None, rejudge: bool = False) -> list[str]:
-    """Table 1 of one model: DIC (n images attacked) per attack and intensity, then the check rows, the worst
-    attack and each intensity's status.
+def dice_table(
+    name: str,
+    result: RobustnessResult,
+    common: set[str] | None = None,
+    rejudge: bool = False,
+    cells: MissingIntervals | None = None,
+) -> list[str]:
+    """Table 1 of one model: DIC [95 % interval] (n images attacked) per attack and intensity, then the check
+    rows, the worst attack and each intensity's status.
 
     Args:
         name: the model's name.
         result: its store; with ``rejudge`` its ``checks`` are replaced by those judged from the rows used.
         common: the images to recompute the DIC over (None: the store's own table).
         rejudge: judge the four checks again from the per-image rows kept.
+        cells: formats the figures and notes those without an interval (None: a new one, not said).
     """
+    cells = MissingIntervals() if cells is None else cells
     per_image, table = result.per_image, result.rows
     if common is not None:  # the means and the "worst on most images" counts over the common images
         per_image = [r for r in per_image if r["case_id"] in common]
@@ -146,38 +200,50 @@ def dice_table(name: str, result: RobustnessResult, common: set[str] | None = No
     eps_list = sorted(e for (a, e) in rows if a == attack)
     verdicts = intensity_verdicts(result.checks, eps_list)
     lines = [
-        f"\n**{name}**: DIC (n images attacked) per intensity; eps 0 = clean\n",
+        f"\n**{name}**: DIC [95 % interval] (n images attacked) per intensity; eps 0 = clean\n",
         "| attack | " + " | ".join(f"eps {format_eps(e)}" for e in eps_list) + " |",
         "|---|" + "---:|" * len(eps_list),
     ]
     for a in [*_members(result), attack]:
-        cells = []
+        row_cells = []
         for e in eps_list:
             r = rows.get((a, e)) or (rows.get((attack, 0.0)) if e == 0 else None)
             mark = f" {DAGGER}" if e > 0 and not verdicts[e].passed else ""
-            cells.append("-" if r is None else f"{r['dice']:.3f}{mark} ({r['n_images']})")
+            row_cells.append("-" if r is None else cells.text(Figure.of_row(r), name) + mark)
         label = f"**{a}**" if a == attack else a
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+        lines.append(f"| {label} | " + " | ".join(row_cells) + " |")
     for a, label in CHECK_ROWS.items():
         if any((a, e) in rows for e in eps_list):
-            cells = [f"{rows[(a, e)]['dice']:.3f} ({rows[(a, e)]['n_images']})" if (a, e) in rows else "-" for e in eps_list]
-            lines.append(f"| {label} | " + " | ".join(cells) + " |")
+            row_cells = [cells.text(Figure.of_row(rows[(a, e)]), name) if (a, e) in rows else "-" for e in eps_list]
+            lines.append(f"| {label} | " + " | ".join(row_cells) + " |")
     worst = [_worst_attack(per_image, attack, e) if e > 0 else "-" for e in eps_list]
     lines.append("| worst on most images | " + " | ".join(worst) + " |")
     lines.append("| gradient-masking checks | " + " | ".join(_status_cell(verdicts[e]) if e > 0 else "-" for e in eps_list) + " |")
     return lines
 
 
-def checks_table(results: Mapping[str, RobustnessResult]) -> list[str]:
-    """Table 2: each model's four checks with their numbers, and its verdict per intensity."""
+def checks_table(
+    results: Mapping[str, RobustnessResult], cells: MissingIntervals | None = None, judged_on: set[str] | None = None
+) -> list[str]:
+    """Table 2: each model's four checks with their numbers (each with its interval and n), and its verdict per
+    intensity.
+
+    Args:
+        results: the stores by model name.
+        cells: formats the figures and notes those without an interval (None: a new one, not said).
+        judged_on: the images the checks were judged again on (``--rejudge --common-cases``); None: each
+            store's own table.
+    """
+    cells = MissingIntervals() if cells is None else cells
     lines = [
         "\nGradient-masking checks (c and d at each intensity where they ran)\n",
         "| model | " + " | ".join(CHECK_NAMES) + " | verdict per intensity |",
         "|---|" + "---|" * (len(CHECK_NAMES) + 1),
     ]
     for name, result in results.items():
-        checks = result.checks or {}
-        lines.append(f"| {name} | " + " | ".join(_check_cell(c, checks.get(c, {})) for c in CHECK_NAMES) + f" | {result.verdict} |")
+        checks, unbounded = result.checks or {}, _unbounded_figure(result, judged_on)
+        row = [_check_cell(c, checks.get(c, {}), unbounded, cells, name) for c in CHECK_NAMES]
+        lines.append(f"| {name} | " + " | ".join(row) + f" | {result.verdict} |")
     return lines
 
 
@@ -225,9 +291,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if common is not None:
         lines.append(f"\nDIC over the {len(common)} images that every model's worst case attacked\n")
     lines.append(f"\n{DAGGER}: an upper bound, not a robustness figure (the gradient-masking checks failed or did not run there)")
+    cells = MissingIntervals()
     for name, result in loaded.items():
-        lines += dice_table(name, result, common, args.rejudge)
-    lines += checks_table(loaded)
+        lines += dice_table(name, result, common, args.rejudge, cells)
+    lines += checks_table(loaded, cells, common if args.rejudge else None)
+    lines += cells.note()
     lines += cost_table(loaded)
     print("\n".join(lines))
     return 0

@@ -8,7 +8,8 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
-"""nlcen_monai.reports.seed_spread: NLCE's gain per seed over the images every run scored."""
+"""nlcen_monai.reports.seed_spread: NLCE's gain per seed over the images every run scored, each DIC with its
+interval and each gain with the paired interval over the same images, computed here again from the fixture."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import tempfile
 import unittest
 from pathlib import Path
 
+from nlcen_monai.metrics import mean_interval, paired_difference_interval
 from nlcen_monai.reports import seed_spread
 from nlcen_monai.robustness import read_per_image_csv, write_per_image_csv
 
@@ -32,6 +34,14 @@ def write_run(root: Path, dice: dict[str, dict[str, float]]) -> None:
         folder = root / model / "eval" / "robustness"
         folder.mkdir(parents=True)
         write_per_image_csv(rows, folder / "robustness_per_image.csv")
+
+
+def cell(without: list[float], with_: list[float]) -> str:
+    """``w/o [lo, hi] / with [lo, hi] / gain [lo, hi]``, the gain's interval paired over the images."""
+    a, b = mean_interval(without), mean_interval(with_)
+    _, low, high, _ = paired_difference_interval(with_, without)
+    return (f"{a[0]:.3f} [{a[1]:.3f}, {a[2]:.3f}] / {b[0]:.3f} [{b[1]:.3f}, {b[2]:.3f}] / "
+            f"{b[0] - a[0]:+.3f} [{low:+.3f}, {high:+.3f}]")
 
 
 class TestSeedSpread(unittest.TestCase):
@@ -50,8 +60,21 @@ class TestSeedSpread(unittest.TestCase):
             # seed 0: 0.3 / 0.7 / +0.4; seed 1: 0.4 / 0.5 / +0.1; spreads 0.1 and 0.2; gains +0.1 .. +0.4
             self.assertEqual(
                 row,
-                "| 8 | 0.300 / 0.700 / +0.400 | 0.400 / 0.500 / +0.100 | 0.100 | 0.200 | +0.100 .. +0.400 |",
+                f"| 8 | {cell([0.2, 0.4], [0.6, 0.8])} | {cell([0.4, 0.4], [0.5, 0.5])} | 0.100 | 0.200 | +0.100 .. +0.400 |",
             )
+
+    def test_gain_has_the_paired_interval(self):
+        """Images differ much more between them than NLCE's gain on each: the paired interval is the narrow one."""
+        without = {"a": 0.3, "b": 0.8, "c": 0.5, "d": 0.65, "e": 0.4}
+        gain = {"a": 0.05, "b": 0.02, "c": 0.04, "d": 0.01, "e": 0.03}
+        with_ = {case: value + gain[case] for case, value in without.items()}
+        with tempfile.TemporaryDirectory() as tmp:
+            write_run(Path(tmp), {"net": without, "net_nlce": with_})
+            lines = seed_spread.spread_table({"s0": Path(tmp)}, "net", "targeted_ifgsm")
+        cases = sorted(without)
+        expected = cell([without[c] for c in cases], [with_[c] for c in cases])
+        self.assertTrue(lines[-1].startswith(f"| 8 | {expected} |"), lines[-1])
+        self.assertIn("+0.030 [+0.018, +0.042]", lines[-1])  # the unpaired bounds would be -0.26 .. +0.33
 
     def test_image_without_its_attacked_rows_does_not_count(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -63,7 +86,7 @@ class TestSeedSpread(unittest.TestCase):
             write_per_image_csv([*read_per_image_csv(path), clean_c], path)
             lines = seed_spread.spread_table({"s0": run}, "net", "targeted_ifgsm")
             self.assertIn("over the 2 images", lines[0])  # not 3: net's c (DIC 0.0) has no net_nlce twin at eps 8
-            self.assertEqual(lines[-1], "| 8 | 0.300 / 0.700 / +0.400 | 0.000 | 0.000 | +0.400 .. +0.400 |")
+            self.assertEqual(lines[-1], f"| 8 | {cell([0.2, 0.4], [0.6, 0.8])} | 0.000 | 0.000 | +0.400 .. +0.400 |")
 
     def test_missing_model_is_reported(self):
         with tempfile.TemporaryDirectory() as tmp:

@@ -12,7 +12,9 @@
 
 A stopped evaluation keeps the per-image rows of every image it finished, checks included, but it was
 never judged (``checks`` None): the table marks every figure as an upper bound until ``--rejudge`` judges the
-four checks from those rows, at the tolerance the store records.
+four checks from those rows, at the tolerance the store records. Every mean carries its 95 % bootstrap interval
+and n, every check drop its paired interval, each computed here again from the fixture's per-image values; an
+older store without per-image values gives n alone and says so once.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ import tempfile
 import unittest
 from pathlib import Path
 
+from nlcen_monai.metrics import mean_interval, paired_difference_interval
 from nlcen_monai.reports.worst_case_table import main
-from nlcen_monai.robustness import ResultFiles, RobustnessResult
+from nlcen_monai.robustness import ResultFiles, RobustnessResult, write_robustness_table
 
 
 def stopped_store(folder: Path, more_iterations_drop: float) -> None:
@@ -54,6 +57,18 @@ def stopped_store(folder: Path, more_iterations_drop: float) -> None:
     result.save(ResultFiles.in_dir(folder))
 
 
+def figure(values: list[float]) -> str:
+    """The mean of ``values`` as the table prints it, with the interval computed here."""
+    mean, low, high, n = mean_interval(values)
+    return f"{mean:.3f} [{low:.3f}, {high:.3f}] (n {n})"
+
+
+def paired(a: list[float], b: list[float], sign: str = "") -> str:
+    """The mean of ``a - b`` over the same images with its paired interval, as the table prints it."""
+    mean, low, high, n = paired_difference_interval(a, b)
+    return f"{mean:{sign}.3f} [{low:{sign}.3f}, {high:{sign}.3f}] (n {n})"
+
+
 def table(*args: str) -> str:
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
@@ -67,22 +82,56 @@ class TestRejudge(unittest.TestCase):
             held, masked = Path(tmp) / "held", Path(tmp) / "masked"
             stopped_store(held, more_iterations_drop=0.01)
             stopped_store(masked, more_iterations_drop=0.05)
+            clean, at8, at32 = figure([0.95, 0.95]), figure([0.6, 0.4]), figure([0.6 - 0.4, 0.4 - 0.4])
             unjudged = table(f"held={held}")
-            self.assertIn("| **worst_case** | 0.950 (2) | 0.500 † (2) | 0.100 † (2) |", unjudged)
+            self.assertIn(f"| **worst_case** | {clean} | {at8} † | {at32} † |", unjudged)
             self.assertIn("| held | not run | not run | not run | not run |", unjudged)
+            self.assertNotIn("No interval", unjudged)
 
             judged = table("--rejudge", f"held={held}", f"masked={masked}")
-            self.assertIn("| **worst_case** | 0.950 (2) | 0.500 (2) | 0.100 (2) |", judged)  # all four passed
+            self.assertIn(f"| **worst_case** | {clean} | {at8} | {at32} |", judged)  # all four passed
             self.assertIn("| worst on most images | - | apgd (2/2) | apgd (2/2) |", judged)
-            held_checks = "| held | pass (max rise -0.400) | pass (DIC 0.000) | pass (drop 0.010 at eps 8, 0.010 at eps 32) |"
+            rise = paired([0.6 - 0.4, 0.4 - 0.4], [0.6, 0.4], sign="+")
+            held_drops = f"{paired([0.6, 0.4], [0.6 - 0.01, 0.4 - 0.01])} at eps 8"
+            held_checks = f"| held | pass (max rise {rise}) | pass (DIC {figure([0.0, 0.0])}) | pass (drop {held_drops},"
             self.assertIn(held_checks, judged)
             # check c fails beyond the store's own tolerance (0.02, not the default 0.01): upper bounds
-            masked_checks = "| masked | pass (max rise -0.400) | pass (DIC 0.000) | **FAIL** (drop **0.050** at eps 8,"
+            masked_drop = paired([0.6, 0.4], [0.6 - 0.05, 0.4 - 0.05])
+            masked_checks = (f"| masked | pass (max rise {rise}) | pass (DIC {figure([0.0, 0.0])}) "
+                             f"| **FAIL** (drop **{masked_drop}** at eps 8,")
             self.assertIn(masked_checks, judged)
-            self.assertIn("| **worst_case** | 0.950 (2) | 0.500 † (2) | 0.100 † (2) |", judged)
+            self.assertIn(f"| **worst_case** | {clean} | {at8} † | {at32} † |", judged)
             # the DIC checks c and d compared with the worst case, below it
-            self.assertIn("| check c: worst case, doubled iterations and restarts | - | 0.450 (2) | 0.050 (2) |", judged)
-            self.assertIn("| check d: black-box attacks | - | 0.500 (2) | 0.100 (2) |", judged)
+            check_c = f"{figure([0.6 - 0.05, 0.4 - 0.05])} | {figure([0.6 - 0.4 - 0.05, 0.4 - 0.4 - 0.05])}"
+            self.assertIn(f"| check c: worst case, doubled iterations and restarts | - | {check_c} |", judged)
+            self.assertIn(f"| check d: black-box attacks | - | {at8} | {at32} |", judged)
+
+    def test_check_drop_has_its_paired_interval(self):
+        """Each image loses a different amount to check c: the drop's interval is over the per-image differences."""
+        worst, checked = [0.9, 0.7, 0.8, 0.6, 0.85], [0.9, 0.66, 0.795, 0.55, 0.84]
+        with tempfile.TemporaryDirectory() as tmp:
+            result = RobustnessResult(attack="worst_case", settings={"checks": {}})
+            result.add([
+                row for case, (w, c) in enumerate(zip(worst, checked)) for row in (
+                    {"case_id": str(case), "attack": "worst_case", "eps": 8.0, "dice": w, "jaccard": w / 2},
+                    {"case_id": str(case), "attack": "check_more_iterations", "eps": 8.0, "dice": c, "jaccard": c / 2},
+                )
+            ])
+            result.save(ResultFiles.in_dir(tmp))
+            text = table("--rejudge", f"m={tmp}")
+        self.assertIn(f"| **worst_case** | {figure(worst)} † |", text)
+        self.assertIn(f"| check c: worst case, doubled iterations and restarts | {figure(checked)} |", text)
+        self.assertIn(f"(drop **{paired(worst, checked)}** at eps 8)", text)  # 0.021 [0.004, 0.039] (n 5): above 0.01
+
+    def test_store_without_per_image_values_gives_n_and_says_so_once(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            rows = [{"attack": "worst_case", "eps": e, "dice": d, "jaccard": d / 2, "n_images": 14, "checks": ""}
+                    for e, d in ((0.0, 0.95), (8.0, 0.5))]
+            write_robustness_table(rows, Path(tmp) / "robustness.csv")
+            (Path(tmp) / "robustness.json").write_text('{"attack": "worst_case", "rows": []}')
+            text = table(f"old={tmp}")
+        self.assertIn("| **worst_case** | 0.950 (n 14) | 0.500 (n 14) † |", text)
+        self.assertEqual(text.count("No interval: old hold(s) no per-image values"), 1)
 
     def test_runs_as_a_module(self):
         with tempfile.TemporaryDirectory() as tmp:
