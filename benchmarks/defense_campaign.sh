@@ -4,7 +4,8 @@
 # For every run in --runs, in order, one at a time (resumable: a finished step is not redone, a training
 # stopped midway resumes from its last checkpoint with --resume true):
 #   1. train with bundles/nlcen_jsrt (train.json + configs/defense/adversarial_training.json, or train.json
-#      alone for the undefended "clean" run) and the run's overrides;
+#      alone for the undefended "clean" run), then the run's own config files (FILES below, e.g.
+#      configs/defense/weight_averaging.json), and the run's overrides;
 #   2. clean DIC/JSC on the whole test set (evaluate.json, all 123 images);
 #   (the evaluation steps take the run's overrides too, so that e.g. its --width builds the right network)
 #   3. the screen: APGD-CE, 20 iterations, one restart, at eps 8 and 32 on every --test-every-th test image
@@ -59,8 +60,9 @@ done
 T=--train#trainer#  # the defense override sets the trainer's arguments: --train#trainer#<argument> value
 # (its attack by _target_, written without spaces: the overrides are split on whitespace)
 MIX32="${T}eps 32 ${T}eps_ramp_epochs 10 ${T}clean_weight 0.5"
+RAND32="$MIX32 ${T}eps_sampling uniform"  # at32_mix_rand, the released run
 ORDER=(clean at8 at32_mix at32_trades6 at32_trades1 at32_adv at32_mix_rand at32_mix_aug at32_mix_nfgsm at32_mix_pgd2
-       at16_mix at32_mix_e60 at32_mix_w1 at32_mix_cw75 at32_mix_ft)
+       at16_mix at32_mix_e60 at32_mix_w1 at32_mix_cw75 at32_mix_ft at32_mix_rand_ema at32_mix_rand_aug at32_mix_rand_aug_ema)
 declare -A RUN=(
   [clean]=""
   [at8]="${T}eps 8 ${T}eps_ramp_epochs 5 ${T}clean_weight 0.0"
@@ -68,7 +70,7 @@ declare -A RUN=(
   [at32_trades6]="${T}eps 32 ${T}eps_ramp_epochs 10 ${T}objective trades ${T}trades_beta 6"
   [at32_trades1]="${T}eps 32 ${T}eps_ramp_epochs 10 ${T}objective trades ${T}trades_beta 1"
   [at32_adv]="${T}eps 32 ${T}eps_ramp_epochs 10 ${T}clean_weight 0.0"
-  [at32_mix_rand]="$MIX32 ${T}eps_sampling uniform"
+  [at32_mix_rand]="$RAND32"
   [at32_mix_aug]="$MIX32 --augment true"
   [at32_mix_nfgsm]="$MIX32 ${T}attack {'_target_':'nlcen_monai.attacks.NFGSM'}"
   [at32_mix_pgd2]="$MIX32 ${T}attack#steps 2"
@@ -77,9 +79,22 @@ declare -A RUN=(
   [at32_mix_w1]="$MIX32 --width 1.0"
   [at32_mix_cw75]="${T}eps 32 ${T}eps_ramp_epochs 10 ${T}clean_weight 0.75"
   [at32_mix_ft]="$MIX32 --init_checkpoint $OUT/clean/models/model.pt"
+  [at32_mix_rand_ema]="$RAND32"
+  [at32_mix_rand_aug]="$RAND32"
+  [at32_mix_rand_aug_ema]="$RAND32"
+)
+# name -> config files stacked after the defense override, for the training only (the evaluations load the
+# model.pt it wrote): the released run at32_mix_rand with weight averaging (the averaged weights are validated
+# and saved), with configs/defense/augmentation.json (at32_mix_aug is --augment true, the bundle's own lighter
+# augmentation), and with both
+D=configs/defense
+declare -A FILES=(
+  [at32_mix_rand_ema]="$D/weight_averaging.json"
+  [at32_mix_rand_aug]="$D/augmentation.json"
+  [at32_mix_rand_aug_ema]="$D/augmentation.json $D/weight_averaging.json"
 )
 if [ "$LIST" = 1 ]; then
-  for name in "${ORDER[@]}"; do printf '%-16s %s\n' "$name" "${RUN[$name]:-(undefended)}"; done
+  for name in "${ORDER[@]}"; do printf '%-22s %s%s\n' "$name" "${RUN[$name]:-(undefended)}" "${FILES[$name]:+ + ${FILES[$name]}}"; done
   exit 0
 fi
 [ -n "$RUNS" ] || RUNS="${ORDER[*]}"
@@ -124,12 +139,13 @@ for name in $RUNS; do
   if ! flock -n 9; then echo "== $name: held by another campaign process, skipped  [$(date +%T)]"; continue; fi
   files="'$B/train.json'"
   [ "$name" = clean ] || files="$files,'$AT'"
+  for file in ${FILES[$name]:-}; do files="$files,'$file'"; done
   read -r -a overrides <<< "${RUN[$name]}"
-  echo "--epochs $EPOCHS --width $WIDTH --image_size $SIZE ${RUN[$name]:-(undefended)}" > "$dir/overrides.txt"
+  echo "--epochs $EPOCHS --width $WIDTH --image_size $SIZE ${RUN[$name]:-(undefended)}${FILES[$name]:+ + ${FILES[$name]}}" > "$dir/overrides.txt"
   if [ ! -f "$dir/train.done" ]; then
     resume=()
     ls "$dir"/models/checkpoint_epoch=*.pt >/dev/null 2>&1 && resume=(--resume true)
-    echo "== $name: train ${RUN[$name]:-(undefended)} ${resume[*]}  [$(date +%T)]"
+    echo "== $name: train ${RUN[$name]:-(undefended)}${FILES[$name]:+ + ${FILES[$name]}} ${resume[*]}  [$(date +%T)]"
     $PY -m monai.bundle run --config_file "[$files]" "${COMMON[@]}" --epochs "$EPOCHS" \
       --bundle_root "$dir" "${overrides[@]}" "${resume[@]}" >> "$dir/train.log" 2>&1
     touch "$dir/train.done"
