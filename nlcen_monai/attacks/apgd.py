@@ -134,14 +134,15 @@ def _apgd_run(
     best: MostSuccessful,
     patience: int | None = None,
     passes: torch.Tensor | None = None,
+    min_improvement: float = 0.0,
 ) -> None:
     """One APGD run from ``x_start``, maximising ``objective``; every iterate is offered to ``best``.
 
     ``objective(logits, index)`` scores the images ``index`` of the batch (None: all of them). With
-    ``patience``, an image stops when ``best`` has not improved on it over the last ``patience``
-    checkpoints, or as soon as nothing better is possible (:meth:`MostSuccessful.reached`); the run
-    goes on with the others only, so a stopped image costs no more passes. ``passes`` (B,) counts the
-    passes each image received.
+    ``patience``, an image stops when ``best`` has not improved on it by more than ``min_improvement``
+    (in Dice) over the last ``patience`` checkpoints, or as soon as nothing better is possible
+    (:meth:`MostSuccessful.reached`); the run goes on with the others only, so a stopped image costs no
+    more passes. ``passes`` (B,) counts the passes each image received.
     """
     bounds = eps_bounds(x0, eps)
     checkpoints = set(apgd_checkpoints(iterations))
@@ -163,15 +164,16 @@ def _apgd_run(
     increases = torch.zeros_like(f)
     last_checkpoint, eta_at_last, f_max_at_last = 0, eta.clone(), f_max.clone()
     stalled_checkpoints = torch.zeros_like(f)
-    score_at_last = best.score.clone()
+    reference = best.score.clone()  # per image, its best score at its last checkpoint of progress
     for k in range(1, iterations + 1):
         if patience is not None:
             # what iteration k - 1 left: broken images stop; at a checkpoint, so do the stalled ones
             done = best.reached() if alive is None else best.reached()[alive]
             if k - 1 in checkpoints:
                 score = best.score if alive is None else best.score[alive]
-                stalled_checkpoints = torch.where(score > score_at_last, 0.0, stalled_checkpoints + 1)
-                score_at_last = score.clone()
+                progress = score > reference + min_improvement
+                stalled_checkpoints = torch.where(progress, 0.0, stalled_checkpoints + 1)
+                reference = torch.where(progress, score, reference)
                 done = done | (stalled_checkpoints >= patience)
             if bool(done.any()):
                 keep = ~done
@@ -182,7 +184,7 @@ def _apgd_run(
                 f, f_prev, f_max, eta, increases = f[keep], f_prev[keep], f_max[keep], eta[keep], increases[keep]
                 grad, g_max = grad[keep], g_max[keep]
                 eta_at_last, f_max_at_last = eta_at_last[keep], f_max_at_last[keep]
-                stalled_checkpoints, score_at_last = stalled_checkpoints[keep], score_at_last[keep]
+                stalled_checkpoints, reference = stalled_checkpoints[keep], reference[keep]
         a = 1.0 if k == 1 else MOMENTUM
         z = project(x + eta.view(view) * torch.sign(grad), bounds)
         x, x_prev = project(x + a * (z - x) + (1 - a) * (x - x_prev), bounds), x
@@ -225,6 +227,7 @@ def apgd(
     start: torch.Tensor | None = None,
     patience: int | None = None,
     passes: torch.Tensor | None = None,
+    min_improvement: float = 0.0,
 ) -> torch.Tensor:
     """APGD on a segmentation loss; per image the most successful iterate of all restarts is returned.
 
@@ -248,10 +251,12 @@ def apgd(
             ``random_start`` says.
         patience: the per-image adaptive budget. None: every image runs every iteration. An integer
             ``k >= 1``: in each run (each restart, each radius of the red-eps schedule) an image stops
-            when its most successful point of that run has not improved over ``k`` consecutive
-            checkpoints, or as soon as it is broken (Dice 0 to the truth; Dice 1 to the target when
-            targeted); the other images go on.
+            when its most successful point of that run has not improved by more than
+            ``min_improvement`` over ``k`` consecutive checkpoints, or as soon as it is broken (Dice 0
+            to the truth; Dice 1 to the target when targeted); the other images go on.
         passes: a (B,) float tensor on the CPU to which the passes each image received are added.
+        min_improvement: the Dice gain below which a checkpoint counts as no progress (0: any gain
+            is progress; a few pixels of a 128 x 128 lung mask move the Dice by about 0.001).
     """
     if loss not in APGD_LOSSES:
         raise ValueError(f"unknown APGD loss '{loss}', expected one of {sorted(APGD_LOSSES)}.")
@@ -282,7 +287,7 @@ def apgd(
                 final = j == len(stages) - 1
                 run_best = best if final else MostSuccessful(y, targeted)
                 _apgd_run(model, x0, project(point, eps_bounds(x0, radius)), radius, objective, n, rho, run_best,
-                          patience=patience, passes=passes)
+                          patience=patience, passes=passes, min_improvement=min_improvement)
                 point = run_best.images
     return best.images
 
@@ -311,6 +316,7 @@ class APGD(SegmentationAttack):
             broken. :attr:`last_passes` then holds what each image of the last call cost, and
             :meth:`cost` is the most it can cost. :meth:`strengthened` drops the patience, so that the
             gradient-masking check with more iterations measures what the early stop gave up.
+        min_improvement: with ``patience``, the Dice gain a checkpoint must bring to count as progress.
     """
 
     name = "apgd"
@@ -331,6 +337,7 @@ class APGD(SegmentationAttack):
         name: str | None = None,
         red_eps: bool = False,
         patience: int | None = None,
+        min_improvement: float = 0.0,
     ) -> None:
         super().__init__(targeted=targeted, target_fn=target_fn, name=name)
         if patience is not None and int(patience) < 1:
@@ -347,6 +354,9 @@ class APGD(SegmentationAttack):
         self.rho = float(rho)
         self.seed = seed
         self.patience = None if patience is None else int(patience)
+        if min_improvement < 0:
+            raise ValueError(f"min_improvement must be >= 0, got {min_improvement}.")
+        self.min_improvement = float(min_improvement)
 
     def perturb(
         self, model: nn.Module, images: torch.Tensor, y: torch.Tensor, eps: float, start: torch.Tensor | None = None
@@ -368,6 +378,7 @@ class APGD(SegmentationAttack):
             start=start,
             patience=self.patience,
             passes=passes,
+            min_improvement=self.min_improvement,
         )
         self._last_passes = passes
         return adversarial

@@ -190,6 +190,21 @@ class TestAdaptiveBudget(unittest.TestCase):
             self.assertEqual(attack.last_passes.tolist(), [spent[i].item()])
         self.assertLessEqual(float((together - images).abs().max()), 32.0 + 1e-4)
 
+    def test_small_gains_do_not_count_as_progress(self):
+        """At eps 8 (no image broken) and with ``min_improvement`` above any Dice gain, each image stops after
+        ``patience`` checkpoints of every red-eps run: the 30/30/40-iteration runs have their first checkpoints
+        at 7, 13 / 7, 13 / 9, 17, so patience 2 stops them after 13, 13 and 17 steps (plus each run's first pass)."""
+        model = trained_blob_net()
+        images, y = blobs(3, seed=5)
+        strict = APGD(loss="js", iterations=100, patience=2, red_eps=True, random_start=False)
+        strict(model, images, y, 8.0)
+        lenient = APGD(loss="js", iterations=100, patience=2, red_eps=True, random_start=False, min_improvement=2.0)
+        lenient(model, images, y, 8.0)
+        self.assertEqual(lenient.last_passes.tolist(), [(13 + 1) + (13 + 1) + (17 + 1)] * 3)
+        self.assertTrue(bool((strict.last_passes > lenient.last_passes).all()))  # small gains kept the strict rule going
+        with self.assertRaisesRegex(ValueError, "min_improvement"):
+            APGD(min_improvement=-0.1)
+
     def test_strengthened_runs_every_iteration(self):
         stronger = APGD(iterations=10, patience=2).strengthened(4)
         self.assertEqual((stronger.iterations, stronger.restarts, stronger.patience), (40, 4, None))

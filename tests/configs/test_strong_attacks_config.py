@@ -35,9 +35,9 @@ class TestStrongAttacksConfig(unittest.TestCase):
         self.assertTrue(all(a.patience is None for a in self.attack.attacks if isinstance(a, APGD)))
         parser = ConfigParser()
         parser.read_config([str(ROOT / f) for f in FILES])
-        parser["attack_patience"] = 2
+        parser["attack_patience"], parser["attack_min_improvement"] = 2, 0.001
         attack, checks = parser.get_parsed_content("attack"), parser.get_parsed_content("checks")
-        self.assertEqual([a.patience for a in attack.attacks if isinstance(a, APGD)], [2, 2])
+        self.assertEqual([(a.patience, a.min_improvement) for a in attack.attacks if isinstance(a, APGD)], [(2, 0.001)] * 2)
         self.assertTrue(all(a.patience is None for a in checks.unbounded_attacks))
 
     def test_the_unbounded_check_uses_the_worst_cases_untargeted_losses(self):
