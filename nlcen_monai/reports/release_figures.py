@@ -14,7 +14,8 @@ From a results folder (``robustness_per_image.csv`` and ``robustness.json``, as 
 writes them and ``results/<bundle>/<version>/`` keeps them), per intensity: the clean and the
 worst-case mean Dice with n and the 95 % bootstrap interval, whether the figure is a robustness figure
 or only an upper bound (the gradient-masking checks, judged again from the record with the settings it
-holds), and the paired drop of checks c and d with its interval. Three products:
+holds), the paired drop of checks c and d with its interval, and the cost: the worst case's mean passes
+per image and the whole checked evaluation's passes per image and intensity. Three products:
 
 - :func:`performance_table`: the markdown table of a model card, between :data:`TABLE_BEGIN` and
   :data:`TABLE_END`;
@@ -70,7 +71,10 @@ class ReleaseFigures:
     """What a record says of a model: the clean figure and, per intensity, the worst case and its checks.
 
     ``worst[eps]`` is the evaluated attack's mean; ``status[eps]`` the intensity's check status (``passed``
-    or what failed or did not run); ``drops[check][eps]`` the paired drop of checks c and d with its interval.
+    or what failed or did not run); ``drops[check][eps]`` the paired drop of checks c and d with its interval;
+    ``passes[eps]`` the worst case's mean passes per image; ``passes_per_image_intensity`` every pass the
+    record ran (attacks and checks, over all its runs) divided by its images times its intensities (None when
+    the record counts no passes).
     """
 
     attack: str
@@ -80,6 +84,8 @@ class ReleaseFigures:
     upper_bound: dict[float, bool]
     drops: dict[str, dict[float, Figure]]
     tolerances: dict[str, float]
+    passes: dict[float, float | None]
+    passes_per_image_intensity: float | None
 
 
 def release_figures(record: str | os.PathLike) -> ReleaseFigures:
@@ -109,6 +115,8 @@ def release_figures(record: str | os.PathLike) -> ReleaseFigures:
             if entry.get("paired"):
                 drops.setdefault(name, {})[float(key)] = Figure(entry["drop"], entry["drop_low"], entry["drop_high"],
                                                                 entry["n_images"])
+    images = max((int(r["n_images"]) for r in rows.values()), default=0)
+    run = float((result.passes or {}).get("run", 0.0))
     return ReleaseFigures(
         attack=result.attack,
         clean=Figure.of_row(rows[0.0]) if 0.0 in rows else None,
@@ -117,23 +125,34 @@ def release_figures(record: str | os.PathLike) -> ReleaseFigures:
         upper_bound={e: bool(rows[e]["upper_bound"]) for e in positive},
         drops=drops,
         tolerances={"more_iterations": judge.iterations_tolerance, "black_box": judge.black_box_tolerance},
+        passes={e: None if rows[e].get("passes") is None else float(rows[e]["passes"]) for e in positive},
+        passes_per_image_intensity=run / (images * len(positive)) if run > 0 and images and positive else None,
     )
 
 
 def performance_table(figures: ReleaseFigures) -> str:
-    """The model card's table: per intensity, the worst case with its interval and n, its status and the check drops."""
+    """The model card's table: per intensity, the worst case with its interval and n, its passes, its status and
+    the check drops; then the whole checked evaluation's passes per image and intensity."""
     lines = [
-        "| eps | DIC: mean [95 % interval] (n) | gradient-masking checks | check c: drop at 4x the passes | check d: drop to the black box |",
-        "|---:|---|---|---|---|",
+        "| eps | DIC: mean [95 % interval] (n) | worst-case passes per image | gradient-masking checks "
+        "| check c: drop at 4x the passes | check d: drop to the black box |",
+        "|---:|---|---:|---|---|---|",
     ]
     if figures.clean is not None:
-        lines.append(f"| 0 (clean) | {figures.clean.text()} | | | |")
+        lines.append(f"| 0 (clean) | {figures.clean.text()} | | | | |")
     for eps, worst in figures.worst.items():
         cell = worst.text() + (" †" if figures.upper_bound[eps] else "")
         drops = [figures.drops.get(name, {}).get(eps) for name in ("more_iterations", "black_box")]
         drop_cells = ["not run" if d is None else d.text() for d in drops]
-        lines.append(f"| {format_eps(eps)} | {cell} | {figures.status[eps]} | {drop_cells[0]} | {drop_cells[1]} |")
+        passes = "" if figures.passes.get(eps) is None else f"{figures.passes[eps]:.0f}"
+        lines.append(f"| {format_eps(eps)} | {cell} | {passes} | {figures.status[eps]} | {drop_cells[0]} | {drop_cells[1]} |")
     lines.append("")
+    if figures.passes_per_image_intensity is not None:
+        lines.append(
+            f"The whole checked evaluation (worst case and every check that ran) spent {figures.passes_per_image_intensity:.0f} "
+            "forward(-backward) passes per image and intensity."
+        )
+        lines.append("")
     lines.append(
         "†: an upper bound, not a robustness figure (a check failed or did not run at that intensity). A check "
         f"passes when the upper end of its drop's interval is within its tolerance (c: {figures.tolerances['more_iterations']:g}, "

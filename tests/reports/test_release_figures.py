@@ -20,6 +20,7 @@ from nlcen_monai.reports.release_figures import (
     TABLE_END,
     eval_metrics,
     main,
+    performance_table,
     release_figures,
 )
 from nlcen_monai.robustness import GradientMaskingChecks, ResultFiles, RobustnessResult
@@ -54,6 +55,20 @@ class TestReleaseFigures(unittest.TestCase):
         self.assertEqual(metrics["worst_case_dice_eps16_n"], 4)
         self.assertEqual(metrics["worst_case_dice_eps16"], round(figures.worst[16.0].mean, 4))
         self.assertIn("worst_case_dice_eps8_checks", metrics)
+
+    def test_passes_are_the_records(self):
+        """The worst case's mean passes per image per intensity, and every pass run over images x intensities."""
+        figures = release_figures(self.record)
+        stored = RobustnessResult.load(ResultFiles.in_dir(self.record))
+        for eps in (8.0, 16.0):
+            spent = [r["passes"] for r in stored.per_image if r["attack"] == "worst_case" and r["eps"] == eps]
+            self.assertAlmostEqual(figures.passes[eps], sum(spent) / len(spent))
+        self.assertGreater(figures.passes[16.0], 0)
+        self.assertAlmostEqual(figures.passes_per_image_intensity, stored.passes["run"] / (4 * 2))
+        self.assertGreater(figures.passes_per_image_intensity, figures.passes[16.0])  # the checks cost too
+        table = performance_table(figures)
+        self.assertIn(f"spent {figures.passes_per_image_intensity:.0f} forward(-backward) passes per image and intensity", table)
+        self.assertIn(f" | {figures.passes[8.0]:.0f} | ", table)
 
     def test_write_then_check_and_a_changed_number_fails(self):
         with tempfile.TemporaryDirectory() as d:
@@ -97,11 +112,16 @@ class TestReleaseFigures(unittest.TestCase):
             self.assertNotIn("old", text)
             self.assertEqual(main([self.record, "--card", doc, "--block", "study", "--check"]), 0)
 
-    def test_benchmarks_quotes_the_committed_selection_record(self):
+    def test_benchmarks_quotes_every_committed_selection_record(self):
+        """Each budget study under results/.../selection_budget/NAME has its block selection-NAME in BENCHMARKS.md."""
         repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        record = os.path.join(repo, "results", "nlcen_jsrt", "0.5.1", "selection_budget", "apgd150")
+        studies = os.path.join(repo, "results", "nlcen_jsrt", "0.5.1", "selection_budget")
         benchmarks = os.path.join(repo, "BENCHMARKS.md")
-        self.assertEqual(main([record, "--card", benchmarks, "--block", "selection-apgd150", "--check"]), 0)
+        names = sorted(os.listdir(studies))
+        self.assertIn("apgd150", names)
+        for name in names:
+            with self.subTest(study=name), contextlib.redirect_stdout(io.StringIO()):
+                self.assertEqual(main([os.path.join(studies, name), "--card", benchmarks, "--block", f"selection-{name}", "--check"]), 0)
 
     def test_a_folder_without_record_is_refused(self):
         with tempfile.TemporaryDirectory() as d:
