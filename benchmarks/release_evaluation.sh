@@ -7,9 +7,9 @@
 # at its default budget, with the four gradient-masking checks at every intensity on a fixed random --sample of
 # the images (the interval rule then says whether the sample sufficed).
 #
-# The per-image record is the figure: it is written after every batch into OUT/robustness/, and copied into
-# RECORD (default results/nlcen_jsrt/<bundle version>/reporting/, committed) whenever this script stops, done
-# or interrupted. A run on a fresh machine starts from RECORD: finished images are not attacked again, and
+# The per-image record is the figure: it is written after every batch into OUT/robustness/ (one journal per
+# process until the run ends), and merged into RECORD (default results/nlcen_jsrt/<bundle version>/reporting/,
+# committed) whenever this script stops, done or interrupted. A run on a fresh machine starts from RECORD: finished images are not attacked again, and
 # since an image's checks run with its worst case, the record alone is enough to resume. When the record is
 # complete, the model card, README and metadata.json figures are generated from it:
 #   python -m nlcen_monai.reports.release_figures RECORD --card bundles/nlcen_jsrt/docs/README.md ...
@@ -62,8 +62,10 @@ if [ -f "$RECORD/robustness_per_image.csv" ] && [ ! -f "$OUT/robustness/robustne
   for f in "${FILES[@]}"; do [ ! -f "$RECORD/$f" ] || cp "$RECORD/$f" "$OUT/robustness/$f"; done
 fi
 
-keep_record() {
-  for f in "${FILES[@]}"; do [ ! -f "$OUT/robustness/$f" ] || cp "$OUT/robustness/$f" "$RECORD/$f"; done
+keep_record() {  # the rows so far, the journals of an interrupted multi-process run merged in
+  $PY -c "import sys; from nlcen_monai.robustness import ResultFiles, RobustnessResult
+r = RobustnessResult.load(ResultFiles.in_dir(sys.argv[1]))
+r.save(ResultFiles.in_dir(sys.argv[2])) if r.per_image else None" "$OUT/robustness" "$RECORD"
   stamp "record kept in $RECORD (commit it)"
 }
 trap keep_record EXIT

@@ -78,8 +78,13 @@ class RobustnessTableWriter:
         engine.add_event_handler(Events.COMPLETED, self)
 
     def load(self, engine: Engine) -> None:
-        """Read the stored result once (rank 0), share it with every rank; with ``resume`` hand it to the engine."""
-        content = RobustnessResult.load(self.files).to_dict() if idist.get_rank() == 0 else {}
+        """Read the stored result once (rank 0), share it with every rank; with ``resume`` hand it to the engine.
+
+        Journals left by an unfinished multi-process run are merged into the main files and removed first
+        (rank 0, before the others go on), since this run's ranks write their own journals under the same
+        names: without it, a second interruption would lose the first one's rows.
+        """
+        content = self._consolidated().to_dict() if idist.get_rank() == 0 else {}
         if idist.get_world_size() > 1:
             content = json.loads(idist.broadcast(json.dumps(content), src=0))
         stored = RobustnessResult.from_dict(content)
@@ -89,6 +94,16 @@ class RobustnessTableWriter:
         engine.state.robustness = stored
         if stored.images:
             self.logger.info(f"{self.files.per_image}: resuming from {len(stored.images)} per-image rows already recorded.")
+
+    def _consolidated(self) -> RobustnessResult:
+        """The stored result, its journals (if any) merged into the main files and removed."""
+        stored, journals = RobustnessResult.load(self.files), self.files.journals()
+        if journals:
+            stored.save(self.files)
+            for journal in journals:
+                journal.remove()
+            self.logger.info(f"{self.files.per_image}: merged {len(journals)} journal(s) of an unfinished run into it.")
+        return stored
 
     def _result(self, engine: Engine) -> RobustnessResult:
         result = self._kept.merged(engine.state.robustness)

@@ -88,6 +88,29 @@ class TestResumeInsideAnIntensity(unittest.TestCase):
                 self.assertEqual(got["passes"][counter], expected["passes"][counter], counter)
             self.assertEqual(evaluator.state.metrics["dice_eps8"], RobustnessResult.load(ResultFiles.in_dir(whole)).metrics()["dice_eps8"])
 
+    def test_journals_of_an_unfinished_run_are_merged_before_new_ones_are_written(self):
+        """A multi-process run killed after two batches leaves only its journals; the next run merges them into the
+        main files and removes them before its ranks write journals of the same names, and ends as the whole run."""
+        with tempfile.TemporaryDirectory() as whole, tempfile.TemporaryDirectory() as resumed:
+            strong_evaluator(whole, CountingThresholdNet()).run()
+            with self.assertRaises(Killed):
+                strong_evaluator(resumed, CountingThresholdNet(), [KillInBatch(3)]).run()
+            files = ResultFiles.in_dir(resumed)
+            journal = files.journal(0)
+            os.replace(files.per_image, journal.per_image)  # as rank 0's journal of a torchrun evaluation
+            os.replace(files.json, journal.json)
+            os.remove(files.csv)
+            writer = RobustnessTableWriter(resumed)
+            engine = type("Engine", (), {"state": type("State", (), {})()})()
+            writer.load(engine)
+            self.assertEqual(files.journals(), [])
+            self.assertEqual(len({r["case_id"] for r in RobustnessResult.load(files, journals=False).per_image}), 4)
+            self.assertEqual(len({r["case_id"] for r in engine.state.robustness.per_image}), 4)
+
+            strong_evaluator(resumed, CountingThresholdNet()).run()
+            with open(os.path.join(whole, "robustness_per_image.csv")) as a, open(files.per_image) as b:
+                self.assertEqual(a.read(), b.read())
+
     def test_checks_at_every_intensity_and_unchecked_cells(self):
         with tempfile.TemporaryDirectory() as d:
             strong_evaluator(d, CountingThresholdNet(), epsilons=(2, 16)).run()
