@@ -4,8 +4,9 @@
 #
 # The reporting images are the 109 test images that chose nothing (nlcen_monai.data.evaluation_subset(...,
 # 'reporting'): every ninth test image is kept apart for selection). The worst case is configs/attacks/strong.json
-# at its default budget, with the four gradient-masking checks at every intensity on a fixed random --sample of
-# the images (the interval rule then says whether the sample sufficed).
+# with the four gradient-masking checks at every intensity on a fixed random --sample of the images (the
+# interval rule then says whether the sample sufficed), with the budget chosen on the selection images
+# (configs/attacks/budget_js300.json: the paper's attack and APGD-JS, red-eps, 300 iterations).
 #
 # The per-image record is the figure: it is written after every batch into OUT/robustness/ (one journal per
 # process until the run ends), and merged into RECORD (default results/nlcen_jsrt/<bundle version>/reporting/,
@@ -70,7 +71,7 @@ r.save(ResultFiles.in_dir(sys.argv[2])) if r.per_image else None" "$OUT/robustne
 }
 trap keep_record EXIT
 
-CONFIGS="'$B/configs/train.json','$B/configs/adversarial.json','configs/attacks/strong.json'"
+CONFIGS="'$B/configs/train.json','$B/configs/adversarial.json','configs/attacks/strong.json','configs/attacks/budget_js300.json'"
 RUN=($PY -m monai.bundle run)
 if [ "$PROCS" -gt 1 ]; then
   CONFIGS="$CONFIGS,'$B/configs/multi_gpu_adversarial.json'"

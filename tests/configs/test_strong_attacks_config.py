@@ -40,6 +40,16 @@ class TestStrongAttacksConfig(unittest.TestCase):
         self.assertEqual([(a.patience, a.min_improvement) for a in attack.attacks if isinstance(a, APGD)], [(2, 0.001)] * 2)
         self.assertTrue(all(a.patience is None for a in checks.unbounded_attacks))
 
+    def test_the_jsrt_budget_keeps_the_papers_attack_and_apgd_js(self):
+        """configs/attacks/budget_js300.json, stacked after strong.json: two members, APGD-JS at 300 iterations, the
+        checks unchanged."""
+        parser = ConfigParser()
+        parser.read_config([str(ROOT / f) for f in FILES + ["configs/attacks/budget_js300.json"]])
+        attack, checks = parser.get_parsed_content("attack"), parser.get_parsed_content("checks")
+        self.assertEqual([a.name for a in attack.attacks], ["targeted_ifgsm", "apgd_js_red"])
+        self.assertEqual((attack.attacks[1].iterations, attack.attacks[1].patience), (300, None))
+        self.assertEqual([a.loss for a in checks.unbounded_attacks], [a.loss for a in self.checks.unbounded_attacks])
+
     def test_the_unbounded_check_uses_the_worst_cases_untargeted_losses(self):
         """Check b attacks with the losses that win the worst case, untargeted: a targeted CE at eps 255 left a
         defended real-JSRT model at Dice 0.082 where these left 0.035 / 0.040 (a check failed by a weak loss)."""
