@@ -315,13 +315,15 @@ class WorstCaseAttack(SegmentationAttack):
                     continue
                 idx = todo.to(x0.device)
                 if attack.name in swept:
-                    adv, spent = swept[attack.name][eps], torch.full((len(todo),), float(cost), dtype=torch.float64)
+                    adv, spent = swept[attack.name][eps], None
                 else:
                     adv = attack(model, x0[idx], label[idx], eps, start=None if warm is None else warm[idx])
-                    spent = attack.last_passes  # an adaptive budget's own count, else the full cost per image
-                    spent = torch.full((len(todo),), float(cost), dtype=torch.float64) if spent is None else spent
+                    spent = attack.last_passes  # an adaptive budget's own count
+                full = torch.full((len(todo),), float(cost), dtype=torch.float64)
+                spent = full if spent is None else spent
+                if attack.name not in swept:  # a sweep's passes were counted once, for all intensities
                     result.passes_run += float(spent.sum())
-                    result.passes_saved += cost * len(todo) - float(spent.sum())
+                    result.passes_saved += float((full - spent).sum())
                 passes[todo] += spent
                 pred, dice, jac = self._score(model, adv, label[idx])
                 result.members[attack.name][eps] = MemberScores(todo, dice.cpu(), jac.cpu(), pred, spent)

@@ -60,6 +60,14 @@ class Figure:
         return cls(*paired_difference_interval(a, b))
 
     @classmethod
+    def of_drop(cls, entry: Mapping[str, Any]) -> Figure:
+        """The drop of check c or d at one intensity, as the judged check holds it (``drop``; when ``paired``, also
+        ``drop_low``, ``drop_high`` and ``n_images``): an unpaired one, of an older store, has no interval."""
+        if not entry.get("paired"):
+            return cls(entry["drop"])
+        return cls(entry["drop"], entry["drop_low"], entry["drop_high"], entry["n_images"])
+
+    @classmethod
     def of_row(cls, row: Mapping[str, Any], key: str = "dice") -> Figure:
         """A table row's mean ``row[key]`` with ``<key>_low``, ``<key>_high`` and ``n_images`` when it has them."""
         n = row.get("n_images")

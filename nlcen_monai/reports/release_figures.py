@@ -113,8 +113,7 @@ def release_figures(record: str | os.PathLike) -> ReleaseFigures:
     for name in ("more_iterations", "black_box"):
         for key, entry in ((result.checks or {}).get(name, {}).get("per_eps") or {}).items():
             if entry.get("paired"):
-                drops.setdefault(name, {})[float(key)] = Figure(entry["drop"], entry["drop_low"], entry["drop_high"],
-                                                                entry["n_images"])
+                drops.setdefault(name, {})[float(key)] = Figure.of_drop(entry)
     images = max((int(r["n_images"]) for r in rows.values()), default=0)
     run = float((result.passes or {}).get("run", 0.0))
     return ReleaseFigures(

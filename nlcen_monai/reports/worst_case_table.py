@@ -110,13 +110,6 @@ def _rise(check: Mapping[str, Any]) -> Figure:
     return Figure(check["max_rise"], worst.get("rise_low"), worst.get("rise_high"), worst.get("n_images"))
 
 
-def _drop(entry: Mapping[str, Any]) -> Figure:
-    """A paired drop of check c or d at one intensity (an unpaired one, of an older store, has no interval)."""
-    if not entry.get("paired"):
-        return Figure(entry["drop"])
-    return Figure(entry["drop"], entry["drop_low"], entry["drop_high"], entry["n_images"])
-
-
 def _check_cell(
     name: str, check: Mapping[str, Any], unbounded: Figure | None, cells: MissingIntervals, record: str
 ) -> str:
@@ -139,7 +132,7 @@ def _check_cell(
         return f"{passed} (DIC {cells.text(figure, record)})"
     if name in PER_INTENSITY_CHECKS and check.get("per_eps"):
         bold = {e: "" if v.get("passed", True) else "**" for e, v in check["per_eps"].items()}
-        drops = [f"{bold[e]}{cells.text(_drop(v), record)}{bold[e]} at eps {e}" for e, v in check["per_eps"].items()]
+        drops = [f"{bold[e]}{cells.text(Figure.of_drop(v), record)}{bold[e]} at eps {e}" for e, v in check["per_eps"].items()]
         return f"{passed} (drop {', '.join(drops)})"
     return passed
 
