@@ -33,6 +33,13 @@ forward per backward): :meth:`AdversarialObjective.training_inputs` builds that 
 :meth:`AdversarialObjective.split_prediction` (:func:`split_batch`) takes the prediction apart again
 and :meth:`AdversarialObjective.training_loss`, the objective on that one prediction, is the
 trainer's ``loss_function``.
+
+Either objective may add ELLE's local-linearity regulariser (Abad Rocamora et al. 2024,
+:mod:`~nlcen_monai.defense.local_linearity`), ``local_linearity_weight * mean_images(E)``: the three
+points of its random segment (:class:`~nlcen_monai.defense.LinearityPoints`) are appended to the
+same training batch, ``cat([clean, adversarial, a, b, c])`` (each part when it is needed), and
+:meth:`AdversarialObjective.training_loss` takes the error from their predictions (final output,
+per-image mean cross entropy); the last batch's mean error is in ``last_local_linearity``.
 """
 
 from __future__ import annotations
@@ -45,6 +52,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from nlcen_monai.attacks.utils import LossFactory, attack_mode, cross_entropy_sum
+from nlcen_monai.defense.local_linearity import LinearityPoints, linearity_error, per_image_cross_entropy
 
 __all__ = ["OBJECTIVES", "AdversarialObjective", "final_output", "split_batch", "trades_kl"]
 
@@ -122,6 +130,14 @@ class AdversarialObjective:
         objective: ``"mix"`` or ``"trades"``.
         clean_weight: for ``"mix"``, the weight ``w`` of the clean loss in [0, 1] (0: adversarial only).
         trades_beta: for ``"trades"``, the weight ``beta`` of the KL term (>= 0; Zhang et al. use 6).
+        local_linearity_weight: the weight ``lambda`` (>= 0) of ELLE's local-linearity error (0: off
+            unless ``local_linearity``). An attribute: ELLE-A's trainer changes it between batches.
+        local_linearity: whether the training batch carries ELLE's points and the error is computed;
+            None (default): when ``local_linearity_weight > 0``. ELLE-A sets it with a weight that
+            starts at 0, so that the error is measured from the first batch.
+
+    Raises:
+        ValueError: for an unknown objective, or a weight out of range.
     """
 
     def __init__(
@@ -130,6 +146,8 @@ class AdversarialObjective:
         objective: str = "mix",
         clean_weight: float = 0.0,
         trades_beta: float = 6.0,
+        local_linearity_weight: float = 0.0,
+        local_linearity: bool | None = None,
     ) -> None:
         if objective not in OBJECTIVES:
             raise ValueError(f"objective must be one of {OBJECTIVES}, got {objective!r}.")
@@ -137,10 +155,17 @@ class AdversarialObjective:
             raise ValueError(f"clean_weight must be in [0, 1], got {clean_weight}.")
         if trades_beta < 0:
             raise ValueError(f"trades_beta must be >= 0, got {trades_beta}.")
+        if local_linearity_weight < 0:
+            raise ValueError(f"local_linearity_weight must be >= 0, got {local_linearity_weight}.")
         self.loss_function = loss_function
         self.objective = objective
         self.clean_weight = float(clean_weight)
         self.trades_beta = float(trades_beta)
+        self.local_linearity_weight = float(local_linearity_weight)
+        self.local_linearity = local_linearity_weight > 0 if local_linearity is None else bool(local_linearity)
+        #: the mean local-linearity error of the last :meth:`training_loss` (detached; None before any)
+        self.last_local_linearity: torch.Tensor | None = None
+        self._alpha: torch.Tensor | None = None
 
     @property
     def needs_clean(self) -> bool:
@@ -197,40 +222,91 @@ class AdversarialObjective:
 
         return kl_to_clean
 
-    def training_inputs(self, clean: torch.Tensor, adversarial: torch.Tensor) -> torch.Tensor:
+    def training_inputs(
+        self, clean: torch.Tensor, adversarial: torch.Tensor, points: LinearityPoints | None = None
+    ) -> torch.Tensor:
         """The batch of the training forward: ``cat([clean, adversarial])`` when both predictions are
-        needed, else the one that is.
+        needed, else the one that is; with ELLE (``local_linearity``) followed by the points ``a, b, c``.
 
         Args:
             clean: the clean images.
             adversarial: the adversarial images of the same batch.
+            points: ELLE's points of the batch (required with ``local_linearity``, ignored without);
+                their ``alpha`` is kept for the next :meth:`training_loss`.
+
+        Raises:
+            ValueError: when ``local_linearity`` is on and ``points`` is None.
         """
         if self.needs_clean and self.needs_adversarial:
-            return torch.cat([clean, adversarial])
-        return clean if self.needs_clean else adversarial
+            parts = [clean, adversarial]
+        else:
+            parts = [clean if self.needs_clean else adversarial]
+        if self.local_linearity:
+            if points is None:
+                raise ValueError("local_linearity is on: training_inputs needs the batch's LinearityPoints.")
+            self._alpha = points.alpha
+            parts += [points.a, points.b, points.c]
+        return parts[0] if len(parts) == 1 else torch.cat(parts)
+
+    def _main_size(self, n: int) -> int:
+        """The number of images of the training batch that are clean or adversarial (the rest are ELLE's)."""
+        return n * (int(self.needs_clean) + int(self.needs_adversarial))
 
     def split_prediction(self, pred: Prediction, n: int) -> tuple[Prediction | None, Prediction | None]:
-        """``(pred_clean, pred_adv)`` from the prediction on :meth:`training_inputs` (None for the one not needed).
+        """``(pred_clean, pred_adv)`` from the prediction on :meth:`training_inputs` (None for the one not
+        needed; ELLE's points left out).
 
         Args:
             pred: the training-mode prediction on :meth:`training_inputs`.
             n: the number of clean images (the batch size).
         """
+        if self.local_linearity:
+            pred = split_batch(pred, self._main_size(n))[0]
         if self.needs_clean and self.needs_adversarial:
             return split_batch(pred, n)
         return (pred, None) if self.needs_clean else (None, pred)
 
+    def local_linearity_error(self, pred: Prediction, label: torch.Tensor) -> torch.Tensor:
+        """ELLE's per-image error from the prediction on :meth:`training_inputs` (``local_linearity`` on),
+        with the ``alpha`` of the last :meth:`training_inputs`.
+
+        Args:
+            pred: the training-mode prediction on :meth:`training_inputs`.
+            label: the true labels ``(B, 1, *spatial)`` of the clean batch.
+
+        Returns:
+            the ``(B,)`` errors, differentiable in the network's parameters.
+
+        Raises:
+            RuntimeError: when no points were given to :meth:`training_inputs`.
+        """
+        if self._alpha is None:
+            raise RuntimeError("no LinearityPoints: call training_inputs with the batch's points first.")
+        n = label.shape[0]
+        points = final_output(split_batch(pred, self._main_size(n))[1], label)
+        loss_a, loss_b, loss_c = (per_image_cross_entropy(p, label) for p in points.split(n))
+        return linearity_error(loss_a, loss_b, loss_c, self._alpha.to(loss_c.device))
+
     def training_loss(self, pred: Prediction, label: torch.Tensor) -> torch.Tensor:
         """The scalar loss from the one prediction on :meth:`training_inputs`: the trainer's ``loss_function``.
+
+        With ``local_linearity`` it adds ``local_linearity_weight`` times the mean of
+        :meth:`local_linearity_error` and keeps that mean in ``last_local_linearity``.
 
         Args:
             pred: the training-mode prediction on :meth:`training_inputs`.
             label: the true labels ``(B, 1, *spatial)`` of the clean batch.
         """
-        return self(*self.split_prediction(pred, label.shape[0]), label)
+        loss = self(*self.split_prediction(pred, label.shape[0]), label)
+        if not self.local_linearity:
+            return loss
+        error = self.local_linearity_error(pred, label).mean()
+        self.last_local_linearity = error.detach()
+        return loss + self.local_linearity_weight * error
 
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(objective={self.objective!r}, clean_weight={self.clean_weight}, "
-            f"trades_beta={self.trades_beta})"
+            f"trades_beta={self.trades_beta}, local_linearity_weight={self.local_linearity_weight}, "
+            f"local_linearity={self.local_linearity})"
         )

@@ -15,7 +15,8 @@ MONAI's own ``SupervisedTrainer._iteration`` (AMP, gradient accumulation, events
 for the batch, it prepares the clean batch with the wrapped ``prepare_batch``, crafts the
 adversarial images (the trainer's ``craft``: its attack object, network in eval mode, outside
 autocast unless ``craft_amp``) and returns the training inputs of the objective
-(:meth:`~nlcen_monai.defense.AdversarialObjective.training_inputs`) with the labels; MONAI's
+(:meth:`~nlcen_monai.defense.AdversarialObjective.training_inputs`, with ELLE's random points
+when the objective has ``local_linearity`` on) with the labels; MONAI's
 iteration then runs the training forward on them and the objective as the loss.
 
 It knows the trainer only through :class:`AdversarialTraining` (what it calls), so this module does
@@ -41,6 +42,7 @@ from monai.engines.utils import IterationEvents, PrepareBatch, default_prepare_b
 from monai.utils import CommonKeys as Keys
 from monai.utils import convert_to_tensor
 
+from nlcen_monai.defense.local_linearity import LinearityPoints
 from nlcen_monai.defense.objective import AdversarialObjective
 
 __all__ = ["AdversarialPrepareBatch", "AdversarialTraining", "CLEAN_IMAGE", "ADV_EPS"]
@@ -61,6 +63,9 @@ class AdversarialTraining(Protocol):
 
     def craft(self, images: torch.Tensor, label: torch.Tensor, eps: float) -> torch.Tensor:
         """Adversarial images of the batch at budget ``eps``."""
+
+    def linearity_points(self, images: torch.Tensor, eps: float) -> LinearityPoints:
+        """ELLE's random points of the batch at budget ``eps`` (called only with ``local_linearity`` on)."""
 
     def add_event_handler(self, event_name: Any, handler: Callable, *args: Any, **kwargs: Any) -> Any:
         """Ignite's ``Engine.add_event_handler``."""
@@ -123,8 +128,9 @@ class AdversarialPrepareBatch(PrepareBatch):
         objective = trainer.adversarial_objective
         eps = trainer.batch_eps()
         adversarial = trainer.craft(inputs, targets, eps) if objective.needs_adversarial else inputs
+        points = trainer.linearity_points(inputs, eps) if objective.local_linearity else None
         self._batch = {Keys.IMAGE: adversarial, CLEAN_IMAGE: inputs, ADV_EPS: eps}
-        return objective.training_inputs(inputs, adversarial), targets, args, extra
+        return objective.training_inputs(inputs, adversarial, points), targets, args, extra
 
     def forward_completed(self, engine: Engine) -> None:
         """The adversarial images, the clean images and the batch's eps into ``engine.state.output``."""

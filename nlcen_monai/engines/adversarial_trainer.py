@@ -17,7 +17,10 @@ start, ``FGSMRS()``; N-FGSM, ``NFGSM()``), maximising the loss its objective giv
 (:func:`~nlcen_monai.defense.ramped_eps`), or with ``eps_sampling="uniform"`` at a budget drawn
 uniformly in [0, the epoch's budget] for each batch, then take one optimiser step on the
 adversarial-training objective (:class:`~nlcen_monai.defense.AdversarialObjective`:
-clean/adversarial mix or TRADES).
+clean/adversarial mix or TRADES), optionally with ELLE's local-linearity regulariser
+(``local_linearity_weight``; ELLE-A with ``local_linearity_adaptive``, see
+:mod:`~nlcen_monai.defense.local_linearity`), whose random points are drawn per batch at the batch's
+budget and go into the same training forward.
 
 The iteration is MONAI's own ``SupervisedTrainer._iteration``: crafting is the trainer's
 ``prepare_batch`` (:class:`~nlcen_monai.engines.adversarial_batch.AdversarialPrepareBatch`, which
@@ -41,12 +44,13 @@ Ignite's contracts:
 - resume: the ramp reads ``engine.state.epoch`` and the random starts ``engine.state.iteration``,
   both restored by MONAI's ``CheckpointLoader``; a handler that changes the attack (the
   :class:`~nlcen_monai.defense.CatastrophicOverfittingGuard`'s fallback, through :meth:`set_attack`)
-  keeps its own state in the trainer's state dict and sets it again on resume; a clean-training
+  keeps its own state in the trainer's state dict and sets it again on resume; so does ELLE-A
+  (``state.local_linearity``: its weight and running statistics); a clean-training
   checkpoint, which lacks those state keys, resumes as adversarial training with the config's attack;
 - determinism: each batch's attack is reseeded (:meth:`~nlcen_monai.attacks.SegmentationAttack.reseeded`)
-  and the per-batch budgets drawn from seeds derived from ``seed``, the iteration and the rank
-  (:func:`~nlcen_monai.attacks.utils.iteration_seed`, each with its own stream), so a resumed run
-  draws what the uninterrupted run would have drawn.
+  and the per-batch budgets and ELLE's points drawn from seeds derived from ``seed``, the iteration
+  and the rank (:func:`~nlcen_monai.attacks.utils.iteration_seed`, each with its own stream), so a
+  resumed run draws what the uninterrupted run would have drawn.
 """
 
 from __future__ import annotations
@@ -55,24 +59,47 @@ from collections.abc import Callable, Iterable, Mapping
 from contextlib import nullcontext
 from typing import Any
 
+import ignite.distributed as idist
 import torch
+from ignite.engine import Engine, Events
 from monai.engines import SupervisedTrainer
-from monai.engines.utils import default_prepare_batch
+from monai.engines.utils import IterationEvents, default_prepare_batch
 from torch.optim.optimizer import Optimizer
 
 from nlcen_monai.attacks import SegmentationAttack
 from nlcen_monai.attacks.utils import generator, iteration_seed
+from nlcen_monai.defense.local_linearity import (
+    ELLE_A_DECAY,
+    ELLE_A_SENSITIVITY,
+    AdaptiveLinearityWeight,
+    LinearityPoints,
+    draw_linearity_points,
+)
 from nlcen_monai.defense.objective import AdversarialObjective
 from nlcen_monai.defense.ramp import ramped_eps
 
 from .adversarial_batch import ADV_EPS, CLEAN_IMAGE, AdversarialPrepareBatch
 
-__all__ = ["AdversarialSupervisedTrainer", "EPS_SAMPLING", "unwrap_network", "ADV_EPS", "CLEAN_IMAGE"]
+__all__ = [
+    "AdversarialSupervisedTrainer",
+    "EPS_SAMPLING",
+    "unwrap_network",
+    "ADV_EPS",
+    "CLEAN_IMAGE",
+    "LOCAL_LINEARITY",
+    "LOCAL_LINEARITY_WEIGHT",
+]
 
 #: how each batch's budget is chosen: the epoch's ramped eps, or uniform in [0, that eps]
 EPS_SAMPLING = ("fixed", "uniform")
 # a key that separates the per-batch eps draws from the random starts of the same iteration
 _EPS_STREAM = 2_000_003
+# a key that separates ELLE's random points from the random starts and eps draws of the same iteration
+_LINEARITY_STREAM = 3_000_017
+#: keys of ``engine.state.output`` with ELLE on: the batch's mean local-linearity error and the weight
+#: its loss used; ``LOCAL_LINEARITY`` is also ELLE-A's state key in ``engine.state``
+LOCAL_LINEARITY = "local_linearity"
+LOCAL_LINEARITY_WEIGHT = "local_linearity_weight"
 
 
 def unwrap_network(network: torch.nn.Module) -> torch.nn.Module:
@@ -114,23 +141,37 @@ class AdversarialSupervisedTrainer(SupervisedTrainer):
             the objective says what the attack maximises (``"trades"``: the TRADES KL).
         clean_weight: for ``"mix"``, the weight of the clean loss (0: adversarial images only).
         trades_beta: for ``"trades"``, the weight of the KL term.
-        seed: seed of the random starts and eps draws (None: the global generator, not reproducible).
+        seed: seed of the random starts, eps draws and ELLE's points (None: the global generator, not
+            reproducible).
         craft_amp: craft under autocast when ``amp`` is on (default False: crafting in float32).
+        local_linearity_weight: ELLE's weight ``lambda`` (>= 0; default 0: off, the training step is the
+            one without ELLE); with ``local_linearity_adaptive`` it is ELLE-A's ``lambda_max``
+            (the authors use 4000). Each batch then gets three more images per image in its
+            training forward (ELLE's random points in the eps-ball of the batch's budget).
+        local_linearity_adaptive: ELLE-A (:class:`~nlcen_monai.defense.AdaptiveLinearityWeight`): the
+            weight starts at 0, jumps to ``local_linearity_weight`` when a batch's error exceeds
+            the running mean plus ``local_linearity_sensitivity`` standard deviations, and is
+            multiplied by ``local_linearity_decay`` after every other batch. Needs a positive weight.
+        local_linearity_decay: ELLE-A's decay per batch (authors: 0.99).
+        local_linearity_sensitivity: ELLE-A's ``k`` of the ``mean + k std`` threshold (authors: 2).
         kwargs: the other arguments of ``monai.engines.SupervisedTrainer`` (``amp``, ``inferer``,
             ``train_handlers``, ``key_train_metric``, ``optim_set_to_none``, ``accumulation_steps``,
             ``prepare_batch`` for the clean batch, ...), except ``iteration_update``.
 
     ``engine.state.output`` holds, besides MONAI's keys (``image`` = the adversarial images the
     network was trained on, ``pred`` = its prediction on them, ``label``, ``loss``),
-    ``"clean_image"`` and ``"adv_eps"`` (the budget of the batch); see
-    :mod:`~nlcen_monai.engines.adversarial_batch` for when each is set during the iteration. The
+    ``"clean_image"`` and ``"adv_eps"`` (the budget of the batch); with ELLE also
+    ``"local_linearity"`` (the batch's mean local-linearity error, averaged over the ranks) and
+    ``"local_linearity_weight"`` (the weight the batch's loss used), from ``BACKWARD_COMPLETED`` on;
+    see :mod:`~nlcen_monai.engines.adversarial_batch` for when the others are set during the iteration. The
     inferer is used for the training forward only; crafting calls the network directly (as training
     on patches does). Handlers such as :class:`~nlcen_monai.defense.CatastrophicOverfittingGuard` go in
     ``train_handlers`` and may change the attack with :meth:`set_attack`.
 
     Raises:
         ValueError: for ``iteration_update``, a negative budget or ramp, an unknown ``eps_sampling``,
-            or an attack that does not ``accepts_loss``.
+            an attack that does not ``accepts_loss``, a negative ELLE weight, or ELLE-A without a
+            positive weight or with a bad decay or sensitivity.
     """
 
     def __init__(
@@ -150,6 +191,10 @@ class AdversarialSupervisedTrainer(SupervisedTrainer):
         trades_beta: float = 6.0,
         seed: int | None = 0,
         craft_amp: bool = False,
+        local_linearity_weight: float = 0.0,
+        local_linearity_adaptive: bool = False,
+        local_linearity_decay: float = ELLE_A_DECAY,
+        local_linearity_sensitivity: float = ELLE_A_SENSITIVITY,
         **kwargs: Any,
     ) -> None:
         if kwargs.get("iteration_update") is not None:
@@ -158,7 +203,19 @@ class AdversarialSupervisedTrainer(SupervisedTrainer):
             raise ValueError(f"eps and eps_ramp_epochs must be >= 0, got {eps} and {eps_ramp_epochs}.")
         if eps_sampling not in EPS_SAMPLING:
             raise ValueError(f"eps_sampling must be one of {EPS_SAMPLING}, got {eps_sampling!r}.")
-        self.adversarial_objective = AdversarialObjective(loss_function, objective, clean_weight, trades_beta)
+        self.local_linearity_schedule: AdaptiveLinearityWeight | None = None
+        if local_linearity_adaptive:
+            self.local_linearity_schedule = AdaptiveLinearityWeight(
+                local_linearity_weight, local_linearity_decay, local_linearity_sensitivity
+            )
+        self.adversarial_objective = AdversarialObjective(
+            loss_function,
+            objective,
+            clean_weight,
+            trades_beta,
+            local_linearity_weight=0.0 if local_linearity_adaptive else local_linearity_weight,
+            local_linearity=bool(local_linearity_adaptive) or local_linearity_weight > 0,
+        )
         crafting = AdversarialPrepareBatch(kwargs.pop("prepare_batch", default_prepare_batch))
         # the handlers are attached below, after the crafting's own output handlers
         train_handlers = kwargs.pop("train_handlers", None)
@@ -179,8 +236,50 @@ class AdversarialSupervisedTrainer(SupervisedTrainer):
         self.craft_amp = bool(craft_amp)
         self.set_attack(attack)
         crafting.attach(self)
+        if self.adversarial_objective.local_linearity:
+            self._attach_local_linearity()
         if train_handlers is not None:
             self._register_handlers(train_handlers)
+
+    def _attach_local_linearity(self) -> None:
+        """ELLE's handlers (before any other handler): ELLE-A's state in the state dict, its weight into the
+        objective before each batch, and after the backward the output keys and ELLE-A's update."""
+        if self.local_linearity_schedule is not None:
+            self.state.local_linearity = self.local_linearity_schedule.initial_state()
+            if LOCAL_LINEARITY not in self.state_dict_user_keys:
+                self.state_dict_user_keys.append(LOCAL_LINEARITY)
+            self.add_event_handler(Events.ITERATION_STARTED, self._set_local_linearity_weight)
+        self.add_event_handler(IterationEvents.BACKWARD_COMPLETED, self._local_linearity_completed)
+
+    def _set_local_linearity_weight(self, engine: Engine) -> None:
+        """ELLE-A: the objective's weight for this batch, from ``state.local_linearity`` (restored on resume)."""
+        self.adversarial_objective.local_linearity_weight = float(engine.state.local_linearity["weight"])
+
+    def _local_linearity_completed(self, engine: Engine) -> None:
+        """The batch's error (averaged over the ranks) and weight into ``state.output``; ELLE-A's update."""
+        objective = self.adversarial_objective
+        error = objective.last_local_linearity.detach().float().reshape(1)
+        if idist.get_world_size() > 1:
+            error = idist.all_reduce(error.clone()) / idist.get_world_size()
+        value = float(error)
+        engine.state.output[LOCAL_LINEARITY] = value
+        engine.state.output[LOCAL_LINEARITY_WEIGHT] = objective.local_linearity_weight
+        if self.local_linearity_schedule is not None:
+            engine.state.local_linearity = self.local_linearity_schedule.update(engine.state.local_linearity, value)
+
+    def linearity_points(self, images: torch.Tensor, eps: float) -> LinearityPoints:
+        """ELLE's points of the batch in progress at budget ``eps``, drawn from a seed derived from
+        ``seed``, ``state.iteration`` and the rank (a stream of their own).
+
+        Args:
+            images: the clean images of the batch.
+            eps: the batch's budget in grey levels (the one it is crafted at).
+
+        Returns:
+            the batch's :class:`~nlcen_monai.defense.LinearityPoints`.
+        """
+        seed = iteration_seed(self.seed, self.state.iteration, self.state.rank, _LINEARITY_STREAM)
+        return draw_linearity_points(images, eps, seed)
 
     def load_state_dict(self, state_dict: Mapping) -> None:
         """Ignite's ``load_state_dict``, keeping the current value of any of this trainer's state keys

@@ -9,7 +9,15 @@ import torch
 import torch.nn.functional as F
 from parameterized import parameterized
 
-from nlcen_monai.defense import AdversarialObjective, final_output, split_batch, trades_kl
+from nlcen_monai.defense import (
+    AdversarialObjective,
+    LinearityPoints,
+    final_output,
+    linearity_error,
+    per_image_cross_entropy,
+    split_batch,
+    trades_kl,
+)
 from nlcen_monai.losses import LabelCrossEntropyLoss, NLCENLoss
 
 B, C, H = 2, 2, 8
@@ -103,6 +111,41 @@ class TestAdversarialObjective(unittest.TestCase):
         expected = objective(clean if "clean" in layout else None, adv if "adv" in layout else None, LABEL)
         torch.testing.assert_close(objective.training_loss(pred, LABEL), expected, rtol=0, atol=0)
 
+    # (objective arguments, the clean/adversarial part of the training forward), ELLE's points after it
+    @parameterized.expand([({"clean_weight": 0.0}, "adv"), ({"clean_weight": 0.5}, "clean+adv"), ({"objective": "trades"}, "clean+adv")])
+    def test_local_linearity_points_join_the_training_batch(self, kwargs, layout):
+        """With ELLE the batch is the objective's own followed by the points a, b, c; the split leaves them out and
+        the loss adds ``weight * mean(E)`` of the final outputs' per-image cross entropy."""
+        objective = AdversarialObjective(NLCENLoss(), local_linearity_weight=3.0, **kwargs)
+        self.assertTrue(objective.local_linearity)
+        images, adversarial = logits(2, (B, 1, H, H)), logits(3, (B, 1, H, H))
+        alpha = torch.tensor([0.25, 0.75])
+        points = LinearityPoints(logits(4, (B, 1, H, H)), logits(5, (B, 1, H, H)), logits(6, (B, 1, H, H)), alpha)
+        with self.assertRaises(ValueError):
+            objective.training_inputs(images, adversarial)
+        parts = {"clean": images, "adv": adversarial}
+        want = torch.cat([parts[k] for k in layout.split("+")] + [points.a, points.b, points.c])
+        torch.testing.assert_close(objective.training_inputs(images, adversarial, points), want, rtol=0, atol=0)
+        preds = {"clean": logits(0, (B, 5, C, H, H)), "adv": logits(1, (B, 5, C, H, H))}
+        pred_a, pred_b, pred_c = (logits(s, (B, 5, C, H, H)) for s in (7, 8, 9))
+        pred = torch.cat([preds[k] for k in layout.split("+")] + [pred_a, pred_b, pred_c])
+        pred_clean, pred_adv = objective.split_prediction(pred, B)
+        torch.testing.assert_close(pred_adv, preds["adv"], rtol=0, atol=0)
+        main = objective(pred_clean, pred_adv, LABEL)
+        error = linearity_error(*(per_image_cross_entropy(p[:, 0], LABEL) for p in (pred_a, pred_b, pred_c)), alpha)
+        torch.testing.assert_close(objective.training_loss(pred, LABEL), main + 3.0 * error.mean())
+        torch.testing.assert_close(objective.last_local_linearity, error.mean())
+
+    def test_local_linearity_off_by_default(self):
+        objective = AdversarialObjective(LabelCrossEntropyLoss())
+        self.assertFalse(objective.local_linearity)
+        images, adversarial = logits(2, (B, 1, H, H)), logits(3, (B, 1, H, H))
+        points = LinearityPoints(images, images, images, torch.zeros(B))
+        self.assertIs(objective.training_inputs(images, adversarial, points), adversarial)  # the points are ignored
+        measured = AdversarialObjective(LabelCrossEntropyLoss(), local_linearity=True)  # ELLE-A's start: weight 0
+        self.assertTrue(measured.local_linearity)
+        self.assertEqual(measured.training_inputs(images, adversarial, points).shape[0], 4 * B)
+
     @parameterized.expand([({"clean_weight": 0.0},), ({"clean_weight": 0.5},)])
     def test_mix_crafts_on_the_summed_cross_entropy(self, kwargs):
         objective = AdversarialObjective(LabelCrossEntropyLoss(), **kwargs)
@@ -129,7 +172,8 @@ class TestAdversarialObjective(unittest.TestCase):
         torch.testing.assert_close(loss_fn(adv, 0), trades_kl(adv, reference, "sum"), rtol=0, atol=0)
         torch.testing.assert_close(loss_fn(adv, 1), loss_fn(adv, 0), rtol=0, atol=0)
 
-    @parameterized.expand([({"objective": "madry"},), ({"clean_weight": 1.5},), ({"trades_beta": -1.0},)])
+    @parameterized.expand([({"objective": "madry"},), ({"clean_weight": 1.5},), ({"trades_beta": -1.0},),
+                           ({"local_linearity_weight": -1.0},)])
     def test_bad_arguments(self, kwargs):
         with self.assertRaises(ValueError):
             AdversarialObjective(LabelCrossEntropyLoss(), **kwargs)

@@ -20,7 +20,7 @@ from parameterized import parameterized
 
 from nlcen_monai.attacks import FGSMRS, NFGSM, PGD, Square
 from nlcen_monai.attacks.utils import iteration_seed, per_image_dice
-from nlcen_monai.defense import AdversarialObjective, CatastrophicOverfittingGuard, ramped_eps
+from nlcen_monai.defense import AdversarialObjective, CatastrophicOverfittingGuard, draw_linearity_points, ramped_eps
 from nlcen_monai.losses import LabelCrossEntropyLoss
 from nlcen_monai.engines import AdversarialSupervisedTrainer, unwrap_network
 from nlcen_monai.networks import get_loss, get_network
@@ -162,12 +162,16 @@ class TestAdversarialTrainer(unittest.TestCase):
             ({"clean_weight": 0.0}, FGSMRS()),
             ({"clean_weight": 0.0}, NFGSM()),
             ({"objective": "trades"}, NFGSM()),
+            ({"clean_weight": 0.0, "local_linearity_weight": 0.0}, NFGSM()),  # ELLE off: the step without it
+            ({"clean_weight": 0.0, "local_linearity_weight": 100.0}, NFGSM()),
+            ({"objective": "trades", "local_linearity_weight": 100.0}, FGSMRS()),
         ]
     )
     def test_trainer_equals_the_plain_loop(self, objective_args, attack):
         """MONAI's iteration with crafting in ``prepare_batch`` and the objective as the loss is, bit for bit,
         the loop that crafts (the attack reseeded per iteration, on the objective's loss), runs one forward on
-        the training inputs, takes the objective and steps."""
+        the training inputs (with ELLE's points, drawn from the iteration's own stream), takes the objective
+        and steps."""
         items, eps = phantoms(0, 16), 8.0
         trainer = make_trainer(items, epochs=2, eps=eps, attack=attack, **objective_args)
         trainer.run()
@@ -183,10 +187,14 @@ class TestAdversarialTrainer(unittest.TestCase):
                 iteration += 1
                 x, y = batch["image"], batch["label"]
                 x_adv = attack.reseeded(iteration_seed(0, iteration, 0))(net, x, y, eps, loss=objective.crafting_loss(net, x))
+                points = draw_linearity_points(x, eps, iteration_seed(0, iteration, 0, 3_000_017))
                 net.train()
                 optimizer.zero_grad(set_to_none=True)
-                pred = net(objective.training_inputs(x, x_adv))
-                objective(*objective.split_prediction(pred, x.shape[0]), y).backward()
+                pred = net(objective.training_inputs(x, x_adv, points))
+                loss = objective(*objective.split_prediction(pred, x.shape[0]), y)
+                if objective.local_linearity:
+                    loss = loss + objective.local_linearity_weight * objective.local_linearity_error(pred, y).mean()
+                loss.backward()
                 optimizer.step()
         for a, b in zip(weights(trainer.network), weights(net)):
             torch.testing.assert_close(a, b, rtol=0, atol=0)
