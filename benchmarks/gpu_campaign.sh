@@ -11,10 +11,12 @@
 # The stages, each with a UTC time stamp before and after, each skipped when it finished in an earlier
 # invocation on the same machine (a marker in WORK), each bounded by what is left of --budget-s:
 #   1. train a finalist: benchmarks/defense_campaign.sh --runs NAME (its run table, overrides and config files,
-#      then its clean DIC on the whole test set and its screen, so that campaign_table has a whole line);
-#   2. evaluate it: the worst case of configs/attacks/strong.json at eps 8 and 32 with the four gradient-masking
-#      checks on a --sample of the SELECTION images, into WORK/NAME/worst/ (where campaign_table reads it),
-#      with the run's overrides as the campaign recorded them (WORK/NAME/overrides.txt);
+#      then its clean DIC on the validation cases and on the whole test set and its screen, the worst case of
+#      configs/attacks/strong.json with configs/attacks/budget_js300.json at eps 8 and 32 on the SELECTION images
+#      into WORK/NAME/worst/, so that campaign_table has a whole line);
+#   2. check it: the four gradient-masking checks added to that screen's store (on a --sample of its images;
+#      the worst case is not computed again), with the run's overrides as the campaign recorded them
+#      (WORK/NAME/overrides.txt);
 #      stages 1 and 2 run finalist by finalist: a finalist is trained only when the time the previous one took
 #      (training and evaluation) is still left, so that fewer finalists finish rather than more half-finish;
 #   3. the released model on the REPORTING images: benchmarks/release_evaluation.sh --procs 1 --record
@@ -224,7 +226,7 @@ for name in $FINALISTS; do
   mkdir -p "$dir"
   run_stage 1 "train $name" "$dir/gpu_train.done" $((EST_TRAIN + EST_EVAL)) "$WORK/logs/$name.train.log" \
     bash benchmarks/defense_campaign.sh --out "$WORK" --runs "$name" --size "$SIZE" --epochs "$EPOCHS" \
-    --threads "$THREADS" --data-dir "$DATA"
+    --threads "$THREADS" --data-dir "$DATA" -- "${BUDGET[@]}"
   [ "$STAGE_STATUS" != done ] || EST_TRAIN=$STAGE_SECONDS
   if [ ! -f "$dir/gpu_train.done" ]; then
     stamp "stage 2 evaluate $name: skipped, no finished training"; record_stage 2 "evaluate $name" skipped 0 "no training"
@@ -233,7 +235,7 @@ for name in $FINALISTS; do
   # the run's overrides as the campaign wrote them: its table's, without the config files after " + "
   read -r -a overrides <<< "$(sed 's/ + .*//; s/(undefended)//' "$dir/overrides.txt")"
   run_stage 2 "evaluate $name" "$dir/gpu_worst.done" "$EST_EVAL" "$WORK/logs/$name.worst.log" \
-    $PY -m monai.bundle run --config_file "['$B/configs/train.json','$B/configs/adversarial.json','configs/attacks/strong.json']" \
+    $PY -m monai.bundle run --config_file "['$B/configs/train.json','$B/configs/adversarial.json','configs/attacks/strong.json','configs/attacks/budget_js300.json']" \
     --dataset_dir "$DATA" --num_workers 0 --num_threads "$THREADS" --progress_bar false "${overrides[@]}" "${BUDGET[@]}" \
     --epsilons "[8, 32]" --checks#sample "$SAMPLE" --test_list "$SELECTION" \
     --ckpt_dir "$dir/models" --output_dir "$dir/worst"
@@ -263,11 +265,11 @@ mkdir -p "$REC"
 copy() { [ ! -f "$1" ] || { mkdir -p "$2"; cp "$1" "$2/"; }; }
 for name in $FINALISTS; do
   dir=$WORK/$name
-  for f in overrides.txt train.log eval_clean.log screen.log; do copy "$dir/$f" "$REC/$name"; done
-  for f in "$dir"/eval_clean/*.csv; do copy "$f" "$REC/$name/eval_clean"; done
-  for part in screen worst; do
-    for f in robustness.csv robustness.json robustness_per_image.csv; do copy "$dir/$part/robustness/$f" "$REC/$name/$part/robustness"; done
+  for f in overrides.txt train.log eval_clean.log eval_val.log worst.log; do copy "$dir/$f" "$REC/$name"; done
+  for part in eval_clean eval_val; do
+    for f in "$dir/$part"/*.csv; do copy "$f" "$REC/$name/$part"; done
   done
+  for f in robustness.csv robustness.json robustness_per_image.csv; do copy "$dir/worst/robustness/$f" "$REC/$name/worst/robustness"; done
   for f in "$WORK/logs/$name".*.log; do copy "$f" "$REC/$name/logs"; done
 done
 if [ "$RELEASE" = 1 ]; then
@@ -282,13 +284,16 @@ copy "$WORK/screen.json" "$REC"
 cp "$STAGES" "$REC/stages.tsv"
 evaluated=()
 for name in $FINALISTS; do [ ! -f "$REC/$name/overrides.txt" ] || evaluated+=("$name"); done
+# the finalists' screens are compared with the released model's, measured the same way on the same images
+REFERENCE=at32_mix_rand=results/nlcen_jsrt/$VERSION/selection_budget/js300
 if [ "${#evaluated[@]}" -gt 0 ] && [ -f "$REC/screen.json" ]; then  # the campaign table and the worst-case tables
-  timeout 120 $PY - "$REC" "${evaluated[@]}" <<'PYEOF' || echo "the tables could not be made (the records are packed all the same)"
+  timeout 120 $PY - "$REC" "$REFERENCE" "${evaluated[@]}" <<'PYEOF' || echo "the tables could not be made (the records are packed all the same)"
 import contextlib, os, sys
 from nlcen_monai.reports import campaign_table, worst_case_table
-rec, runs = sys.argv[1], sys.argv[2:]
+rec, reference, runs = sys.argv[1], sys.argv[2], sys.argv[3:]
 stores = [f"{n}={rec}/{n}/worst/robustness" for n in runs if os.path.isfile(f"{rec}/{n}/worst/robustness/robustness.csv")]
-for name, main, argv in (("campaign.md", campaign_table.main, [rec, "--runs", *runs]), ("worst.md", worst_case_table.main, stores)):
+table = [rec, "--runs", *runs, "--reference", reference]
+for name, main, argv in (("campaign.md", campaign_table.main, table), ("worst.md", worst_case_table.main, stores)):
     if argv:
         with open(os.path.join(rec, name), "w", encoding="utf-8") as f, contextlib.redirect_stdout(f):
             main(argv)
@@ -320,7 +325,7 @@ cat <<EOF
   mkdir -p $RES/gpu_campaign && tar -xzf "\$FILES/records.tar.gz" -C $RES/gpu_campaign
   mkdir -p $RES/reporting && cp "\$FILES"/release_reporting/robustness* $RES/reporting/
   for m in "\$FILES"/models/*.pt; do n=\$(basename "\$m" .pt); mkdir -p runs/gpu/\$n/models && cp "\$m" runs/gpu/\$n/models/model.pt; done
-  .venv/bin/python -m nlcen_monai.reports.campaign_table $RES/gpu_campaign --runs ${FINALISTS}
+  .venv/bin/python -m nlcen_monai.reports.campaign_table $RES/gpu_campaign --runs ${FINALISTS} --reference $REFERENCE
   .venv/bin/python -m nlcen_monai.reports.release_figures $RES/reporting
   git add $RES/gpu_campaign $RES/reporting && git commit -m "GPU campaign records: ..."
   (a later call resumes the release from $RES/reporting; give --finalists only the runs not finished yet)

@@ -13,16 +13,21 @@
 For each run folder ``OUT/<name>`` it reads what the campaign script left there:
 
 - ``overrides.txt``: the bundle overrides of the run;
-- ``eval_clean/metrics.csv``: clean DIC/JSC on the whole test set (``evaluate.json``'s ``MetricsSaver``), with the
-  per-image scores beside it (``val_mean_dice_raw.csv``, ``val_mean_iou_raw.csv``) for n and the intervals;
-- ``screen/robustness/robustness.csv``: the screen's DIC per intensity (eps 0 = clean on the screened images);
-- ``worst/robustness/robustness.csv`` (finalists only): the worst case of ``configs/attacks/strong.json`` at
-  eps 8 and 32 on the same images, without the gradient-masking checks (an upper bound);
+- ``eval_val/metrics.csv``: clean DIC/JSC on the validation cases (the training's held-out split), the clean figure
+  decisions use; ``eval_clean/metrics.csv``: on the whole test set, the one a release publishes (``evaluate.json``'s
+  ``MetricsSaver``, with the per-image scores beside it, ``val_mean_dice_raw.csv``, ``val_mean_iou_raw.csv``, for n
+  and the intervals);
+- ``worst/robustness/``: the screen, the worst case of ``configs/attacks/strong.json`` with
+  ``configs/attacks/budget_js300.json`` at eps 8 and 32 on the selection images, without the gradient-masking checks
+  (an upper bound, measured the same way for every run): its table ``robustness.csv`` and its per-image record
+  ``robustness_per_image.csv``, from which the paired difference to the ``--reference`` run is taken over the images
+  both ran (:func:`worst_case_differences`);
 - ``train.log``: Ignite's ``Epoch[N] Complete. Time taken: ...`` lines of the trainer (validation included).
 
 Every mean carries n and its 95 % bootstrap interval over the images (in ``campaign.csv``: the columns
-``<name>_low`` and ``<name>_high``, and ``clean_images``, ``screen_images``, ``worst_images``); a run whose
-records hold no per-image values (an older run) gives the means alone, and a line below the table names it.
+``<name>_low`` and ``<name>_high``, and ``val_images``, ``clean_images``, ``worst_images``, ``diff_images``); a run
+whose records hold no per-image values (an older run) gives the means alone, and a line below the table names it. A
+difference decides (``better``, ``worse``) only where its paired interval excludes zero.
 
 The epoch times come from the log because no record holds them: the campaign trains with ``monai.bundle
 run`` directly, which writes no ``training.json``, and the ``training.json`` of ``nlcen_monai.compare``
@@ -32,7 +37,7 @@ ratio is against the undefended ``clean`` run's median when it is in the table. 
 other jobs have noisy epoch times: a ratio measured side by side in one process is ``benchmarks/train_step.py
 --adversarial``::
 
-    python -m nlcen_monai.reports.campaign_table runs/campaign --runs clean at8 at32_mix
+    python -m nlcen_monai.reports.campaign_table runs/campaign --runs clean at8 at32_mix --reference at32_mix
 """
 
 from __future__ import annotations
@@ -49,13 +54,25 @@ from typing import Any
 from nlcen_monai.reports.clean_table import clean_figures
 from nlcen_monai.reports.cli import report_parser
 from nlcen_monai.reports.figures import Figure, MissingIntervals
-from nlcen_monai.robustness import read_robustness_csv
+from nlcen_monai.reports.model_differences import decision, paired_differences, per_image_scores
+from nlcen_monai.robustness import read_per_image_csv, read_robustness_csv
 
-__all__ = ["SCREEN_EPS", "campaign_records", "campaign_table", "epoch_seconds", "screen_scores", "main"]
+__all__ = [
+    "SCREEN_EPS",
+    "WORST_CASE",
+    "campaign_records",
+    "campaign_table",
+    "epoch_seconds",
+    "screen_scores",
+    "worst_case_differences",
+    "main",
+]
 
 _EPOCH = re.compile(r"(\w*Trainer) - INFO - Epoch\[(\d+)\] Complete\. Time taken: (\d+):(\d+):([\d.]+)")
 SCREEN_EPS = (8.0, 32.0)
-"""The intensities of the screen and of the finalists' worst case."""
+"""The intensities of the screen (the worst case on the selection images)."""
+WORST_CASE = "worst_case"
+"""The evaluated attack's name in the screen's record (``strong.json``'s worst case)."""
 
 
 def epoch_seconds(log_path: os.PathLike | str) -> tuple[float | None, int]:
@@ -88,6 +105,22 @@ def screen_scores(folder: os.PathLike | str, attack: str | None = None) -> dict[
     return {r["eps"]: Figure.of_row(r) for r in rows if attack in (None, r["attack"])}
 
 
+def worst_case_differences(record: os.PathLike | str, reference: os.PathLike | str) -> dict[float, Figure]:
+    """{eps: the run's worst-case DIC minus the reference's} at the screen's intensities, paired over the images both
+    records hold (:func:`~nlcen_monai.reports.model_differences.paired_differences`).
+
+    Args:
+        record: the folder of the run's per-image record (``OUT/<name>/worst/robustness``).
+        reference: the folder of the reference's per-image record (a run's, or a committed one such as
+            ``results/nlcen_jsrt/0.5.1/selection_budget/js300``, measured the same way).
+    """
+    run, ref = (
+        per_image_scores(read_per_image_csv(os.path.join(folder, "robustness_per_image.csv")), WORST_CASE)
+        for folder in (record, reference)
+    )
+    return {e: d for e, d in paired_differences(run, ref).items() if e in SCREEN_EPS}
+
+
 def _columns(name: str, figure: Figure | None) -> dict[str, float | None]:
     """``{name: mean, name_low: low, name_high: high}`` of ``figure`` (all None without one)."""
     return {name: None if figure is None else figure.mean, f"{name}_low": None if figure is None else figure.low,
@@ -113,33 +146,48 @@ def _overrides(folder: str) -> str:
         return f.read().strip()
 
 
-def campaign_records(out: os.PathLike | str, runs: Iterable[str]) -> list[dict[str, Any]]:
-    """One record per run (each once, in order): overrides, epochs, clean, screen and worst-case DIC, epoch times.
+def campaign_records(
+    out: os.PathLike | str, runs: Iterable[str], reference: str | None = None, reference_record: os.PathLike | str | None = None
+) -> list[dict[str, Any]]:
+    """One record per run (each once, in order): overrides, epochs, clean DIC on the validation cases and on the
+    whole test set, the screen's worst case, its paired difference to ``reference``, epoch times.
 
     Args:
         out: the campaign folder (``defense_campaign.sh --out``).
         runs: the run names, in table order.
+        reference: the name of the run the differences are taken against (its own line has none); None: no
+            differences.
+        reference_record: the folder of the reference's per-image record (default: its run's screen,
+            ``OUT/<reference>/worst/robustness``).
     """
+    if reference is not None and reference_record is None:
+        reference_record = os.path.join(out, reference, "worst", "robustness")
     records = []
     for name in dict.fromkeys(runs):
         folder = os.path.join(out, name)
+        val_dice, val_iou = clean_figures(os.path.join(folder, "eval_val"))
         dice, iou = clean_figures(os.path.join(folder, "eval_clean"))
         seconds, epochs = epoch_seconds(os.path.join(folder, "train.log"))
-        screen = screen_scores(os.path.join(folder, "screen"))
-        worst = screen_scores(os.path.join(folder, "worst"), "worst_case")
+        worst = screen_scores(os.path.join(folder, "worst"), WORST_CASE)
+        differences = {}
+        if reference is not None and name != reference:
+            differences = worst_case_differences(os.path.join(folder, "worst", "robustness"), reference_record)
         records.append({
             "run": name, "overrides": _overrides(folder), "epochs": epochs,
+            **_columns("val_dice", val_dice), **_columns("val_jaccard", val_iou), "val_images": None if val_dice is None else val_dice.n,
             **_columns("clean_dice", dice), **_columns("clean_jaccard", iou), "clean_images": None if dice is None else dice.n,
-            **{k: v for e in (0.0, *SCREEN_EPS) for k, v in _columns(f"screen_dice_eps{e:g}", screen.get(e)).items()},
-            "screen_images": _n(screen, SCREEN_EPS[0]) or 0,
             **{k: v for e in SCREEN_EPS for k, v in _columns(f"worst_dice_eps{e:g}", worst.get(e)).items()},
             "worst_images": _n(worst, SCREEN_EPS[0]),
+            "reference": reference if reference != name else None,
+            **{k: v for e in SCREEN_EPS for k, v in _columns(f"diff_eps{e:g}", differences.get(e)).items()},
+            **{f"decision_eps{e:g}": decision(differences.get(e)) for e in SCREEN_EPS},
+            "diff_images": _n(differences, SCREEN_EPS[0]),
             "seconds_per_epoch": seconds,
         })
-    reference = next((r["seconds_per_epoch"] for r in records if r["run"] == "clean"), None)
+    clean_run = next((r["seconds_per_epoch"] for r in records if r["run"] == "clean"), None)
     for r in records:
-        ok = reference and r["seconds_per_epoch"]
-        r["epoch_ratio"] = r["seconds_per_epoch"] / reference if ok else None
+        ok = clean_run and r["seconds_per_epoch"]
+        r["epoch_ratio"] = r["seconds_per_epoch"] / clean_run if ok else None
     return records
 
 
@@ -147,41 +195,56 @@ def _fmt(value: float | None, digits: int = 3) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
-def _means(record: Mapping[str, Any], names: Sequence[str], n: int | None, missing: MissingIntervals) -> str:
+def _means(record: Mapping[str, Any], names: Sequence[str], n: int | None, missing: MissingIntervals, sign: bool = False) -> str:
     """``a [lo, hi] / b [lo, hi] (n N)``: the record's means under ``names`` with their intervals, then n."""
     figures = [_figure(record, name) for name in names]
-    means = " / ".join("-" if f is None else missing.interval(f, record["run"]) for f in figures)
+    means = " / ".join("-" if f is None else missing.interval(f, record["run"], sign=sign) for f in figures)
     return means if n is None else f"{means} (n {n})"
 
 
-def campaign_table(records: Sequence[Mapping[str, Any]], screen: Mapping[str, Any]) -> list[str]:
+def _differences(record: Mapping[str, Any], missing: MissingIntervals) -> str:
+    """The paired differences to the reference with their decisions, ``-`` for the reference itself or without one."""
+    if record["reference"] is None:
+        return "-"
+    cells = []
+    for e in SCREEN_EPS:
+        figure = _figure(record, f"diff_eps{e:g}")
+        cell = "-" if figure is None else missing.interval(figure, record["run"], digits=4, sign=True)
+        cells.append(f"{cell} {record[f'decision_eps{e:g}']}".rstrip())
+    n = record["diff_images"]
+    return " / ".join(cells) + ("" if n is None else f" (n {n})")
+
+
+def campaign_table(records: Sequence[Mapping[str, Any]], screen: Mapping[str, Any], reference: str | None = None) -> list[str]:
     """The markdown lines of the table (each mean with its interval and n), the line naming the runs whose means
     have no interval (none when all have one) and the sentence on the screen below it.
 
     Args:
         records: from :func:`campaign_records`.
-        screen: the campaign's ``screen.json`` (its attack's ``loss`` and ``iterations``, and ``test_list``).
+        screen: the campaign's ``screen.json`` (its ``test_list``).
+        reference: the run the records' differences were taken against (:func:`campaign_records`), for the header.
     """
     lines = [
-        "| run | overrides | epochs | clean DIC / JSC [95 % interval] (n, all test) | screen eps 0 / 8 / 32 (n) "
-        "| worst case eps 8 / 32 (n) | s per epoch | x clean |",
-        "|---|---|---:|---|---|---|---:|---:|",
+        "| run | overrides | epochs | clean DIC / JSC, validation (n) | clean DIC / JSC, all test (n) "
+        f"| worst case eps 8 / 32, selection (n) | minus {reference or 'the reference'}, eps 8 / 32 (n) "
+        "| s per epoch | x clean |",
+        "|---|---|---:|---|---|---|---|---:|---:|",
     ]
     missing = MissingIntervals()
     for r in records:
+        val = _means(r, ("val_dice", "val_jaccard"), r["val_images"], missing)
         clean = _means(r, ("clean_dice", "clean_jaccard"), r["clean_images"], missing)
-        dic = _means(r, [f"screen_dice_eps{e:g}" for e in (0.0, *SCREEN_EPS)], r["screen_images"], missing)
         worst = _means(r, [f"worst_dice_eps{e:g}" for e in SCREEN_EPS], r["worst_images"], missing)
         lines.append(
-            f"| {r['run']} | `{r['overrides']}` | {r['epochs']} | {clean} "
-            f"| {dic} | {worst} | {_fmt(r['seconds_per_epoch'], 1)} | {_fmt(r['epoch_ratio'], 2)} |"
+            f"| {r['run']} | `{r['overrides']}` | {r['epochs']} | {val} | {clean} | {worst} | {_differences(r, missing)} "
+            f"| {_fmt(r['seconds_per_epoch'], 1)} | {_fmt(r['epoch_ratio'], 2)} |"
         )
     lines += missing.note()
     lines.append(
-        f"\nscreen: APGD-{screen['attack']['loss'].upper()} ({screen['attack']['iterations']} iterations, 1 restart) on "
-        f"the test images {screen['test_list'].rsplit('[', 1)[-1].rstrip(']')} of the datalist: an upper bound that ranks "
-        "the runs, not a robustness figure (no worst case, no gradient-masking checks). Worst case: "
-        "configs/attacks/strong.json at its default budget on the same images, without the checks: an upper bound too."
+        f"\nscreen: the worst case of configs/attacks/strong.json with configs/attacks/budget_js300.json on the test "
+        f"images `{screen['test_list'].lstrip('$')}`, without the gradient-masking checks: an upper bound, measured the "
+        "same way for every run. Differences are paired over the images both runs' screens hold; better / worse only "
+        "where the 95 % interval excludes zero."
     )
     return lines
 
@@ -195,15 +258,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = report_parser("nlcen_monai.reports.campaign_table", __doc__)
     parser.add_argument("out", help="the campaign folder (defense_campaign.sh --out)")
     parser.add_argument("--runs", nargs="+", required=True, help="run names, in table order")
+    parser.add_argument(
+        "--reference", default=None, metavar="NAME[=RECORD]",
+        help="the run the worst case's paired differences are taken against: a run of OUT (its screen's record), or "
+        "a name and the folder of a per-image record measured the same way (e.g. at32_mix_rand="
+        "results/nlcen_jsrt/0.5.1/selection_budget/js300); default: none; ignored when the record is not there",
+    )
     args = parser.parse_args(argv)
-    records = campaign_records(args.out, args.runs)
+    reference, record = (args.reference.split("=", 1) + [None])[:2] if args.reference else (None, None)
+    record = record or (None if reference is None else os.path.join(args.out, reference, "worst", "robustness"))
+    if record is not None and not os.path.isfile(os.path.join(record, "robustness_per_image.csv")):
+        print(f"no per-image record at {record}: no differences to the reference {reference}", file=sys.stderr)
+        reference = record = None
+    records = campaign_records(args.out, args.runs, reference, record)
     with open(os.path.join(args.out, "campaign.csv"), "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=list(records[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(records)
     with open(os.path.join(args.out, "screen.json"), encoding="utf-8") as f:
         screen = json.load(f)
-    print("\n".join(campaign_table(records, screen)))
+    print("\n".join(campaign_table(records, screen, reference)))
     return 0
 
 

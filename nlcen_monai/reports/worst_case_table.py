@@ -24,7 +24,11 @@ loaded with :class:`nlcen_monai.robustness.RobustnessResult`), three markdown ta
 2. the four gradient-masking checks with their numbers, and the verdict per intensity: a's largest paired rise, b's
    DIC, and c's and d's paired drop per intensity, each with its interval and n;
 3. the cost: passes of the network, run and saved by the skipping, and the worst case's passes per
-   image at each intensity.
+   image at each intensity;
+4. with more than one model: each model's worst case minus the first model's at each intensity, paired over the
+   images both attacked, with the paired 95 % interval and n, and ``better`` / ``worse`` where the interval excludes
+   zero (:mod:`~nlcen_monai.reports.model_differences`): how a new release is judged against the shipped model on
+   the reporting images.
 
 With ``--common-cases`` the DIC of table 1 are recomputed from the per-image rows over the images that
 every model's worst case attacked (runs on different subsets of a test set, e.g. ``--test-every 3`` on a
@@ -49,6 +53,7 @@ from typing import Any
 
 from nlcen_monai.reports.cli import named_folders, report_parser
 from nlcen_monai.reports.figures import Figure, MissingIntervals
+from nlcen_monai.reports.model_differences import decision, paired_differences, per_image_scores
 from nlcen_monai.robustness import (
     CHECK_BLACK_BOX,
     CHECK_MORE_ITERATIONS,
@@ -63,7 +68,7 @@ from nlcen_monai.robustness import (
     table_rows,
 )
 
-__all__ = ["load", "dice_table", "checks_table", "cost_table", "common_cases", "main"]
+__all__ = ["load", "dice_table", "checks_table", "cost_table", "common_cases", "differences_table", "main"]
 
 DAGGER = "†"
 # the DIC rows that checks c and d compare with the worst case (table 1 shows them below it)
@@ -263,6 +268,36 @@ def cost_table(results: Mapping[str, RobustnessResult]) -> list[str]:
     return lines
 
 
+def differences_table(results: Mapping[str, RobustnessResult]) -> list[str]:
+    """Table 4: each model's worst case minus the first model's per intensity, paired over the images both attacked
+    (each worst case's own rows: a difference needs no check), with its decision; [] for fewer than two models.
+
+    Args:
+        results: the stores by model name; the first is the reference.
+    """
+    if len(results) < 2:
+        return []
+    (first, reference), *others = results.items()
+    reference_scores = per_image_scores(reference.per_image, reference.attack)
+    differences = {
+        name: paired_differences(per_image_scores(result.per_image, result.attack), reference_scores)
+        for name, result in others
+    }
+    eps_list = sorted({e for d in differences.values() for e in d if e > 0})
+    lines = [
+        f"\nWorst case minus {first}'s, paired over the images both attacked: mean [95 % interval] (n); better / worse "
+        "where the interval excludes zero\n",
+        "| model | " + " | ".join(f"eps {format_eps(e)}" for e in eps_list) + " |",
+        "|---|" + "---|" * len(eps_list),
+    ]
+    for name, by_eps in differences.items():
+        cells = [
+            "-" if e not in by_eps else f"{by_eps[e].text(4, sign=True)} {decision(by_eps[e])}".rstrip() for e in eps_list
+        ]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """The command line: print the three tables of the ``NAME=DIR`` stores.
 
@@ -290,6 +325,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     lines += checks_table(loaded, cells, common if args.rejudge else None)
     lines += cells.note()
     lines += cost_table(loaded)
+    lines += differences_table(loaded)
     print("\n".join(lines))
     return 0
 

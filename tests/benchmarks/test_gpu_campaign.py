@@ -80,7 +80,8 @@ class TestGpuCampaignQuick(unittest.TestCase):
         per_image = rows(self.out / "release_reporting" / "robustness_per_image.csv")
         self.assertEqual(len({r["case_id"] for r in per_image}), 2)
         self.assertTrue({"worst_case", "check_more_iterations", "check_black_box"} <= {r["attack"] for r in per_image})
-        # the packed records: the finalist's campaign line (training log, clean DIC, screen) and its checked worst case
+        # the packed records: the finalist's campaign line (training log, clean DIC on the test set and the validation
+        # cases) and its screen, the worst case on the selection images, with the checks added to the same store
         (self.tmp / "records").mkdir()
         with tarfile.open(self.out / "records.tar.gz") as tar:
             tar.extractall(self.tmp / "records", filter="data")
@@ -88,7 +89,8 @@ class TestGpuCampaignQuick(unittest.TestCase):
         self.assertIn("Epoch[2] Complete", (run / "train.log").read_text())
         self.assertTrue((run / "eval_clean" / "metrics.csv").read_text().startswith("val_mean_dice,"))
         self.assertGreater(len((run / "eval_clean" / "val_mean_dice_raw.csv").read_text().splitlines()), 10)  # 10 test images
-        self.assertTrue(rows(run / "screen" / "robustness" / "robustness_per_image.csv"))
+        self.assertTrue((run / "eval_val" / "metrics.csv").read_text().startswith("val_mean_dice,"))
+        self.assertIn("resuming from", (run / "logs" / f"{FINALIST}.worst.log").read_text())  # stage 2 added to the screen
         worst = rows(run / "worst" / "robustness" / "robustness_per_image.csv")
         self.assertEqual({float(r["eps"]) for r in worst if r["attack"] == "worst_case"}, {0.0, 8.0, 32.0})
         self.assertEqual(len({r["case_id"] for r in worst}), 2)  # the 2 selection images

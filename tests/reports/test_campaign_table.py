@@ -9,8 +9,9 @@
 # See the License for the specific language governing permissions and
 # limitations under the License.
 """nlcen_monai.reports.campaign_table on a campaign folder as defense_campaign.sh leaves it: an older one, whose
-records hold no per-image values (means and n alone, said once), and one whose means carry their intervals,
-computed here again from the fixture's per-image values."""
+records hold no per-image values (means and n alone, said once), and one whose means carry their intervals and whose
+screens are compared with the reference run's, paired over the images both hold, computed here again from the
+fixture's per-image values."""
 
 from __future__ import annotations
 
@@ -21,40 +22,50 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from nlcen_monai.metrics import mean_interval
+from nlcen_monai.metrics import mean_interval, paired_difference_interval
 from nlcen_monai.reports import campaign_table
 from nlcen_monai.robustness import ResultFiles, RobustnessResult, write_robustness_table
 
 LOG_LINE = "2026-11-01 10:00:00,000 - SupervisedTrainer - INFO - Epoch[{}] Complete. Time taken: {}\n"
 
 
-def write_run(out: Path, name: str, metrics: str, epochs: list[str], screen_dice8: float, worst: bool = False) -> None:
-    """One run folder: overrides, clean metrics, a training log of ``epochs`` (h:mm:ss times), the screen's table."""
+def write_run(out: Path, name: str, metrics: str, epochs: list[str], worst_dice8: float | None = None) -> None:
+    """One run folder: overrides, clean metrics on the test set and on the validation cases, a training log of
+    ``epochs`` (h:mm:ss times), the screen's table (when ``worst_dice8`` is given)."""
     run = out / name
-    (run / "eval_clean").mkdir(parents=True)
+    for folder in ("eval_clean", "eval_val"):
+        (run / folder).mkdir(parents=True)
     (run / "eval_clean" / "metrics.csv").write_text(metrics)
+    (run / "eval_val" / "metrics.csv").write_text("val_mean_dice,0.97\nval_mean_iou,0.94\n")
     (run / "overrides.txt").write_text(f"--epochs 30 {name}\n")
     if epochs:
         (run / "train.log").write_text("".join(LOG_LINE.format(i + 1, t) for i, t in enumerate(epochs)))
-    rows = [{"attack": "apgd_ce", "eps": e, "dice": d, "jaccard": d / 2, "n_images": 14, "passes": 20.0, "checks": ""}
-            for e, d in ((0.0, 0.95), (8.0, screen_dice8), (32.0, 0.3))]
-    write_robustness_table(rows, run / "screen" / "robustness" / "robustness.csv")
-    if worst:
+    if worst_dice8 is not None:
         rows = [{"attack": "worst_case", "eps": e, "dice": d, "jaccard": d / 2, "n_images": 14, "passes": 50.0, "checks": ""}
-                for e, d in ((0.0, 0.95), (8.0, 0.5), (32.0, 0.12345))]
+                for e, d in ((0.0, 0.95), (8.0, worst_dice8), (32.0, 0.12345))]
         write_robustness_table(rows, run / "worst" / "robustness" / "robustness.csv")
+
+
+SCREEN = {"epsilons": [8, 32], "test_list": "$nlcen_monai.data.evaluation_subset(@dataset_dir, 'selection', every=9)"}
 
 
 def campaign(out: Path) -> None:
     write_run(out, "clean", "val_mean_dice,0.9612\nval_mean_iou,0.9255\n", ["00:03:20.000", "00:01:01.500", "00:01:00.100", "00:01:02.000"], 0.1)
     write_run(out, "at32_mix", "val_mean_dice,0.95\nval_mean_iou,0.906\n",
-              ["00:03:20.000", "00:02:00.500", "00:01:58.250", "00:01:59.000", "00:02:01.000"], 0.6, worst=True)
+              ["00:03:20.000", "00:02:00.500", "00:01:58.250", "00:01:59.000", "00:02:01.000"], 0.5)
     # a resumed training logs epoch 3 again: the last time counts
     with open(out / "at32_mix" / "train.log", "a") as f:
         f.write(LOG_LINE.format(3, "00:02:05.500"))
-    write_run(out, "at8", "val_mean_dice,0.955\n", [], 0.6)  # no log, no JSC
-    screen = {"attack": {"loss": "ce", "iterations": 20}, "test_list": "$nlcen_monai.data.load_datalist(@dataset_dir, 'test')[::9]"}
-    (out / "screen.json").write_text(json.dumps(screen))
+    write_run(out, "at8", "val_mean_dice,0.955\n", [])  # no log, no JSC, no screen
+    (out / "screen.json").write_text(json.dumps(SCREEN))
+
+
+def save_screen(folder: Path, scores: dict[float, list[float]], first: int = 0) -> None:
+    """A screen's per-image record: ``scores[eps][i]`` is image ``c{first + i}``'s worst-case DIC."""
+    result = RobustnessResult(attack="worst_case")
+    result.add([{"case_id": f"c{first + i}", "attack": "worst_case", "eps": e, "dice": d, "jaccard": d / 2}
+                for e, values in scores.items() for i, d in enumerate(values)])
+    result.save(ResultFiles.in_dir(folder / "worst" / "robustness"))
 
 
 def write_raw(folder: Path, scores: dict[str, list[float]]) -> None:
@@ -77,54 +88,100 @@ def printed(main, argv: list[str]) -> str:
     return out.getvalue()
 
 
+def paired(a: list[float], b: list[float]) -> str:
+    mean, low, high, _ = paired_difference_interval(a, b)
+    return f"{mean:+.4f} [{low:+.4f}, {high:+.4f}]"
+
+
 class TestCampaignTable(unittest.TestCase):
     def test_table_and_csv(self):
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp)
             campaign(out)
-            text = printed(campaign_table.main, [tmp, "--runs", "clean", "at32_mix", "at8", "clean"])
+            err = io.StringIO()
+            with contextlib.redirect_stderr(err):
+                text = printed(campaign_table.main, [tmp, "--runs", "clean", "at32_mix", "at8", "clean", "--reference", "at32_mix"])
             lines = text.splitlines()
             self.assertEqual(len([line for line in lines if line.startswith("| ")]), 4)  # header and each run once
+            # these older screens hold no per-image record: no paired difference can be taken, and the command says so
+            self.assertIn("minus the reference, eps 8 / 32 (n)", lines[0])
+            self.assertIn("no per-image record at", err.getvalue())
             self.assertIn(
-                "| clean | `--epochs 30 clean` | 4 | 0.961 / 0.925 | 0.950 / 0.100 / 0.300 (n 14) | - / - | 61.5 | 1.00 |", lines
+                "| clean | `--epochs 30 clean` | 4 | 0.970 / 0.940 | 0.961 / 0.925 | 0.100 / 0.123 (n 14) | - "
+                "| 61.5 | 1.00 |", lines
             )
             self.assertIn(
-                "| at32_mix | `--epochs 30 at32_mix` | 5 | 0.950 / 0.906 | 0.950 / 0.600 / 0.300 (n 14) | 0.500 / 0.123 (n 14) "
+                "| at32_mix | `--epochs 30 at32_mix` | 5 | 0.970 / 0.940 | 0.950 / 0.906 | 0.500 / 0.123 (n 14) | - "
                 "| 120.8 | 1.96 |",
                 lines,
             )
-            self.assertIn("| at8 | `--epochs 30 at8` | 0 | 0.955 / - | 0.950 / 0.600 / 0.300 (n 14) | - / - | - | - |", lines)
+            self.assertIn("| at8 | `--epochs 30 at8` | 0 | 0.970 / 0.940 | 0.955 / - | - / - | - | - | - |", lines)
             # no per-image values behind these records: no interval, said once
             self.assertEqual([line for line in lines if line.startswith("No interval")],
                              ["No interval: clean, at32_mix, at8 hold(s) no per-image values behind the figures printed "
                               "without one (an older record), so no interval can be computed from it; those figures carry "
                               "their n alone, where the record gives it."])
-            self.assertTrue(lines[-1].startswith("screen: APGD-CE (20 iterations, 1 restart) on the test images ::9 of the datalist"))
+            self.assertTrue(lines[-1].startswith(
+                "screen: the worst case of configs/attacks/strong.json with configs/attacks/budget_js300.json on the test "
+                "images `nlcen_monai.data.evaluation_subset(@dataset_dir, 'selection', every=9)`"))
             csv_lines = (out / "campaign.csv").read_text().splitlines()
             self.assertEqual(csv_lines[0].split(",")[:3], ["run", "overrides", "epochs"])
             self.assertEqual(csv_lines[2].split(",")[-2:], ["120.75", "1.9634146341463414"])  # median of 120.5, 125.5, 119, 121
 
-    def test_means_with_their_intervals(self):
+    def test_means_with_their_intervals_and_paired_differences(self):
         clean_dice, clean_iou = [0.95, 0.9, 0.97, 0.93], [0.9, 0.82, 0.94, 0.87]
-        screen = {0.0: [0.95, 0.9, 0.97, 0.93], 8.0: [0.6, 0.3, 0.7, 0.5], 32.0: [0.2, 0.05, 0.3, 0.1]}
+        val_dice, val_iou = [0.96, 0.98, 0.97], [0.92, 0.96, 0.94]
+        reference = {8.0: [0.6, 0.3, 0.7, 0.5], 32.0: [0.2, 0.05, 0.3, 0.1]}
+        # the run holds one more image (c4), which the reference lacks: the differences leave it out
+        run = {8.0: [0.7, 0.41, 0.8, 0.62, 0.0], 32.0: [0.1, 0.3, 0.2, 0.05, 0.0]}
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp)
-            write_run(out, "at8", "val_mean_dice,0.9375\nval_mean_iou,0.8825\n", [], 0.6)
-            write_raw(out / "at8" / "eval_clean", {"val_mean_dice": clean_dice, "val_mean_iou": clean_iou})
-            result = RobustnessResult(attack="apgd_ce")
-            result.add([{"case_id": f"c{i}", "attack": "apgd_ce", "eps": e, "dice": d, "jaccard": d / 2}
-                        for e, values in screen.items() for i, d in enumerate(values)])
-            result.save(ResultFiles.in_dir(out / "at8" / "screen" / "robustness"))
-            screen_json = {"attack": {"loss": "ce", "iterations": 20}, "test_list": "[::9]"}
-            (out / "screen.json").write_text(json.dumps(screen_json))
-            lines = printed(campaign_table.main, [tmp, "--runs", "at8"]).splitlines()
+            for name in ("at32_mix_rand", "at8"):
+                write_run(out, name, "val_mean_dice,0.9375\nval_mean_iou,0.8825\n", [])
+                write_raw(out / name / "eval_clean", {"val_mean_dice": clean_dice, "val_mean_iou": clean_iou})
+                write_raw(out / name / "eval_val", {"val_mean_dice": val_dice, "val_mean_iou": val_iou})
+            save_screen(out / "at32_mix_rand", reference)
+            save_screen(out / "at8", run)
+            (out / "screen.json").write_text(json.dumps(SCREEN))
+            lines = printed(campaign_table.main, [tmp, "--runs", "at32_mix_rand", "at8", "--reference", "at32_mix_rand"]).splitlines()
             header = (out / "campaign.csv").read_text().splitlines()[0].split(",")
         clean = f"{interval(clean_dice, 0.9375)} / {interval(clean_iou, 0.8825)} (n 4)"
-        dic = " / ".join(interval(v) for v in screen.values()) + " (n 4)"
-        self.assertEqual(lines[2], f"| at8 | `--epochs 30 at8` | 0 | {clean} | {dic} | - / - | - | - |")
+        val = f"{interval(val_dice, 0.97)} / {interval(val_iou, 0.94)} (n 3)"
+        self.assertEqual(
+            lines[2], f"| at32_mix_rand | `--epochs 30 at32_mix_rand` | 0 | {val} | {clean} "
+            f"| {interval(reference[8.0])} / {interval(reference[32.0])} (n 4) | - | - | - |")
+        # at eps 8 every common image gains 0.1-0.12: better; at eps 32 the gains and losses straddle zero: no decision
+        diff8, diff32 = paired(run[8.0][:4], reference[8.0]), paired(run[32.0][:4], reference[32.0])
+        self.assertEqual(
+            lines[3], f"| at8 | `--epochs 30 at8` | 0 | {val} | {clean} "
+            f"| {interval(run[8.0])} / {interval(run[32.0])} (n 5) | {diff8} better / {diff32} (n 4) | - | - |")
         self.assertFalse(any(line.startswith("No interval") for line in lines))
-        self.assertIn("screen_dice_eps8_low", header)
-        self.assertIn("clean_images", header)
+        for column in ("worst_dice_eps8_low", "val_images", "clean_images", "diff_eps32_high", "decision_eps8", "diff_images"):
+            self.assertIn(column, header)
+
+    def test_reference_from_a_committed_record(self):
+        reference = {8.0: [0.6, 0.3, 0.7], 32.0: [0.2, 0.05, 0.3]}
+        run = {8.0: [0.5, 0.2, 0.61], 32.0: [0.1, 0.0, 0.2]}
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "campaign"
+            write_run(out, "at32_mix_rand_ema", "val_mean_dice,0.95\n", [])
+            save_screen(out / "at32_mix_rand_ema", run)
+            save_screen(Path(tmp) / "committed", reference)  # a record folder, as results/<bundle>/<version>/ keeps them
+            (out / "screen.json").write_text(json.dumps(SCREEN))
+            record = Path(tmp) / "committed" / "worst" / "robustness"
+            lines = printed(campaign_table.main, [str(out), "--runs", "at32_mix_rand_ema", "--reference", f"at32_mix_rand={record}"]).splitlines()
+        self.assertIn("minus at32_mix_rand, eps 8 / 32 (n)", lines[0])
+        diff8, diff32 = paired(run[8.0], reference[8.0]), paired(run[32.0], reference[32.0])
+        self.assertIn(f"| {diff8} worse / {diff32} worse (n 3) |", lines[2])
+
+    def test_no_reference_screen_no_differences(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp)
+            campaign(out)
+            lines = printed(campaign_table.main, [tmp, "--runs", "at32_mix", "--reference", "at32_mix_rand"]).splitlines()
+        # the reference's folder holds no screen: the command takes no reference
+        self.assertIn("minus the reference", lines[0])
+        self.assertTrue(lines[2].endswith("| 0.500 / 0.123 (n 14) | - | 120.8 | - |"), lines[2])
 
     def test_epoch_seconds_without_log(self):
         self.assertEqual(campaign_table.epoch_seconds("/nonexistent/train.log"), (None, 0))

@@ -133,6 +133,23 @@ class TestRejudge(unittest.TestCase):
         self.assertIn("| **worst_case** | 0.950 (n 14) | 0.500 (n 14) † |", text)
         self.assertEqual(text.count("No interval: old hold(s) no per-image values"), 1)
 
+    def test_models_differ_by_a_paired_interval_over_the_common_images(self):
+        shipped = {"a": 0.60, "b": 0.40, "c": 0.50, "d": 0.55}
+        candidate = {"a": 0.70, "b": 0.52, "c": 0.61, "e": 0.0}  # "d" not attacked, "e" only here: both left out
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, scores in (("shipped", shipped), ("candidate", candidate)):
+                result = RobustnessResult(attack="worst_case")
+                result.add([{"case_id": c, "attack": "worst_case", "eps": e, "dice": d if e else 0.95, "jaccard": d / 2}
+                            for c, d in scores.items() for e in (0.0, 32.0)])
+                result.save(ResultFiles.in_dir(Path(tmp) / name))
+            text = table(f"shipped={tmp}/shipped", f"candidate={tmp}/candidate")
+            alone = table(f"shipped={tmp}/shipped")
+        mean, low, high, n = paired_difference_interval([0.70, 0.52, 0.61], [0.60, 0.40, 0.50])
+        self.assertGreater(low, 0)
+        self.assertIn("Worst case minus shipped's, paired over the images both attacked", text)
+        self.assertIn(f"| candidate | {mean:+.4f} [{low:+.4f}, {high:+.4f}] (n {n}) better |", text)
+        self.assertNotIn("Worst case minus", alone)  # one model: nothing to compare
+
     def test_runs_as_a_module(self):
         with tempfile.TemporaryDirectory() as tmp:
             stopped_store(Path(tmp), more_iterations_drop=0.01)
