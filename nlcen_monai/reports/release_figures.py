@@ -72,9 +72,10 @@ class ReleaseFigures:
 
     ``worst[eps]`` is the evaluated attack's mean; ``status[eps]`` the intensity's check status (``passed``
     or what failed or did not run); ``drops[check][eps]`` the paired drop of checks c and d with its interval;
-    ``passes[eps]`` the worst case's mean passes per image; ``passes_per_image_intensity`` every pass the
-    record ran (attacks and checks, over all its runs) divided by its images times its intensities (None when
-    the record counts no passes).
+    ``passes[eps]`` the worst case's mean passes per image; ``passes_per_image_intensity`` the passes behind
+    the record's rows (the worst case's and every check's, over all its runs:
+    :attr:`~nlcen_monai.robustness.RobustnessResult.recorded_passes`) divided by its images times its intensities
+    (None when the record counts no passes).
     """
 
     attack: str
@@ -115,7 +116,13 @@ def release_figures(record: str | os.PathLike) -> ReleaseFigures:
             if entry.get("paired"):
                 drops.setdefault(name, {})[float(key)] = Figure.of_drop(entry)
     images = max((int(r["n_images"]) for r in rows.values()), default=0)
-    run = float((result.passes or {}).get("run", 0.0))
+    run = result.recorded_passes
+    counted = float((result.passes or {}).get("run", 0.0))
+    if counted and abs(counted - run) > 0.5:
+        sys.stderr.write(
+            f"{record}: robustness.json counts {counted:.0f} passes run, its rows {run:.0f}; the figures use the rows' "
+            "(the counter also holds the passes of stale rows, or was summed twice when a record was merged into itself).\n"
+        )
     return ReleaseFigures(
         attack=result.attack,
         clean=Figure.of_row(rows[0.0]) if 0.0 in rows else None,

@@ -31,7 +31,7 @@ from typing import Any
 
 from nlcen_monai.utils.atomic import atomic_write_text
 
-from .checks import intensity_verdicts, verdict
+from .checks import CHECK_BLACK_BOX, CHECK_MONOTONE, CHECK_MORE_ITERATIONS, CHECK_UNBOUNDED, intensity_verdicts, verdict
 from .keys import KINDS, MetricKey, eps_key, format_eps
 from .results import (
     image_key,
@@ -52,6 +52,8 @@ __all__ = ["PASS_COUNTERS", "ResultFiles", "RobustnessResult"]
 
 #: the counters a result sums over resumed runs: passes run, passes saved by the worst case's skipping, seconds
 PASS_COUNTERS = ("run", "saved", "seconds")
+# each check's own row (its black-box attacks' rows are parts of check d's)
+_CHECK_ROWS = frozenset((CHECK_MONOTONE, CHECK_UNBOUNDED, CHECK_MORE_ITERATIONS, CHECK_BLACK_BOX))
 
 
 @dataclass(frozen=True)
@@ -255,6 +257,23 @@ class RobustnessResult:
         return rows
 
     @property
+    def recorded_passes(self) -> float:
+        """The passes behind the rows the record holds: each evaluated row's (a worst case's includes its members')
+        and each check's own row's (``check_monotone``, ..., ``check_black_box``, which includes its black-box
+        attacks'), summed.
+
+        For a record grown by resumed runs this equals ``passes["run"]``; the counter is larger when rows were
+        dropped as stale (their passes were run, their rows are gone) or when a record was merged into a copy of
+        itself (its counters summed twice, its rows not). A row without a ``passes`` value counts 0.
+        """
+        total = 0.0
+        for row in self.images.values():
+            aggregate = row["role"] == RowRole.EVALUATED.value or row["attack"] in _CHECK_ROWS
+            if aggregate and row.get("passes") is not None:
+                total += float(row["passes"])
+        return total
+
+    @property
     def verdict(self) -> str:
         """The checks in one line, per intensity of the evaluated attack."""
         return verdict(self.checks, self.epsilons)
@@ -333,6 +352,10 @@ class RobustnessResult:
     def load(cls, files: ResultFiles, journals: bool = True) -> RobustnessResult:
         """The result saved in ``files`` (empty when nothing is there), with the journals of an unfinished multi-process run.
 
+        A journal whose rows are all in the main files already, unchanged, is not merged again, so that its pass
+        counters are not summed twice (a resumed evaluation attacks only the images the record lacks, so a row of a
+        later run is never identical to a recorded one).
+
         Args:
             files: where.
             journals: also merge the per-rank journals found beside the per-image record.
@@ -351,5 +374,10 @@ class RobustnessResult:
         )
         result.add(per_image, **{k: v for k, v in (report.get("passes") or {}).items() if k in PASS_COUNTERS})
         for journal in files.journals() if journals else []:
-            result = result.merged(cls.load(journal, journals=False))
+            part = cls.load(journal, journals=False)
+            # a journal whose every row the main files already hold, unchanged, was merged into them before (the
+            # main files were saved and the journal was not removed): its counters are in them already
+            if part.images and all(result.images.get(key) == row for key, row in part.images.items()):
+                continue
+            result = result.merged(part)
         return result

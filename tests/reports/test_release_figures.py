@@ -70,6 +70,18 @@ class TestReleaseFigures(unittest.TestCase):
         self.assertIn(f"spent {figures.passes_per_image_intensity:.0f} forward(-backward) passes per image and intensity", table)
         self.assertIn(f" | {figures.passes[8.0]:.0f} | ", table)
 
+    def test_a_counter_summed_twice_changes_no_figure(self):
+        """A record merged into a copy of itself doubles its pass counter, not its rows: the figures use the rows, and
+        the command says that the counter differs."""
+        stored = RobustnessResult.load(ResultFiles.in_dir(self.record))
+        with tempfile.TemporaryDirectory() as d:
+            stored.merged(stored.copy()).save(ResultFiles.in_dir(d))
+            self.assertEqual(RobustnessResult.load(ResultFiles.in_dir(d)).passes["run"], 2 * stored.passes["run"])
+            with contextlib.redirect_stderr(io.StringIO()) as err:
+                figures = release_figures(d)
+        self.assertEqual(figures.passes_per_image_intensity, release_figures(self.record).passes_per_image_intensity)
+        self.assertIn(f"counts {2 * stored.passes['run']:.0f} passes run, its rows {stored.passes['run']:.0f}", err.getvalue())
+
     def test_write_then_check_and_a_changed_number_fails(self):
         with tempfile.TemporaryDirectory() as d:
             card, readme, metadata = (os.path.join(d, n) for n in ("card.md", "README.md", "metadata.json"))

@@ -8,6 +8,7 @@ import tempfile
 import unittest
 
 from nlcen_monai.robustness import (
+    CHECK_BLACK_BOX,
     CHECK_MORE_ITERATIONS,
     GradientMaskingChecks,
     ResultFiles,
@@ -84,6 +85,19 @@ class TestRobustnessResult(unittest.TestCase):
         self.assertEqual((len(r.images), r.passes["run"]), (3, 15.0))
         self.assertEqual(RobustnessResult.from_dict(json.loads(json.dumps(merged.to_dict()))), merged)
 
+    def test_recorded_passes_are_the_rows_behind_the_figures(self):
+        rows = ROWS + [
+            image("a", "square", 8, 0.5, 1000.0), image("a", CHECK_BLACK_BOX, 8, 0.5, 1000.0),  # check d includes square
+            image("c", "worst_case", 8, 0.3),  # no passes recorded: counts 0
+        ]
+        r = result(rows, run=1100.0 + 120.0 + 40.0)
+        # the worst case's rows (30 + 10, its member pgd's 20 inside), check c's (60 + 60), check d's (1000)
+        self.assertEqual(r.recorded_passes, 40.0 + 120.0 + 1000.0)
+        # a record merged into a copy of itself: its counters doubled, its rows and their passes not
+        twice = r.merged(r.copy())
+        self.assertEqual(twice.passes["run"], 2 * r.passes["run"])
+        self.assertEqual(twice.recorded_passes, r.recorded_passes)
+
     def test_save_and_load(self):
         with tempfile.TemporaryDirectory() as d:
             files = ResultFiles.in_dir(d)
@@ -129,6 +143,21 @@ class TestRobustnessResult(unittest.TestCase):
             for journal in files.journals():
                 journal.remove()
             self.assertEqual(sorted(os.listdir(d)), ["robustness.csv", "robustness.json", "robustness_per_image.csv"])
+
+    def test_a_journal_already_in_the_main_files_is_not_counted_twice(self):
+        with tempfile.TemporaryDirectory() as d:
+            files = ResultFiles.in_dir(d)
+            result(ROWS[:2], run=1).save(files)
+            result(ROWS[2:4], run=2).save(files.journal(0))
+            result(ROWS[4:], run=4).save(files.journal(1))
+            whole = RobustnessResult.load(files)
+            whole.save(files)  # the main files now hold both journals, which were left behind
+            again = RobustnessResult.load(files)
+            self.assertEqual(again.passes["run"], 7.0)
+            self.assertEqual(again, whole)
+            # a journal with one row the main files lack is another run's: merged, its counters added
+            result(ROWS[4:] + [image("c", "worst_case", 8, 0.3, 5.0)], run=9).save(files.journal(1))
+            self.assertEqual(RobustnessResult.load(files).passes["run"], 7.0 + 9.0)
 
 
 if __name__ == "__main__":
