@@ -38,6 +38,10 @@ other jobs have noisy epoch times: a ratio measured side by side in one process 
 --adversarial``::
 
     python -m nlcen_monai.reports.campaign_table runs/campaign --runs clean at8 at32_mix --reference at32_mix
+
+``--write FILE`` puts the table (without the sentence on the screen) between :data:`BEGIN_MARKER` and
+:data:`END_MARKER` of a markdown document, ``--check FILE`` fails when the document's table differs from the
+records (as ``docs/defense.md`` quotes the committed records of ``results/nlcen_jsrt/<version>/campaign``).
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from nlcen_monai.reports import markdown_block
 from nlcen_monai.reports.clean_table import clean_figures
 from nlcen_monai.reports.cli import report_parser
 from nlcen_monai.reports.figures import Figure, MissingIntervals
@@ -58,6 +63,8 @@ from nlcen_monai.reports.model_differences import decision, paired_differences, 
 from nlcen_monai.robustness import read_per_image_csv, read_robustness_csv
 
 __all__ = [
+    "BEGIN_MARKER",
+    "END_MARKER",
     "SCREEN_EPS",
     "WORST_CASE",
     "campaign_records",
@@ -71,6 +78,8 @@ __all__ = [
 _EPOCH = re.compile(r"(\w*Trainer) - INFO - Epoch\[(\d+)\] Complete\. Time taken: (\d+):(\d+):([\d.]+)")
 SCREEN_EPS = (8.0, 32.0)
 """The intensities of the screen (the worst case on the selection images)."""
+BEGIN_MARKER = "<!-- campaign-table:begin -->"
+END_MARKER = "<!-- campaign-table:end -->"
 WORST_CASE = "worst_case"
 """The evaluated attack's name in the screen's record (``strong.json``'s worst case)."""
 
@@ -250,7 +259,8 @@ def campaign_table(records: Sequence[Mapping[str, Any]], screen: Mapping[str, An
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """The command line: write ``OUT/campaign.csv`` and print the table of ``--runs``.
+    """The command line: write ``OUT/campaign.csv`` (not with ``--check``), print the table of ``--runs``, and write
+    or check a document's block.
 
     Args:
         argv: the arguments (default: ``sys.argv[1:]``).
@@ -264,6 +274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "a name and the folder of a per-image record measured the same way (e.g. at32_mix_rand="
         "results/nlcen_jsrt/0.5.1/selection_budget/js300); default: none; ignored when the record is not there",
     )
+    markdown_block.add_block_options(parser, BEGIN_MARKER, END_MARKER)
     args = parser.parse_args(argv)
     reference, record = (args.reference.split("=", 1) + [None])[:2] if args.reference else (None, None)
     record = record or (None if reference is None else os.path.join(args.out, reference, "worst", "robustness"))
@@ -271,14 +282,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"no per-image record at {record}: no differences to the reference {reference}", file=sys.stderr)
         reference = record = None
     records = campaign_records(args.out, args.runs, reference, record)
-    with open(os.path.join(args.out, "campaign.csv"), "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=list(records[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(records)
+    if not args.check:  # a check reads the records only
+        with open(os.path.join(args.out, "campaign.csv"), "w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=list(records[0]), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(records)
     with open(os.path.join(args.out, "screen.json"), encoding="utf-8") as f:
         screen = json.load(f)
-    print("\n".join(campaign_table(records, screen, reference)))
-    return 0
+    lines = campaign_table(records, screen, reference)
+    print("\n".join(lines))
+    table = "\n".join(lines[: next(i for i, line in enumerate(lines) if line.startswith("\nscreen:"))])
+    return markdown_block.write_or_check(table, BEGIN_MARKER, END_MARKER, args.write, args.check, "campaign table")
 
 
 if __name__ == "__main__":

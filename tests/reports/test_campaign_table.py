@@ -174,6 +174,35 @@ class TestCampaignTable(unittest.TestCase):
         diff8, diff32 = paired(run[8.0], reference[8.0]), paired(run[32.0], reference[32.0])
         self.assertIn(f"| {diff8} worse / {diff32} worse (n 3) |", lines[2])
 
+    def test_write_then_check_a_document(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "campaign"
+            campaign(out)
+            doc = Path(tmp) / "doc.md"
+            doc.write_text(f"before\n{campaign_table.BEGIN_MARKER}\nOLD-TABLE\n{campaign_table.END_MARKER}\nafter\n")
+            printed(campaign_table.main, [str(out), "--runs", "at32_mix", "--write", str(doc)])
+            text = doc.read_text()
+            self.assertIn("| at32_mix | `--epochs 30 at32_mix` |", text)
+            self.assertNotIn("OLD-TABLE", text)
+            self.assertNotIn("screen: the worst case", text)  # the sentence stays out of the block
+            (out / "campaign.csv").unlink()
+            printed(campaign_table.main, [str(out), "--runs", "at32_mix", "--check", str(doc)])
+            self.assertFalse((out / "campaign.csv").exists())  # a check writes nothing
+            doc.write_text(text.replace("0.500 / 0.123", "0.510 / 0.123"))
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as err:
+                self.assertEqual(campaign_table.main([str(out), "--runs", "at32_mix", "--check", str(doc)]), 1)
+            self.assertIn("the campaign table differs", err.getvalue())
+
+    def test_docs_quote_the_committed_campaign_records(self):
+        """docs/defense.md's table is the one the committed records under results/nlcen_jsrt/0.5.1/campaign give."""
+        repo = Path(__file__).resolve().parents[2]
+        records, runs = repo / "results" / "nlcen_jsrt" / "0.5.1" / "campaign", ["at32_mix_rand_ema"]
+        reference = repo / "results" / "nlcen_jsrt" / "0.5.1" / "selection_budget" / "js300"
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as err:
+            status = campaign_table.main([str(records), "--runs", *runs, "--reference", f"at32_mix_rand={reference}",
+                                          "--check", str(repo / "docs" / "defense.md")])
+        self.assertEqual(status, 0, err.getvalue())
+
     def test_no_reference_screen_no_differences(self):
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp)
