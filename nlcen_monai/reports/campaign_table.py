@@ -204,10 +204,10 @@ def _fmt(value: float | None, digits: int = 3) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
-def _means(record: Mapping[str, Any], names: Sequence[str], n: int | None, missing: MissingIntervals, sign: bool = False) -> str:
+def _means(record: Mapping[str, Any], names: Sequence[str], n: int | None, missing: MissingIntervals) -> str:
     """``a [lo, hi] / b [lo, hi] (n N)``: the record's means under ``names`` with their intervals, then n."""
     figures = [_figure(record, name) for name in names]
-    means = " / ".join("-" if f is None else missing.interval(f, record["run"], sign=sign) for f in figures)
+    means = " / ".join("-" if f is None else missing.interval(f, record["run"]) for f in figures)
     return means if n is None else f"{means} (n {n})"
 
 
