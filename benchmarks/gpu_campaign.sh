@@ -21,7 +21,7 @@
 #      (training and evaluation) is still left, so that fewer finalists finish rather than more half-finish;
 #   3. the released model on the REPORTING images: benchmarks/release_evaluation.sh --procs 1 --record
 #      OUT/release_reporting, which resumes from that record (started from the committed
-#      results/nlcen_jsrt/VERSION/reporting/ when there is one) and keeps it when stopped at the budget;
+#      RELEASE_RESULTS/reporting/ when there is one) and keeps it when stopped at the budget;
 #   4. the records: every per-image record, the clean DIC files and the training logs of each finalist, the
 #      campaign table and the stage table, packed into OUT/records.tar.gz; each finalist's model.pt into
 #      OUT/models/NAME.pt (the device brings back at most 8 files, 16 MiB each, 64 MiB in all: the loose
@@ -176,7 +176,9 @@ if ! command -v flock > /dev/null; then  # defense_campaign.sh locks its run fol
 fi
 convert_data
 DATA=$(cd "$DATA" && pwd)
-VERSION=$($PY -c "import json; print(json.load(open('$B/configs/metadata.json'))['version'])")
+# the released model's committed records, under the bundle version they were made with (the model is the same
+# since bundle 0.4.0): a release of another model gets its own folder, and this line changes with it
+RELEASE_RESULTS=${RELEASE_RESULTS:-results/nlcen_jsrt/0.5.1}
 mkdir -p "$WORK/logs"
 STAGES=$WORK/stages.tsv
 [ -f "$STAGES" ] || printf 'utc\tstage\tname\tstatus\tseconds\tnote\n' > "$STAGES"
@@ -246,7 +248,7 @@ done
 if [ "$RELEASE" = 1 ]; then
   mkdir -p "$WORK/release" "$OUT/release_reporting"
   ln -sfn "$DATA" "$WORK/release/data_$SIZE"
-  committed=results/nlcen_jsrt/$VERSION/reporting
+  committed=$RELEASE_RESULTS/reporting
   if [ "$QUICK" = 0 ] && [ -f "$committed/robustness_per_image.csv" ] \
       && [ ! -f "$WORK/release/robustness/robustness_per_image.csv" ] && [ ! -f "$OUT/release_reporting/robustness_per_image.csv" ]; then
     stamp "stage 3: starting from the committed record $committed"
@@ -285,7 +287,7 @@ cp "$STAGES" "$REC/stages.tsv"
 evaluated=()
 for name in $FINALISTS; do [ ! -f "$REC/$name/overrides.txt" ] || evaluated+=("$name"); done
 # the finalists' screens are compared with the released model's, measured the same way on the same images
-REFERENCE=at32_mix_rand=results/nlcen_jsrt/$VERSION/selection_budget/js300
+REFERENCE=at32_mix_rand=$RELEASE_RESULTS/selection_budget/js300
 if [ "${#evaluated[@]}" -gt 0 ] && [ -f "$REC/screen.json" ]; then  # the campaign table and the worst-case tables
   timeout 120 $PY - "$REC" "$REFERENCE" "${evaluated[@]}" <<'PYEOF' || echo "the tables could not be made (the records are packed all the same)"
 import contextlib, os, sys
@@ -319,7 +321,7 @@ echo "== stages (WORK/stages.tsv, this invocation and earlier ones):"
 column -t -s $'\t' "$STAGES" 2>/dev/null || cat "$STAGES"
 echo "== elapsed $(($(date +%s) - T0)) s of the ${BUDGET_S} s budget"
 
-RES=results/nlcen_jsrt/$VERSION
+RES=$RELEASE_RESULTS
 cat <<EOF
 == afterwards, here (FILES: the folder the call's files came back to, its files_at):
   mkdir -p $RES/gpu_campaign && tar -xzf "\$FILES/records.tar.gz" -C $RES/gpu_campaign

@@ -9,7 +9,7 @@
 # (configs/attacks/budget_js300.json: the paper's attack and APGD-JS, red-eps, 300 iterations).
 #
 # The per-image record is the figure: it is written after every batch into OUT/robustness/ (one journal per
-# process until the run ends), and merged into RECORD (default results/nlcen_jsrt/<bundle version>/reporting/,
+# process until the run ends), and merged into RECORD (default RELEASE_RESULTS/reporting/: results/nlcen_jsrt/0.5.1/reporting/,
 # committed) whenever this script stops, done or interrupted. A run on a fresh machine starts from RECORD: finished images are not attacked again, and
 # since an image's checks run with its worst case, the record alone is enough to resume. When the record is
 # complete, the model card, README and metadata.json figures are generated from it:
@@ -46,8 +46,10 @@ while [ $# -gt 0 ]; do
   shift
 done
 B=bundles/nlcen_jsrt
-VERSION=$($PY -c "import json; print(json.load(open('$B/configs/metadata.json'))['version'])")
-RECORD=${RECORD:-results/nlcen_jsrt/$VERSION/reporting}
+# the released model's committed records, under the bundle version they were made with (the model is the same
+# since bundle 0.4.0): a release of another model gets its own folder, and this line changes with it
+RELEASE_RESULTS=${RELEASE_RESULTS:-results/nlcen_jsrt/0.5.1}
+RECORD=${RECORD:-$RELEASE_RESULTS/reporting}
 DATA=$OUT/data_$SIZE
 FILES=(robustness.csv robustness.json robustness_per_image.csv)
 

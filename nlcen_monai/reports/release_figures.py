@@ -20,13 +20,16 @@ per image and the whole checked evaluation's passes per image and intensity. Thr
 - :func:`performance_table`: the markdown table of a model card, between :data:`TABLE_BEGIN` and
   :data:`TABLE_END`;
 - :func:`headline`: one sentence for a README, between :data:`HEADLINE_BEGIN` and :data:`HEADLINE_END`;
+- :func:`target_gaps`: how far each figure is from its target, for a model card's limitations, between
+  :data:`TARGETS_BEGIN` and :data:`TARGETS_END`;
 - :func:`eval_metrics`: the ``eval_metrics`` of a bundle's ``metadata.json``.
 
 ``--check`` makes a test of each: it fails when a published number differs from its record::
 
     python -m nlcen_monai.reports.release_figures results/nlcen_jsrt/0.5.1/robustness \\
         --card bundles/nlcen_jsrt/docs/README.md --readme README.md \\
-        --metadata bundles/nlcen_jsrt/configs/metadata.json [--check]
+        --metadata bundles/nlcen_jsrt/configs/metadata.json \\
+        --targets '{"0": 0.95, "8": 0.90, "32": 0.80}' [--check]
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ __all__ = [
     "HEADLINE_END",
     "TABLE_BEGIN",
     "TABLE_END",
+    "TARGETS_BEGIN",
+    "TARGETS_END",
     "Figure",
     "ReleaseFigures",
     "eval_metrics",
@@ -58,12 +63,15 @@ __all__ = [
     "main",
     "performance_table",
     "release_figures",
+    "target_gaps",
 ]
 
 TABLE_BEGIN = "<!-- release-figures:begin -->"
 TABLE_END = "<!-- release-figures:end -->"
 HEADLINE_BEGIN = "<!-- release-headline:begin -->"
 HEADLINE_END = "<!-- release-headline:end -->"
+TARGETS_BEGIN = "<!-- release-targets:begin -->"
+TARGETS_END = "<!-- release-targets:end -->"
 
 
 @dataclass(frozen=True)
@@ -176,6 +184,40 @@ def headline(figures: ReleaseFigures) -> str:
     return "; ".join(parts) + ".\n"
 
 
+def target_gaps(figures: ReleaseFigures, targets: Mapping[float, float]) -> str:
+    """One markdown list item per target: the figure, its distance from the target, and what the interval says.
+
+    A figure is ``short`` of its target (or ``above`` it) by its mean's distance; ``the interval excludes it``
+    when the whole 95 % interval lies on the mean's side of the target. An upper bound (†) short of its target
+    is at least that short; one above it proves nothing.
+
+    Args:
+        figures: the record's figures.
+        targets: the target DIC per intensity in grey levels, 0 for clean.
+
+    Raises:
+        KeyError: when the record holds no figure at a target's intensity.
+    """
+    lines = []
+    for eps, target in sorted((float(e), float(t)) for e, t in targets.items()):
+        figure = figures.clean if eps == 0 else figures.worst.get(eps)
+        if figure is None:
+            raise KeyError(f"the record holds no figure at eps {format_eps(eps)}, which has a target.")
+        upper = eps > 0 and figures.upper_bound[eps]
+        name = "clean DIC" if eps == 0 else f"worst case at eps {format_eps(eps)}"
+        gap = figure.mean - target
+        side = "short" if gap < 0 else "above"
+        excluded = figure.has_interval and (figure.high < target if gap < 0 else figure.low >= target)
+        at_least = "at least " if upper and gap < 0 else ""
+        said = f"{name} {figure.text()}{' †' if upper else ''} against {target:.2f}: {at_least}{abs(gap):.3f} {side}"
+        if upper:
+            said += " (an upper bound)" if gap < 0 else ", but as an upper bound, which proves nothing"
+        elif figure.has_interval:
+            said += ", the interval excludes the target" if excluded else ", the interval holds the target"
+        lines.append(f"- {said}.")
+    return "\n".join(lines) + "\n"
+
+
 def eval_metrics(figures: ReleaseFigures) -> dict[str, Any]:
     """The ``eval_metrics`` of ``metadata.json``: each figure with n and its interval, and each intensity's status."""
     metrics: dict[str, Any] = {}
@@ -215,6 +257,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "<!-- NAME:end --> (e.g. to keep several records' tables in one document)")
     parser.add_argument("--readme", help=f"a README with the block {HEADLINE_BEGIN} ... {HEADLINE_END}")
     parser.add_argument("--metadata", help="a bundle's metadata.json whose eval_metrics to replace")
+    parser.add_argument("--targets", type=json.loads, help="the target DIC per intensity as JSON, e.g. "
+                        f"'{{\"0\": 0.95, \"32\": 0.8}}' (0: clean): --card's block {TARGETS_BEGIN} ... {TARGETS_END} says how far "
+                        "each figure is from its target")
     parser.add_argument("--check", action="store_true", help="check the documents instead of writing them")
     args = parser.parse_args(argv)
     figures = release_figures(args.record)
@@ -222,10 +267,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     sys.stdout.write(table + "\n" + line)
     status = 0
     table_begin, table_end = (TABLE_BEGIN, TABLE_END) if not args.block else (f"<!-- {args.block}:begin -->", f"<!-- {args.block}:end -->")
-    for document, block, begin, end, what in (
+    documents = [
         (args.card, table, table_begin, table_end, "performance table"),
         (args.readme, line, HEADLINE_BEGIN, HEADLINE_END, "headline"),
-    ):
+    ]
+    if args.targets:
+        gaps = target_gaps(figures, args.targets)
+        sys.stdout.write("\n" + gaps)
+        documents.append((args.card, gaps, TARGETS_BEGIN, TARGETS_END, "distance from the targets"))
+    for document, block, begin, end, what in documents:
         if document:
             write, check = (None, document) if args.check else (document, None)
             status |= markdown_block.write_or_check(block, begin, end, write, check, what)

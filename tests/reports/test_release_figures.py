@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import json
 import os
@@ -18,11 +19,15 @@ from nlcen_monai.reports.release_figures import (
     HEADLINE_END,
     TABLE_BEGIN,
     TABLE_END,
+    TARGETS_BEGIN,
+    TARGETS_END,
     eval_metrics,
     main,
     performance_table,
     release_figures,
+    target_gaps,
 )
+from nlcen_monai.reports.figures import Figure
 from nlcen_monai.robustness import GradientMaskingChecks, ResultFiles, RobustnessResult
 from tests.engines.test_adversarial_evaluator import loader, threshold_net
 
@@ -112,6 +117,37 @@ class TestReleaseFigures(unittest.TestCase):
             with contextlib.redirect_stderr(io.StringIO()) as err:
                 self.assertEqual(main([self.record, "--metadata", metadata, "--check"]), 1)
             self.assertIn("eval_metrics differ", err.getvalue())
+
+    def test_target_gaps_say_the_distance_and_what_the_interval_and_the_checks_allow(self):
+        figures = release_figures(self.record)
+        figures = dataclasses.replace(
+            figures,
+            clean=Figure(0.92, 0.91, 0.93, 50),
+            worst={8.0: Figure(0.88, 0.86, 0.905, 50), 16.0: Figure(0.70, 0.68, 0.72, 50)},
+            upper_bound={8.0: False, 16.0: True},
+        )
+        lines = target_gaps(figures, {"0": 0.95, "8": 0.9, "16": 0.8}).splitlines()
+        self.assertEqual(lines[0], "- clean DIC 0.920 [0.910, 0.930] (n 50) against 0.95: 0.030 short, the interval excludes the target.")
+        self.assertEqual(lines[1], "- worst case at eps 8 0.880 [0.860, 0.905] (n 50) against 0.90: 0.020 short, the interval holds the target.")
+        self.assertEqual(lines[2], "- worst case at eps 16 0.700 [0.680, 0.720] (n 50) † against 0.80: at least 0.100 short (an upper bound).")
+        above = target_gaps(figures, {16: 0.6}).strip()
+        self.assertTrue(above.endswith("0.100 above, but as an upper bound, which proves nothing."), above)
+        with self.assertRaisesRegex(KeyError, "no figure at eps 4"):
+            target_gaps(figures, {4: 0.9})
+
+    def test_the_targets_block_is_written_and_checked(self):
+        with tempfile.TemporaryDirectory() as d:
+            card = os.path.join(d, "card.md")
+            with open(card, "w") as f:
+                f.write(f"{TABLE_BEGIN}\n{TABLE_END}\n{TARGETS_BEGIN}\nold\n{TARGETS_END}\n")
+            targets = ["--targets", '{"0": 0.95, "8": 0.9}']
+            with contextlib.redirect_stdout(io.StringIO()):
+                self.assertEqual(main([self.record, "--card", card, *targets]), 0)
+                self.assertEqual(main([self.record, "--card", card, *targets, "--check"]), 0)
+                self.assertIn("worst case at eps 8", open(card).read())
+                with contextlib.redirect_stderr(io.StringIO()) as err:
+                    self.assertEqual(main([self.record, "--card", card, "--targets", '{"0": 0.96, "8": 0.9}', "--check"]), 1)
+            self.assertIn("distance from the targets differs", err.getvalue())
 
     def test_a_named_block(self):
         with tempfile.TemporaryDirectory() as d:
