@@ -36,6 +36,10 @@ and saves it after every batch, so a killed evaluation loses at most one batch);
 or check is computed for every image that lacks it. A row already recorded is never replaced,
 unless the attack or a check now has other settings than the store was made with: those rows are
 dropped, with a warning, and recomputed (:func:`~nlcen_monai.robustness.stale_rows` says which).
+The store also records which weights its rows belong to (``settings["model"]``,
+:func:`~nlcen_monai.robustness.model_fingerprint`, taken when the epoch starts, after the weights are
+loaded); a run whose network has other weights refuses to resume from it, before any attack, rather
+than report the other model's rows as its own (a store without the key, older, is accepted and gets it).
 
 With ``checks`` (:class:`~nlcen_monai.robustness.GradientMaskingChecks`) it also runs, on the same
 batches, the attacks of the gradient-masking checks (unbounded, twice the iterations and restarts,
@@ -75,9 +79,12 @@ from nlcen_monai.robustness import (
     AdversarialExamples,
     KINDS,
     GradientMaskingChecks,
+    MODEL_KEY,
     MetricKey,
     RobustnessResult,
+    check_same_model,
     eps_key,
+    model_fingerprint,
     recorded_settings,
 )
 from nlcen_monai.robustness.checks import CHECK_MONOTONE
@@ -241,6 +248,7 @@ class AdversarialEvaluator(SupervisedEvaluator):
             amp_kwargs=amp_kwargs,
         )
         self.attacked_network = InfererNetwork(self.network, self.inferer)
+        self._told_ranks_differ = False
         self._base = self._new_result()
         self.state.robustness = self._new_result()
         self.state.robustness_run = self._new_result()
@@ -283,8 +291,9 @@ class AdversarialEvaluator(SupervisedEvaluator):
         if key_metric not in names:
             raise ValueError(f"key_metric '{key_metric}' is not one of the evaluator's metrics {names}.")
 
-    def _new_result(self) -> RobustnessResult:
-        return RobustnessResult(attack=self.attack_name, settings=self.settings)
+    def _new_result(self, model: str | None = None) -> RobustnessResult:
+        settings = self.settings if model is None else {**self.settings, MODEL_KEY: model}
+        return RobustnessResult(attack=self.attack_name, settings=settings)
 
     # ---- the run's result -----------------------------------------------------------------------------------
 
@@ -293,16 +302,47 @@ class AdversarialEvaluator(SupervisedEvaluator):
         engine.state.robustness = engine._new_result()
         engine.state.examples = None
 
+    def _fingerprint(self) -> str:
+        """The fingerprint of the network's weights as they are now; under ``torchrun``, rank 0's on every rank.
+
+        Every rank records and compares rank 0's, so that all of them refuse a store or none does. The ranks'
+        fingerprints differ only where their weights do: during a ``DistributedDataParallel`` training, whose ranks
+        share the parameters but each update its own normalisation statistics (buffers); that is logged, not refused.
+        """
+        fingerprint = model_fingerprint(self.network)
+        if idist.get_world_size() > 1:
+            fingerprints = string_list_all_gather([fingerprint])
+            fingerprint = fingerprints[0]
+            if len(set(fingerprints)) > 1 and not self._told_ranks_differ:
+                self._told_ranks_differ = True
+                self.logger.warning(
+                    f"the ranks evaluate different weights (model fingerprints {', '.join(fingerprints)}; e.g. the "
+                    f"batch-normalisation statistics of a distributed training); rank 0's is recorded."
+                )
+        return fingerprint
+
     def _begin(self, engine: AdversarialEvaluator) -> None:
-        """Forget stored rows made under other settings, remember the result this run starts from, start this run's record."""
+        """Refuse a stored result of another model, forget stored rows made under other settings, remember the result
+        this run starts from, start this run's record.
+
+        The model is fingerprinted here, at ``EPOCH_STARTED``, after a ``CheckpointLoader`` has loaded the weights at
+        ``STARTED``, and on every run: a validation evaluator run once per training epoch fingerprints each epoch's
+        weights. Its own record starts empty at every run (:meth:`_start`) and names no model, so it is never refused;
+        only a result handed to it at ``STARTED`` (by :class:`~nlcen_monai.handlers.RobustnessTableWriter`, from disk)
+        is compared, so a run that resumes from a store made with other weights, in another process or in this one,
+        is refused.
+        """
+        fingerprint = engine._fingerprint()
         stored = engine.state.robustness
+        check_same_model(stored.settings, fingerprint, stored.origin)
         change = stored.drop_stale(engine.settings)
         if change:
             engine.logger.warning(f"the stored result was made with other settings: {change}; they are recomputed.")
-        stored.attack, stored.settings = engine.attack_name, recorded_settings(stored.settings, engine.settings)
+        current = {**engine.settings, MODEL_KEY: fingerprint}
+        stored.attack, stored.settings = engine.attack_name, recorded_settings(stored.settings, current)
         stored.complete = False
         engine._base = stored.copy()
-        engine.state.robustness_run = engine._new_result()
+        engine.state.robustness_run = engine._new_result(fingerprint)
 
     def _add(self, rows: list[dict], **counters: float) -> None:
         self.state.robustness.add(rows, **counters)

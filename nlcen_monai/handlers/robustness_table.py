@@ -19,6 +19,9 @@ atomically (rank 0 in a single process; under ``torchrun`` each rank saves the r
 images to its journal, ``robustness_per_image.rank<r>.csv`` and ``robustness.rank<r>.json``), so a
 killed evaluation loses at most one batch. At ``Events.COMPLETED`` rank 0 saves the whole result
 (gathered, with the checks judged per intensity) and removes the journals.
+The stored result names the model its rows belong to (``settings["model"]``); the evaluator refuses to
+resume from another model's, and without ``resume`` this handler refuses to keep another model's rows
+beside the new ones (both at ``Events.EPOCH_STARTED``, before any attack).
 Attach it on every rank (it must not be ``_disabled_`` on rank > 0: all ranks have to skip the same images).
 """
 
@@ -32,7 +35,7 @@ from typing import TYPE_CHECKING
 import ignite.distributed as idist
 from ignite.engine import Events
 
-from nlcen_monai.robustness import PASS_COUNTERS, ResultFiles, RobustnessResult
+from nlcen_monai.robustness import MODEL_KEY, PASS_COUNTERS, ResultFiles, RobustnessResult, check_same_model
 
 if TYPE_CHECKING:
     from ignite.engine import Engine
@@ -72,8 +75,10 @@ class RobustnessTableWriter:
         return self.files.csv
 
     def attach(self, engine: Engine) -> None:
-        """Load on ``Events.STARTED``, save after every iteration and on ``Events.COMPLETED``."""
+        """Load on ``Events.STARTED``, check the model on ``Events.EPOCH_STARTED``, save after every iteration and on
+        ``Events.COMPLETED``."""
         engine.add_event_handler(Events.STARTED, self.load)
+        engine.add_event_handler(Events.EPOCH_STARTED, self.check_model)
         engine.add_event_handler(Events.ITERATION_COMPLETED, self.save_batch)
         engine.add_event_handler(Events.COMPLETED, self)
 
@@ -84,16 +89,34 @@ class RobustnessTableWriter:
         (rank 0, before the others go on), since this run's ranks write their own journals under the same
         names: without it, a second interruption would lose the first one's rows.
         """
-        content = self._consolidated().to_dict() if idist.get_rank() == 0 else {}
+        error, content = "", {}
+        if idist.get_rank() == 0:
+            try:
+                content = self._consolidated().to_dict()
+            except ValueError as e:  # a journal of another model: every rank stops, none waits for the broadcast
+                error = str(e)
         if idist.get_world_size() > 1:
-            content = json.loads(idist.broadcast(json.dumps(content), src=0))
+            error, content = json.loads(idist.broadcast(json.dumps([error, content]), src=0))
+        if error:
+            raise ValueError(error)
         stored = RobustnessResult.from_dict(content)
+        stored.origin = str(self.files.folder or "")
         if not self.resume:  # kept beside the new rows, not skipped; this run's cost only
             self._kept = RobustnessResult.from_dict({**content, "passes": dict.fromkeys(PASS_COUNTERS, 0.0)})
+            self._kept.origin = stored.origin
             return
         engine.state.robustness = stored
         if stored.images:
             self.logger.info(f"{self.files.per_image}: resuming from {len(stored.images)} per-image rows already recorded.")
+
+    def check_model(self, engine: Engine) -> None:
+        """Without ``resume``, refuse to keep the stored rows of another model beside this run's (the evaluator has
+        recorded the fingerprint of the weights it evaluates when the epoch started; with ``resume`` it compared
+        the stored result itself)."""
+        if self.resume:
+            return
+        current = getattr(getattr(engine.state, "robustness", None), "settings", None) or {}
+        check_same_model(self._kept.settings, current.get(MODEL_KEY), self._kept.origin)
 
     def _consolidated(self) -> RobustnessResult:
         """The stored result, its journals (if any) merged into the main files and removed."""

@@ -1,5 +1,6 @@
 """Robustness results outside the engines: the typed results store (rows with their roles), its files, the metric keys,
-the gradient-masking checks, the recorded worst-case images, the image corruptions and their record."""
+the gradient-masking checks, the recorded worst-case images, the image corruptions and their record, and the
+fingerprint of the model a record belongs to."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from .corruption_transforms import JPEGCompression, RandPoissonNoise
 from .corruptions import CORRUPTIONS, Corrupt, Corruption, corruption_names, corruption_values, image_seed
 from .examples import AdversarialExamples
 from .keys import KINDS, MetricKey, eps_key, format_eps
+from .fingerprint import MODEL_KEY, check_same_model, model_fingerprint
 from .roles import RowRole, infer_role
 from .results import (
     COLUMNS,
@@ -68,6 +70,7 @@ __all__ = [
     "IntensityVerdict",
     "JPEGCompression",
     "KINDS",
+    "MODEL_KEY",
     "MetricKey",
     "PASS_COUNTERS",
     "PER_IMAGE_COLUMNS",
@@ -77,6 +80,7 @@ __all__ = [
     "ResultFiles",
     "RobustnessResult",
     "STATUS_PASSED",
+    "check_same_model",
     "complete_units",
     "corruption_names",
     "corruption_values",
@@ -87,6 +91,7 @@ __all__ = [
     "is_upper_bound",
     "merge_per_image",
     "merge_rows",
+    "model_fingerprint",
     "read_corruption_record",
     "read_per_image_csv",
     "read_robustness_csv",

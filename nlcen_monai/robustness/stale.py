@@ -40,6 +40,7 @@ from typing import Any
 
 from .checks import CHECK_BLACK_BOX, CHECK_MONOTONE, CHECK_MORE_ITERATIONS, CHECK_UNBOUNDED
 from .keys import eps_key
+from .fingerprint import MODEL_KEY
 
 __all__ = ["recorded_settings", "same_description", "stale_rows"]
 
@@ -64,12 +65,14 @@ def _nothing(attack: str, eps: float) -> bool:
 
 def recorded_settings(recorded: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
     """The settings a store keeps after a run with ``current``: ``current``, and under ``"attacks"`` the last
-    description of every evaluated attack either one has held (``current``'s win).
+    description of every evaluated attack either one has held (``current``'s win); the fingerprint of the
+    model (``"model"``, :data:`~nlcen_monai.robustness.fingerprint.MODEL_KEY`) is ``current``'s, or
+    ``recorded``'s when ``current`` names none (a run's rows gathered without it keep the store's).
 
     Args:
         recorded: the settings the store had (empty: none).
         current: the settings of the run that adds rows (its attack's and checks' ``describe()``, and
-            possibly its own ``"attacks"``).
+            possibly its own ``"attacks"`` and ``"model"``).
     """
     attacks: dict[str, Any] = {}
     for settings in (recorded, current):
@@ -77,7 +80,10 @@ def recorded_settings(recorded: Mapping[str, Any], current: Mapping[str, Any]) -
         attack = settings.get("attack")
         if isinstance(attack, Mapping) and "name" in attack:
             attacks[attack["name"]] = attack
-    return {**current, "attacks": attacks}
+    kept = {**current, "attacks": attacks}
+    if not current.get(MODEL_KEY) and recorded.get(MODEL_KEY):
+        kept[MODEL_KEY] = recorded[MODEL_KEY]
+    return kept
 
 
 def _recorded_attack(settings: Mapping[str, Any], name: Any) -> Mapping[str, Any]:

@@ -33,6 +33,7 @@ from nlcen_monai.utils.atomic import atomic_write_text
 
 from .checks import CHECK_BLACK_BOX, CHECK_MONOTONE, CHECK_MORE_ITERATIONS, CHECK_UNBOUNDED, intensity_verdicts, verdict
 from .keys import KINDS, MetricKey, eps_key, format_eps
+from .fingerprint import MODEL_KEY
 from .results import (
     image_key,
     json_rows,
@@ -88,6 +89,12 @@ class ResultFiles:
         csv_path = Path(csv_path)
         return cls(csv_path, csv_path.with_suffix(".json"), csv_path.with_name(f"{csv_path.stem}_per_image.csv"))
 
+    @property
+    def folder(self) -> Path | None:
+        """The folder of the files (that of the first one named; None: none is named)."""
+        named = [p for p in (self.per_image, self.json, self.csv) if p is not None]
+        return named[0].parent if named else None
+
     def journal(self, rank: int) -> ResultFiles:
         """Rank ``rank``'s journal under ``torchrun``: ``<per-image>.rank<r>.csv`` and ``<json>.rank<r>.json``, no table."""
 
@@ -140,6 +147,12 @@ class RobustnessResult:
             attack's own.
         passes: the counters of :data:`PASS_COUNTERS`.
         complete: False while an evaluation is adding rows (a file saved then is a partial result).
+        origin: where the result was read from (its files' folder, named in errors; "": not read from files).
+            It is not saved, and results that differ only in it are equal.
+
+    The settings also name the model the rows belong to (``"model"``: its
+    :func:`~nlcen_monai.robustness.fingerprint.model_fingerprint`, recorded by the evaluator); a store
+    written before that was recorded names none.
     """
 
     attack: str = ""
@@ -149,6 +162,7 @@ class RobustnessResult:
     settings: dict[str, Any] = field(default_factory=dict)
     passes: dict[str, float] = field(default_factory=lambda: dict.fromkeys(PASS_COUNTERS, 0.0))
     complete: bool = False
+    origin: str = field(default="", compare=False)
 
     # ---- adding -------------------------------------------------------------------------------------------
 
@@ -213,6 +227,7 @@ class RobustnessResult:
             settings=recorded_settings(self.settings, other.settings) if other.settings else self.settings,
             passes={k: float(self.passes.get(k, 0.0)) + float(other.passes.get(k, 0.0)) for k in PASS_COUNTERS},
             complete=other.complete,
+            origin=self.origin or other.origin,
         )
 
     def copy(self) -> RobustnessResult:
@@ -359,6 +374,9 @@ class RobustnessResult:
         Args:
             files: where.
             journals: also merge the per-rank journals found beside the per-image record.
+
+        Raises:
+            ValueError: a journal's settings name another model than the main files' (both name one).
         """
         per_image = read_per_image_csv(files.per_image) if files.per_image is not None else []
         report = read_robustness_json(files.json) if files.json is not None else {}
@@ -371,10 +389,17 @@ class RobustnessResult:
             checks=report.get("checks"),
             settings=dict(report.get("settings") or {}),
             complete=bool(report.get("complete", bool(report))),
+            origin="" if files.folder is None else str(files.folder),
         )
         result.add(per_image, **{k: v for k, v in (report.get("passes") or {}).items() if k in PASS_COUNTERS})
         for journal in files.journals() if journals else []:
             part = cls.load(journal, journals=False)
+            model, journal_model = result.settings.get(MODEL_KEY), part.settings.get(MODEL_KEY)
+            if model and journal_model and model != journal_model:
+                raise ValueError(
+                    f"{journal.json or journal.per_image}: this journal was made with another model (fingerprint "
+                    f"{journal_model}) than the results beside it ({model}); remove one of them."
+                )
             # a journal whose every row the main files already hold, unchanged, was merged into them before (the
             # main files were saved and the journal was not removed): its counters are in them already
             if part.images and all(result.images.get(key) == row for key, row in part.images.items()):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import unittest
@@ -18,11 +19,11 @@ from ignite.engine import Events
 from monai.networks.utils import one_hot
 from parameterized import parameterized
 
-from nlcen_monai.attacks import APGD, PGD, SegPGD, TargetedIFGSM, TransferAttack, get_attack
+from nlcen_monai.attacks import APGD, PGD, SegPGD, TargetedIFGSM, TransferAttack, WorstCaseAttack, get_attack
 from nlcen_monai.engines import PAPER_EPSILONS, AdversarialEvaluator, InfererNetwork
 from nlcen_monai.attacks.base import SegmentationAttack
 from nlcen_monai.handlers import AdversarialPanelWriter, RobustnessTableWriter
-from nlcen_monai.robustness import GradientMaskingChecks, MetricKey
+from nlcen_monai.robustness import MODEL_KEY, GradientMaskingChecks, MetricKey, ResultFiles, model_fingerprint
 from nlcen_monai.robustness.checks import CHECK_MONOTONE, CHECK_MORE_ITERATIONS
 from tests.attacks.attack_checks import blobs as disc_blobs
 from tests.attacks.attack_checks import HelpingAttack, trained_blob_net
@@ -404,6 +405,96 @@ class TestChecksStartWhereTheFigureIs(unittest.TestCase):
         self.assertEqual(monotone["attacks"], [CHECK_MONOTONE])
         self.assertFalse(monotone["passed"])
         self.assertGreater(monotone["max_rise"], 0.5)
+
+
+def other_net() -> nn.Module:
+    """``threshold_net`` with one weight changed."""
+    net = threshold_net()
+    with torch.no_grad():
+        net.bias[1] += 0.5
+    return net
+
+
+def folder_bytes(folder) -> dict[str, bytes]:
+    return {name: open(os.path.join(folder, name), "rb").read() for name in sorted(os.listdir(folder))}
+
+
+class TestTheStoreKnowsItsModel(unittest.TestCase):
+    """A store records the fingerprint of the weights its rows belong to; another model's run refuses to resume from it."""
+
+    def evaluate(self, folder, net, resume=True):
+        evaluator = AdversarialEvaluator("cpu", loader(), net, epsilons=[8], attack="targeted_ifgsm",
+                                         val_handlers=[RobustnessTableWriter(folder, resume=resume)])
+        evaluator.run()
+        return evaluator
+
+    def test_other_weights_are_refused_and_the_same_resume(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            first = self.evaluate(tmp, threshold_net())
+            fingerprint = model_fingerprint(threshold_net())
+            self.assertEqual(first.state.robustness.settings[MODEL_KEY], fingerprint)
+            self.assertEqual(first.state.robustness_run.settings[MODEL_KEY], fingerprint)
+            stored = folder_bytes(tmp)
+            self.assertEqual(json.loads(stored["robustness.json"])["settings"][MODEL_KEY], fingerprint)
+            # other weights, same folder: refused before any attack, the files untouched
+            for resume in (True, False):
+                with self.assertRaises(ValueError) as raised:
+                    with unittest.mock.patch.object(WorstCaseAttack, "run", side_effect=AssertionError("attacked")):
+                        self.evaluate(tmp, other_net(), resume=resume)
+                message = str(raised.exception)
+                self.assertIn(f"the stored robustness results in {tmp} were made with another model", message)
+                self.assertIn(f"(fingerprint {fingerprint}, now {model_fingerprint(other_net())})", message)
+                self.assertEqual(len(message.splitlines()), 1)
+                self.assertEqual(folder_bytes(tmp), stored)
+            # the same weights (another object): resumed, nothing attacked again
+            again = self.evaluate(tmp, threshold_net())
+            self.assertEqual(again.state.robustness_run.per_image, [])
+            self.assertEqual(again.state.robustness_run.passes["run"], 0.0)
+            self.assertEqual(again.state.robustness.per_image, first.state.robustness.per_image)
+            self.assertEqual(again.state.robustness.settings[MODEL_KEY], fingerprint)
+
+    def test_a_journal_of_another_model_stops_the_run(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            first = self.evaluate(tmp, threshold_net())
+            journal = first.state.robustness.copy()
+            journal.settings = {**journal.settings, MODEL_KEY: model_fingerprint(other_net())}
+            journal.images = {k: {**r, "dice": 0.0} for k, r in journal.images.items()}  # not merged into the main files
+            journal.save(ResultFiles.in_dir(tmp).journal(1))
+            with self.assertRaisesRegex(ValueError, r"robustness\.rank1\.json: this journal was made with another model"):
+                self.evaluate(tmp, threshold_net())
+
+    def test_an_older_store_without_the_model_is_accepted_and_gets_it(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            first = self.evaluate(tmp, threshold_net())
+            path = os.path.join(tmp, "robustness.json")
+            with open(path) as f:
+                report = json.load(f)
+            del report["settings"][MODEL_KEY]  # as written before the fingerprint was recorded
+            with open(path, "w") as f:
+                json.dump(report, f)
+            again = self.evaluate(tmp, threshold_net())
+            self.assertEqual(again.state.robustness_run.per_image, [])
+            self.assertEqual(again.state.robustness.per_image, first.state.robustness.per_image)
+            with open(path) as f:
+                self.assertEqual(json.load(f)["settings"][MODEL_KEY], model_fingerprint(threshold_net()))
+
+    def test_a_record_of_its_own_is_fingerprinted_at_every_run(self):
+        """A validation evaluator run once per training epoch (no results store): each run starts from an empty record,
+        is never refused, and records the weights it evaluated, taken when the epoch starts (after a loader)."""
+        net = threshold_net()
+        evaluator = AdversarialEvaluator("cpu", loader(), net, epsilons=[8])
+        evaluator.run()
+        self.assertEqual(evaluator.state.robustness.settings[MODEL_KEY], model_fingerprint(threshold_net()))
+        net.load_state_dict(other_net().state_dict())  # the next epoch's weights
+        evaluator.run()
+        self.assertEqual(evaluator.state.robustness.settings[MODEL_KEY], model_fingerprint(other_net()))
+        self.assertEqual(len(evaluator.state.robustness_run.per_image), 8)  # attacked again: its own rows
+        self.assertNotIn(MODEL_KEY, evaluator.settings)
+        # the weights loaded at STARTED (as the bundle's CheckpointLoader does) are the ones fingerprinted
+        late = AdversarialEvaluator("cpu", loader(), threshold_net(), epsilons=[8])
+        late.add_event_handler(Events.STARTED, lambda engine: engine.network.load_state_dict(other_net().state_dict()))
+        late.run()
+        self.assertEqual(late.state.robustness.settings[MODEL_KEY], model_fingerprint(other_net()))
 
 
 if __name__ == "__main__":
