@@ -8,29 +8,50 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
-"""The JSRT model card's robustness table on the reporting images is the committed record's, as
-``python -m nlcen_monai.reports.release_figures`` makes it: a typed or stale number fails here."""
+"""The JSRT model card's robustness table and distance from the targets, the README's headline, BENCHMARKS.md's
+table and the bundle's ``eval_metrics`` are the committed reporting record's, as ``python -m nlcen_monai.reports.release_figures`` makes
+them: a typed or stale number fails here."""
 
 from __future__ import annotations
 
 import contextlib
 import io
 import os
+import re
 import unittest
 
 from nlcen_monai.reports.release_figures import main
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CARD = os.path.join(REPO, "bundles", "nlcen_jsrt", "docs", "README.md")
+README = os.path.join(REPO, "README.md")
+BENCHMARKS = os.path.join(REPO, "BENCHMARKS.md")
+METADATA = os.path.join(REPO, "bundles", "nlcen_jsrt", "configs", "metadata.json")
+# the project's targets, as the card states them
+TARGETS = '{"0": 0.95, "8": 0.90, "32": 0.80}'
 # the record the card quotes: the released model's checked evaluation on the reporting images
 RECORD = os.path.join(REPO, "results", "nlcen_jsrt", "0.5.1", "reporting")
 
 
 class TestModelCardFigures(unittest.TestCase):
-    def test_the_card_quotes_the_committed_record(self):
+    def test_the_card_readme_and_metadata_quote_the_committed_record(self):
+        documents = ["--card", CARD, "--readme", README, "--metadata", METADATA, "--targets", TARGETS]
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as err:
-            status = main([RECORD, "--card", CARD, "--check"])
+            status = main([RECORD, *documents, "--check"])
         self.assertEqual(status, 0, err.getvalue())
+
+    def test_benchmarks_quotes_the_committed_record(self):
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as err:
+            status = main([RECORD, "--card", BENCHMARKS, "--block", "release-reporting", "--check"])
+        self.assertEqual(status, 0, err.getvalue())
+
+    def test_the_scripts_resume_and_compare_with_the_same_records(self):
+        """release_evaluation.sh resumes from, and gpu_campaign.sh compares with, the records the card quotes."""
+        for script in ("release_evaluation.sh", "gpu_campaign.sh"):
+            with open(os.path.join(REPO, "benchmarks", script)) as f:
+                default = re.search(r"^RELEASE_RESULTS=\$\{RELEASE_RESULTS:-([^}]+)\}$", f.read(), re.MULTILINE)
+            self.assertIsNotNone(default, script)
+            self.assertEqual(os.path.join(REPO, default.group(1), "reporting"), RECORD, script)
 
 
 if __name__ == "__main__":
