@@ -291,9 +291,8 @@ class AdversarialEvaluator(SupervisedEvaluator):
         if key_metric not in names:
             raise ValueError(f"key_metric '{key_metric}' is not one of the evaluator's metrics {names}.")
 
-    def _new_result(self, model: str | None = None) -> RobustnessResult:
-        settings = self.settings if model is None else {**self.settings, MODEL_KEY: model}
-        return RobustnessResult(attack=self.attack_name, settings=settings)
+    def _new_result(self, settings: dict | None = None) -> RobustnessResult:
+        return RobustnessResult(attack=self.attack_name, settings=self.settings if settings is None else settings)
 
     # ---- the run's result -----------------------------------------------------------------------------------
 
@@ -342,7 +341,7 @@ class AdversarialEvaluator(SupervisedEvaluator):
         stored.attack, stored.settings = engine.attack_name, recorded_settings(stored.settings, current)
         stored.complete = False
         engine._base = stored.copy()
-        engine.state.robustness_run = engine._new_result(fingerprint)
+        engine.state.robustness_run = engine._new_result(current)
 
     def _add(self, rows: list[dict], **counters: float) -> None:
         self.state.robustness.add(rows, **counters)
