@@ -44,13 +44,14 @@ and its masked variant (:func:`~nlcen_monai.attacks.seg_losses.balanced_cross_en
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import torch
 import torch.nn as nn
 from monai.utils import convert_to_tensor
 
 from .base import SegmentationAttack
+from .budget import as_budget, budget_at
 from .seg_losses import balanced_cross_entropy, js_divergence, masked_cross_entropy, pixel_cross_entropy
 from .utils import (
     MostSuccessful,
@@ -301,7 +302,9 @@ class APGD(SegmentationAttack):
     Args:
         loss: a key of ``APGD_LOSSES`` (``"ce"``, ``"masked_ce"``, ``"js"``, ``"balanced_ce"``,
             ``"balanced_masked_ce"``); default the class's ``default_loss``.
-        iterations: iterations per restart (over all runs of the red-eps schedule).
+        iterations: iterations per restart (over all runs of the red-eps schedule): one count, or a count
+            per intensity (``{8: 100, 32: 450}``; see :mod:`~nlcen_monai.attacks.budget`), so that an
+            ensemble spends its passes where the worst case is still falling.
         restarts: runs from independent random starts; per image the most successful point is kept.
         random_start: start from a uniform random point of the eps-ball.
         rho: see :func:`apgd`.
@@ -327,7 +330,7 @@ class APGD(SegmentationAttack):
     def __init__(
         self,
         loss: str | None = None,
-        iterations: int = 100,
+        iterations: int | Mapping[float | str, int] = 100,
         restarts: int = 1,
         random_start: bool = True,
         rho: float = 0.75,
@@ -348,7 +351,7 @@ class APGD(SegmentationAttack):
         self.red_eps = bool(red_eps)
         if name is None:
             self.name = f"apgd_{'targeted_' if self.targeted else ''}{self.loss}{'_red' if self.red_eps else ''}"
-        self.iterations = int(iterations)
+        self.iterations = as_budget(iterations, "iterations")
         self.restarts = int(restarts)
         self.random_start = bool(random_start)
         self.rho = float(rho)
@@ -368,7 +371,7 @@ class APGD(SegmentationAttack):
             y,
             eps,
             loss=self.loss,
-            iterations=self.iterations,
+            iterations=self.iterations_at(eps),
             restarts=self.restarts,
             random_start=self.random_start,
             targeted=self.targeted,
@@ -393,8 +396,13 @@ class APGD(SegmentationAttack):
         """``restarts x (iterations + runs)`` passes per image: per restart ``iterations`` forward-backward
         passes and, per run of the schedule (1, or up to 3 under red-eps), one forward-only pass at its
         last iterate (counted as a whole pass); with ``patience``, the most an image can cost."""
-        runs = len(red_eps_stages(self.iterations)) if self.red_eps else 1
-        return float(self.restarts * (self.iterations + runs))
+        iterations = self.iterations_at(eps)
+        runs = len(red_eps_stages(iterations)) if self.red_eps else 1
+        return float(self.restarts * (iterations + runs))
+
+    def iterations_at(self, eps: float) -> int:
+        """The iterations per restart at intensity ``eps`` (see :func:`~nlcen_monai.attacks.budget.budget_at`)."""
+        return budget_at(self.iterations, eps)
 
 
 class APGDMaskedCE(APGD):

@@ -34,6 +34,7 @@ import torch
 import torch.nn as nn
 from monai.utils import convert_to_tensor
 
+from .budget import describe_budget, scale_budget
 from .utils import LossFactory, as_index_target, inverse_target
 
 __all__ = ["SegmentationAttack"]
@@ -51,7 +52,8 @@ class SegmentationAttack:
 
     Subclasses set ``name`` (the default table name) and ``default_targeted``, implement
     :meth:`perturb` and :meth:`cost`, and list in ``strength_attributes`` the integer attributes
-    that :meth:`strengthened` multiplies (e.g. ``("iterations", "restarts")``).
+    that :meth:`strengthened` multiplies (e.g. ``("iterations", "restarts")``); such an attribute may be a
+    budget that depends on the intensity (:mod:`~nlcen_monai.attacks.budget`), every count multiplied.
     """
 
     name: str = "attack"
@@ -200,7 +202,7 @@ class SegmentationAttack:
         for attr in self.strength_attributes:
             value = getattr(self, attr)
             if value is not None:
-                setattr(stronger, attr, int(value) * int(factor))
+                setattr(stronger, attr, scale_budget(value, factor))
         return stronger
 
     def reseeded(self, seed: int | None) -> SegmentationAttack:
@@ -224,6 +226,9 @@ class SegmentationAttack:
         settings = {"class": type(self).__name__, "name": self.name, "targeted": self.targeted}
         for key, value in vars(self).items():
             if key.startswith("_") or key in settings or key == "target_fn":
+                continue
+            if key in self.strength_attributes and value is not None:
+                settings[key] = describe_budget(value)
                 continue
             settings[key] = value if isinstance(value, (int, float, str, bool, type(None))) else repr(value)
         return settings

@@ -129,6 +129,21 @@ class TestAPGD(unittest.TestCase):
         self.assertEqual(attack.cost(4.0), 26.0)
         self.assertEqual(attack.name, "apgd_ce_red")
 
+    def test_iterations_per_intensity(self):
+        """``iterations={8: 3, 32: 7}``: 3 steps at eps 8 (and below), 7 at eps 32 (and between); the cost says so,
+        check c's ``strengthened(4)`` multiplies each, and the record keeps the mapping as JSON writes it."""
+        images, y = blobs(2, seed=1)
+        attack = APGD(iterations={"8": 3, "32": 7}, seed=0)
+        for eps, steps in ((2.0, 3), (8.0, 3), (16.0, 7), (32.0, 7)):
+            model = CountingNet(tiny_net())
+            adversarial = attack(model, images, y, eps)
+            self.assertEqual((model.images, attack.cost(eps)), (2 * (steps + 1), float(steps + 1)))
+            self.assertLessEqual(float((adversarial - images).abs().max()), eps + 1e-4)
+        self.assertEqual(attack.strengthened(4).iterations, {8.0: 12, 32.0: 28})
+        self.assertEqual(attack.describe()["iterations"], {"8": 3, "32": 7})
+        with self.assertRaisesRegex(ValueError, "iterations at eps 8 must be an integer"):
+            APGD(iterations={"8": 2.5})
+
     def test_names_and_defaults(self):
         self.assertEqual(get_attack("apgd").name, "apgd_ce")
         self.assertEqual(get_attack("apgd_targeted_ce").name, "apgd_targeted_ce")

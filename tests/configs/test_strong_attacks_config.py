@@ -50,6 +50,20 @@ class TestStrongAttacksConfig(unittest.TestCase):
         self.assertEqual((attack.attacks[1].iterations, attack.attacks[1].patience), (300, None))
         self.assertEqual([a.loss for a in checks.unbounded_attacks], [a.loss for a in self.checks.unbounded_attacks])
 
+    def test_a_budget_per_intensity_reaches_every_apgd(self):
+        """``attack_iterations`` may map intensities to iterations (``--attack_iterations "{'8': 100, '32': 450}"``):
+        the members run that many at each intensity, check c twice that from two restarts (four times the passes),
+        and check b (eps 255) the largest."""
+        parser = ConfigParser()
+        parser.read_config([str(ROOT / f) for f in FILES + ["configs/attacks/budget_js300.json"]])
+        parser["attack_iterations"] = {"8": 100, "32": 450}
+        attack, checks = parser.get_parsed_content("attack"), parser.get_parsed_content("checks")
+        self.assertEqual([attack.attacks[1].iterations_at(e) for e in (8.0, 32.0)], [100, 450])
+        self.assertEqual([attack.attacks[1].cost(e) for e in (8.0, 32.0)], [103.0, 453.0])
+        stronger = attack.strengthened(checks.factor).attacks[1]
+        self.assertEqual([stronger.iterations_at(e) for e in (8.0, 32.0)] + [stronger.restarts], [200, 900, 2])
+        self.assertEqual([a.iterations_at(checks.unbounded_eps) for a in checks.unbounded_attacks], [450, 450])
+
     def test_the_unbounded_check_uses_the_worst_cases_untargeted_losses(self):
         """Check b attacks with the losses that win the worst case, untargeted: a targeted CE at eps 255 left a
         defended real-JSRT model at Dice 0.082 where these left 0.035 / 0.040 (a check failed by a weak loss)."""
