@@ -176,9 +176,7 @@ if ! command -v flock > /dev/null; then  # defense_campaign.sh locks its run fol
 fi
 convert_data
 DATA=$(cd "$DATA" && pwd)
-# the released model's committed records, under the bundle version they were made with (the model is the same
-# since bundle 0.4.0): a release of another model gets its own folder, and this line changes with it
-RELEASE_RESULTS=${RELEASE_RESULTS:-results/nlcen_jsrt/0.5.1}
+source benchmarks/released_records.sh  # RELEASE_RESULTS: the released model's committed records
 mkdir -p "$WORK/logs"
 STAGES=$WORK/stages.tsv
 [ -f "$STAGES" ] || printf 'utc\tstage\tname\tstatus\tseconds\tnote\n' > "$STAGES"

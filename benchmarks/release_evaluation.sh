@@ -46,9 +46,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 B=bundles/nlcen_jsrt
-# the released model's committed records, under the bundle version they were made with (the model is the same
-# since bundle 0.4.0): a release of another model gets its own folder, and this line changes with it
-RELEASE_RESULTS=${RELEASE_RESULTS:-results/nlcen_jsrt/0.5.1}
+source benchmarks/released_records.sh  # RELEASE_RESULTS: the released model's committed records
 RECORD=${RECORD:-$RELEASE_RESULTS/reporting}
 DATA=$OUT/data_$SIZE
 FILES=(robustness.csv robustness.json robustness_per_image.csv)

@@ -31,7 +31,7 @@ from .corruption_transforms import JPEGCompression, RandPoissonNoise
 from .corruptions import CORRUPTIONS, Corrupt, Corruption, corruption_names, corruption_values, image_seed
 from .examples import AdversarialExamples
 from .keys import KINDS, MetricKey, eps_key, format_eps
-from .fingerprint import MODEL_KEY, check_same_model, model_fingerprint
+from .fingerprint import MODEL_KEY, check_same_model, model_fingerprint, models_differ
 from .roles import RowRole, infer_role
 from .results import (
     COLUMNS,
@@ -92,6 +92,7 @@ __all__ = [
     "merge_per_image",
     "merge_rows",
     "model_fingerprint",
+    "models_differ",
     "read_corruption_record",
     "read_per_image_csv",
     "read_robustness_csv",

@@ -25,7 +25,7 @@ from typing import Any
 
 import torch
 
-__all__ = ["MODEL_KEY", "check_same_model", "model_fingerprint"]
+__all__ = ["MODEL_KEY", "check_same_model", "model_fingerprint", "models_differ"]
 
 #: the settings key under which a results store records the fingerprint of the model its rows belong to
 MODEL_KEY = "model"
@@ -71,6 +71,17 @@ def model_fingerprint(network: torch.nn.Module | Mapping[str, Any], length: int 
     return digest.hexdigest()[: int(length)]
 
 
+def models_differ(first: str | None, second: str | None) -> bool:
+    """True when both fingerprints are known and differ; an unknown one (a record written before fingerprints
+    were recorded, or a model not fingerprinted) differs from nothing.
+
+    Args:
+        first: a :func:`model_fingerprint`, or None / "".
+        second: another, or None / "".
+    """
+    return bool(first) and bool(second) and first != second
+
+
 def check_same_model(recorded: Mapping[str, Any], fingerprint: str | None, where: str = "") -> None:
     """Refuse to add rows of the model ``fingerprint`` to a store whose settings name another model.
 
@@ -85,7 +96,7 @@ def check_same_model(recorded: Mapping[str, Any], fingerprint: str | None, where
         ValueError: the store was made with another model (one line, with both fingerprints).
     """
     stored = recorded.get(MODEL_KEY)
-    if not stored or not fingerprint or stored == fingerprint:
+    if not models_differ(stored, fingerprint):
         return
     place = f" in {where}" if where else ""
     raise ValueError(

@@ -33,7 +33,7 @@ from nlcen_monai.utils.atomic import atomic_write_text
 
 from .checks import CHECK_BLACK_BOX, CHECK_MONOTONE, CHECK_MORE_ITERATIONS, CHECK_UNBOUNDED, intensity_verdicts, verdict
 from .keys import KINDS, MetricKey, eps_key, format_eps
-from .fingerprint import MODEL_KEY
+from .fingerprint import MODEL_KEY, models_differ
 from .results import (
     image_key,
     json_rows,
@@ -395,7 +395,7 @@ class RobustnessResult:
         for journal in files.journals() if journals else []:
             part = cls.load(journal, journals=False)
             model, journal_model = result.settings.get(MODEL_KEY), part.settings.get(MODEL_KEY)
-            if model and journal_model and model != journal_model:
+            if models_differ(model, journal_model):
                 raise ValueError(
                     f"{journal.json or journal.per_image}: this journal was made with another model (fingerprint "
                     f"{journal_model}) than the results beside it ({model}); remove one of them."

@@ -14,6 +14,7 @@ from nlcen_monai.robustness import (
     RobustnessResult,
     check_same_model,
     model_fingerprint,
+    models_differ,
     recorded_settings,
 )
 from tests.workflows.test_release import small_net as net  # conv, batch norm (buffers), conv
@@ -27,6 +28,12 @@ def record(model: str | None, case: str = "a", eps: float = 8.0) -> RobustnessRe
 
 
 class TestModelFingerprint(unittest.TestCase):
+    def test_only_two_known_fingerprints_can_differ(self):
+        """The one rule of the store's refusals: an unknown fingerprint (an older record) differs from nothing."""
+        self.assertTrue(models_differ("aaaa", "bbbb"))
+        for first, second in (("aaaa", "aaaa"), ("aaaa", None), (None, "bbbb"), ("", "bbbb"), (None, None)):
+            self.assertFalse(models_differ(first, second), (first, second))
+
     def test_same_weights_same_digest(self):
         a, b = net(0), net(0)
         self.assertEqual(model_fingerprint(a), model_fingerprint(b))
