@@ -74,7 +74,7 @@ T=--train#trainer#  # the defense override sets the trainer's arguments: --train
 MIX32="${T}eps 32 ${T}eps_ramp_epochs 10 ${T}clean_weight 0.5"
 RAND32="$MIX32 ${T}eps_sampling uniform"  # at32_mix_rand, the released run
 ORDER=(clean at8 at32_mix at32_trades6 at32_trades1 at32_adv at32_mix_rand at32_mix_aug at32_mix_nfgsm at32_mix_pgd2
-       at16_mix at32_mix_e60 at32_mix_w1 at32_mix_cw75 at32_mix_ft at32_mix_rand_ema at32_mix_rand_aug at32_mix_rand_aug_ema at32_mix_nfgsm_elle)
+       at16_mix at32_mix_e60 at32_mix_w1 at32_mix_cw75 at32_mix_cw25 at32_mix_ft at32_mix_rand_ema at32_mix_rand_aug at32_mix_rand_aug_ema at32_mix_nfgsm_elle)
 declare -A RUN=(
   [clean]=""
   [at8]="${T}eps 8 ${T}eps_ramp_epochs 5 ${T}clean_weight 0.0"
@@ -90,6 +90,7 @@ declare -A RUN=(
   [at32_mix_e60]="$MIX32 --epochs 60"
   [at32_mix_w1]="$MIX32 --width 1.0"
   [at32_mix_cw75]="${T}eps 32 ${T}eps_ramp_epochs 10 ${T}clean_weight 0.75"
+  [at32_mix_cw25]="${T}eps 32 ${T}eps_ramp_epochs 10 ${T}clean_weight 0.25"  # between at32_adv (0) and at32_mix (0.5)
   [at32_mix_ft]="$MIX32 --init_checkpoint $OUT/clean/models/model.pt"
   [at32_mix_rand_ema]="$RAND32"
   [at32_mix_rand_aug]="$RAND32"
