@@ -6,7 +6,8 @@
 # 'reporting'): every ninth test image is kept apart for selection). The worst case is configs/attacks/strong.json
 # with the four gradient-masking checks at every intensity on a fixed random --sample of the images (the
 # interval rule then says whether the sample sufficed), with the budget chosen on the selection images
-# (configs/attacks/budget_js300.json: the paper's attack and APGD-JS, red-eps, 300 iterations).
+# (--budget, default configs/attacks/budget_js300.json: the paper's attack and APGD-JS, red-eps, 300 iterations;
+# configs/attacks/budget_js_eps100_450.json: the same members at 100 iterations at eps 8 and 450 at eps 32).
 #
 # The per-image record is the figure: it is written after every batch into OUT/robustness/ (one journal per
 # process until the run ends), and merged into RECORD (default RELEASE_RESULTS/reporting/: results/nlcen_jsrt/0.5.1/reporting/,
@@ -17,17 +18,21 @@
 #
 # usage: benchmarks/release_evaluation.sh [--procs N] [--epsilons "[8, 32]"] [--sample F] [--size N]
 #                                         [--out DIR] [--record DIR] [--data-dir DIR] [--test-list EXPR]
+#                                         [--budget FILE]
 #                                         [-- BUNDLE ARGS...]
 #   --procs     CPU processes (torchrun with gloo, one thread each; default 2); 1 runs without torchrun
 #   --epsilons  the intensities, a JSON list (default "[8, 32]")
 #   --sample    the share of the images the checks run on (default 0.25)
 #   --size      the converted JSRT size (default 128, the released model's)
 #   --test-list the bundle's test_list expression (default: the reporting images)
+#   --budget    the worst case's budget, stacked after strong.json (default configs/attacks/budget_js300.json);
+#               a record is resumed only with the budget it was started with (the store refuses another attack)
 #   arguments after -- go to `python -m monai.bundle run` as they are (e.g. --test_list, --attack_iterations)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python}
 PROCS=2 EPSILONS="[8, 32]" SAMPLE=0.25 SIZE=128 OUT=runs/release_reporting RECORD="" DATA_DIR=../shared/data/jsrt_png
+BUDGET=configs/attacks/budget_js300.json
 TEST_LIST="\$nlcen_monai.data.evaluation_subset(@dataset_dir, 'reporting')"
 EXTRA=()
 while [ $# -gt 0 ]; do
@@ -40,6 +45,7 @@ while [ $# -gt 0 ]; do
     --record) RECORD=$2; shift ;;
     --data-dir) DATA_DIR=$2; shift ;;
     --test-list) TEST_LIST=$2; shift ;;
+    --budget) BUDGET=$2; shift ;;
     --) shift; EXTRA=("$@"); break ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -71,7 +77,7 @@ r.save(ResultFiles.in_dir(sys.argv[2])) if r.per_image else None" "$OUT/robustne
 }
 trap keep_record EXIT
 
-CONFIGS="'$B/configs/train.json','$B/configs/adversarial.json','configs/attacks/strong.json','configs/attacks/budget_js300.json'"
+CONFIGS="'$B/configs/train.json','$B/configs/adversarial.json','configs/attacks/strong.json','$BUDGET'"
 RUN=($PY -m monai.bundle run)
 if [ "$PROCS" -gt 1 ]; then
   CONFIGS="$CONFIGS,'$B/configs/multi_gpu_adversarial.json'"

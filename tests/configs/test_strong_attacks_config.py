@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import unittest
 from pathlib import Path
 
@@ -63,6 +64,18 @@ class TestStrongAttacksConfig(unittest.TestCase):
         stronger = attack.strengthened(checks.factor).attacks[1]
         self.assertEqual([stronger.iterations_at(e) for e in (8.0, 32.0)] + [stronger.restarts], [200, 900, 2])
         self.assertEqual([a.iterations_at(checks.unbounded_eps) for a in checks.unbounded_attacks], [450, 450])
+
+    def test_the_per_intensity_budget_file_is_the_studys_attack(self):
+        """configs/attacks/budget_js_eps100_450.json builds exactly the worst case and checks of the selection study
+        it names (their descriptions in its committed record): the record and the file cannot drift apart."""
+        parser = ConfigParser()
+        parser.read_config([str(ROOT / f) for f in FILES + ["configs/attacks/budget_js_eps100_450.json"]])
+        attack, checks = parser.get_parsed_content("attack"), parser.get_parsed_content("checks")
+        record = json.loads((ROOT / "results/nlcen_jsrt/0.5.1/selection_budget/js_eps100_450/robustness.json").read_text())
+        self.assertEqual(attack.describe(), record["settings"]["attack"])
+        described = json.loads(json.dumps(checks.describe()))
+        self.assertEqual(described["unbounded_attacks"], record["settings"]["checks"]["unbounded_attacks"])
+        self.assertEqual(attack.attacks[1].cost(16.0), 453.0)  # an intensity not listed: the next larger one's count
 
     def test_the_unbounded_check_uses_the_worst_cases_untargeted_losses(self):
         """Check b attacks with the losses that win the worst case, untargeted: a targeted CE at eps 255 left a
