@@ -67,7 +67,8 @@ done
 
 # name -> overrides of the bundle (on top of --epochs/--width); "clean" trains without adversarial images.
 # Each run changes one thing against at32_mix (eps 32 ramped over 10 epochs, clean/adversarial mix 0.5);
-# at32_mix_ft starts from the undefended "clean" run's model (adversarial fine-tuning), so "clean" runs first;
+# at32_mix_ft starts from the undefended "clean" run's model (adversarial fine-tuning, at half the adversarial
+# epochs: 15, the eps ramped over 5), so "clean" runs first;
 # a run's own --epochs/--width come after the common ones and win.
 T=--train#trainer#  # the defense override sets the trainer's arguments: --train#trainer#<argument> value
 # (its attack by _target_, written without spaces: the overrides are split on whitespace)
@@ -91,7 +92,7 @@ declare -A RUN=(
   [at32_mix_w1]="$MIX32 --width 1.0"
   [at32_mix_cw75]="${T}eps 32 ${T}eps_ramp_epochs 10 ${T}clean_weight 0.75"
   [at32_mix_cw25]="${T}eps 32 ${T}eps_ramp_epochs 10 ${T}clean_weight 0.25"  # between at32_adv (0) and at32_mix (0.5)
-  [at32_mix_ft]="$MIX32 --init_checkpoint $OUT/clean/models/model.pt"
+  [at32_mix_ft]="${T}eps 32 ${T}eps_ramp_epochs 5 ${T}clean_weight 0.5 --epochs 15 --init_checkpoint $OUT/clean/models/model.pt"
   [at32_mix_rand_ema]="$RAND32"
   [at32_mix_rand_aug]="$RAND32"
   [at32_mix_rand_aug_ema]="$RAND32"

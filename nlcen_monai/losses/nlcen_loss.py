@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from monai.losses import DeepSupervisionLoss
 from torch.nn.modules.loss import _Loss
