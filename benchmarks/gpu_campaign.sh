@@ -20,8 +20,8 @@
 #      stages 1 and 2 run finalist by finalist: a finalist is trained only when the time the previous one took
 #      (training and evaluation) is still left, so that fewer finalists finish rather than more half-finish;
 #   3. the released model on the REPORTING images: benchmarks/release_evaluation.sh --procs 1 --record
-#      OUT/release_reporting, which resumes from that record (started from the committed
-#      RELEASE_RESULTS/reporting/ when there is one) and keeps it when stopped at the budget;
+#      OUT/release_reporting with REPORTING_BUDGET, which resumes from that record (started from the committed
+#      REPORTING_RECORD when there is one: benchmarks/released_records.sh) and keeps it when stopped at the budget;
 #   4. the records: every per-image record, the clean DIC files and the training logs of each finalist, the
 #      campaign table and the stage table, packed into OUT/records.tar.gz; each finalist's model.pt into
 #      OUT/models/NAME.pt (the device brings back at most 8 files, 16 MiB each, 64 MiB in all: the loose
@@ -176,7 +176,7 @@ if ! command -v flock > /dev/null; then  # defense_campaign.sh locks its run fol
 fi
 convert_data
 DATA=$(cd "$DATA" && pwd)
-source benchmarks/released_records.sh  # RELEASE_RESULTS: the released model's committed records
+source benchmarks/released_records.sh  # RELEASE_RESULTS, REPORTING_RECORD, REPORTING_BUDGET: the release's records
 mkdir -p "$WORK/logs"
 STAGES=$WORK/stages.tsv
 [ -f "$STAGES" ] || printf 'utc\tstage\tname\tstatus\tseconds\tnote\n' > "$STAGES"
@@ -246,7 +246,7 @@ done
 if [ "$RELEASE" = 1 ]; then
   mkdir -p "$WORK/release" "$OUT/release_reporting"
   ln -sfn "$DATA" "$WORK/release/data_$SIZE"
-  committed=$RELEASE_RESULTS/reporting
+  committed=$REPORTING_RECORD
   if [ "$QUICK" = 0 ] && [ -f "$committed/robustness_per_image.csv" ] \
       && [ ! -f "$WORK/release/robustness/robustness_per_image.csv" ] && [ ! -f "$OUT/release_reporting/robustness_per_image.csv" ]; then
     stamp "stage 3: starting from the committed record $committed"
@@ -254,7 +254,8 @@ if [ "$RELEASE" = 1 ]; then
   fi
   run_stage 3 "release on the reporting images" "$WORK/release/gpu_release.done" 0 "$WORK/logs/release.log" \
     bash benchmarks/release_evaluation.sh --procs 1 --size "$SIZE" --sample "$SAMPLE" --out "$WORK/release" \
-    --record "$OUT/release_reporting" --data-dir "$DATA" --test-list "$REPORTING" -- "${BUDGET[@]}"
+    --record "$OUT/release_reporting" --budget "$REPORTING_BUDGET" --data-dir "$DATA" --test-list "$REPORTING" \
+    -- "${BUDGET[@]}"
 fi
 
 # stage 4: the records, packed (the device brings back 8 files at most)
@@ -323,11 +324,11 @@ RES=$RELEASE_RESULTS
 cat <<EOF
 == afterwards, here (FILES: the folder the call's files came back to, its files_at):
   mkdir -p $RES/gpu_campaign && tar -xzf "\$FILES/records.tar.gz" -C $RES/gpu_campaign
-  mkdir -p $RES/reporting && cp "\$FILES"/release_reporting/robustness* $RES/reporting/
+  mkdir -p $REPORTING_RECORD && cp "\$FILES"/release_reporting/robustness* $REPORTING_RECORD/
   for m in "\$FILES"/models/*.pt; do n=\$(basename "\$m" .pt); mkdir -p runs/gpu/\$n/models && cp "\$m" runs/gpu/\$n/models/model.pt; done
   .venv/bin/python -m nlcen_monai.reports.campaign_table $RES/gpu_campaign --runs ${FINALISTS} --reference $REFERENCE
-  .venv/bin/python -m nlcen_monai.reports.release_figures $RES/reporting
-  git add $RES/gpu_campaign $RES/reporting && git commit -m "GPU campaign records: ..."
-  (a later call resumes the release from $RES/reporting; give --finalists only the runs not finished yet)
+  .venv/bin/python -m nlcen_monai.reports.release_figures $REPORTING_RECORD
+  git add $RES/gpu_campaign $REPORTING_RECORD && git commit -m "GPU campaign records: ..."
+  (a later call resumes the release from $REPORTING_RECORD; give --finalists only the runs not finished yet)
 EOF
 exit "$FAILED"

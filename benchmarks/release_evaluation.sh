@@ -6,12 +6,14 @@
 # 'reporting'): every ninth test image is kept apart for selection). The worst case is configs/attacks/strong.json
 # with the four gradient-masking checks at every intensity on a fixed random --sample of the images (the
 # interval rule then says whether the sample sufficed), with the budget chosen on the selection images
-# (--budget, default configs/attacks/budget_js300.json: the paper's attack and APGD-JS, red-eps, 300 iterations;
-# configs/attacks/budget_js_eps100_450.json: the same members at 100 iterations at eps 8 and 450 at eps 32).
+# (--budget, default REPORTING_BUDGET of benchmarks/released_records.sh: configs/attacks/budget_js_eps100_450.json,
+# the paper's attack and APGD-JS, red-eps, 100 iterations at eps 8 and 450 at eps 32; the published
+# RELEASE_RESULTS/reporting/ was made with configs/attacks/budget_js300.json, 300 iterations at every eps).
 #
 # The per-image record is the figure: it is written after every batch into OUT/robustness/ (one journal per
-# process until the run ends), and merged into RECORD (default RELEASE_RESULTS/reporting/: results/nlcen_jsrt/0.5.1/reporting/,
-# committed) whenever this script stops, done or interrupted. A run on a fresh machine starts from RECORD: finished images are not attacked again, and
+# process until the run ends), and merged into RECORD (default REPORTING_RECORD of benchmarks/released_records.sh:
+# results/nlcen_jsrt/0.5.1/reporting_js_eps100_450/, committed) whenever this script stops, done or interrupted.
+# A run on a fresh machine starts from RECORD: finished images are not attacked again, and
 # since an image's checks run with its worst case, the record alone is enough to resume. When the record is
 # complete, the model card, README and metadata.json figures are generated from it:
 #   python -m nlcen_monai.reports.release_figures RECORD --card bundles/nlcen_jsrt/docs/README.md ...
@@ -25,14 +27,14 @@
 #   --sample    the share of the images the checks run on (default 0.25)
 #   --size      the converted JSRT size (default 128, the released model's)
 #   --test-list the bundle's test_list expression (default: the reporting images)
-#   --budget    the worst case's budget, stacked after strong.json (default configs/attacks/budget_js300.json);
-#               a record is resumed only with the budget it was started with (the store refuses another attack)
+#   --budget    the worst case's budget, stacked after strong.json (default REPORTING_BUDGET); a record is
+#               resumed only with the budget it was started with (the store refuses another attack)
 #   arguments after -- go to `python -m monai.bundle run` as they are (e.g. --test_list, --attack_iterations)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python}
-PROCS=2 EPSILONS="[8, 32]" SAMPLE=0.25 SIZE=128 OUT=runs/release_reporting RECORD="" DATA_DIR=../shared/data/jsrt_png
-BUDGET=configs/attacks/budget_js300.json
+PROCS=2 EPSILONS="[8, 32]" SAMPLE=0.25 SIZE=128 OUT="" RECORD="" DATA_DIR=../shared/data/jsrt_png
+BUDGET=""
 TEST_LIST="\$nlcen_monai.data.evaluation_subset(@dataset_dir, 'reporting')"
 EXTRA=()
 while [ $# -gt 0 ]; do
@@ -52,8 +54,10 @@ while [ $# -gt 0 ]; do
   shift
 done
 B=bundles/nlcen_jsrt
-source benchmarks/released_records.sh  # RELEASE_RESULTS: the released model's committed records
-RECORD=${RECORD:-$RELEASE_RESULTS/reporting}
+source benchmarks/released_records.sh  # REPORTING_RECORD and REPORTING_BUDGET: the release's evaluation
+RECORD=${RECORD:-$REPORTING_RECORD}
+BUDGET=${BUDGET:-$REPORTING_BUDGET}
+OUT=${OUT:-runs/release_$(basename "$RECORD")}  # a run folder per record: a folder resumed with another budget is refused
 DATA=$OUT/data_$SIZE
 FILES=(robustness.csv robustness.json robustness_per_image.csv)
 
