@@ -75,7 +75,8 @@ T=--train#trainer#  # the defense override sets the trainer's arguments: --train
 MIX32="${T}eps 32 ${T}eps_ramp_epochs 10 ${T}clean_weight 0.5"
 RAND32="$MIX32 ${T}eps_sampling uniform"  # at32_mix_rand, the released run
 ORDER=(clean at8 at32_mix at32_trades6 at32_trades1 at32_adv at32_mix_rand at32_mix_aug at32_mix_nfgsm at32_mix_pgd2
-       at16_mix at32_mix_e60 at32_mix_w1 at32_mix_cw75 at32_mix_cw25 at32_mix_ft at32_mix_rand_ema at32_mix_rand_aug at32_mix_rand_aug_ema at32_mix_nfgsm_elle)
+       at16_mix at32_mix_e60 at32_mix_w1 at32_mix_cw75 at32_mix_cw25 at32_mix_ft at32_mix_rand_ema at32_mix_rand_aug at32_mix_rand_aug_ema at32_mix_nfgsm_elle
+       at32_mix_rand_pgd2)
 declare -A RUN=(
   [clean]=""
   [at8]="${T}eps 8 ${T}eps_ramp_epochs 5 ${T}clean_weight 0.0"
@@ -97,6 +98,7 @@ declare -A RUN=(
   [at32_mix_rand_aug]="$RAND32"
   [at32_mix_rand_aug_ema]="$RAND32"
   [at32_mix_nfgsm_elle]="$MIX32"
+  [at32_mix_rand_pgd2]="$RAND32 ${T}attack#steps 2"  # the released recipe at PGD-2: 3.1x the clean step, not 5.0x
 )
 # name -> config files stacked after the defense override, for the training only (the evaluations load the
 # model.pt it wrote): the released run at32_mix_rand with weight averaging (the averaged weights are validated
