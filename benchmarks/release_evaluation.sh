@@ -27,6 +27,7 @@
 #   --sample    the share of the images the checks run on (default 0.25)
 #   --size      the converted JSRT size (default 128, the released model's)
 #   --test-list the bundle's test_list expression (default: the reporting images)
+#   --out       the run folder (default runs/release_<RECORD's folder name>); --record the record it keeps
 #   --budget    the worst case's budget, stacked after strong.json (default REPORTING_BUDGET); a record is
 #               resumed only with the budget it was started with (the store refuses another attack)
 #   arguments after -- go to `python -m monai.bundle run` as they are (e.g. --test_list, --attack_iterations)
