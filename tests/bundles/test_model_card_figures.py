@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import os
 import re
 import unittest
 
 from nlcen_monai.reports.release_figures import main
+from nlcen_monai.robustness import ResultFiles, RobustnessResult
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CARD = os.path.join(REPO, "bundles", "nlcen_jsrt", "docs", "README.md")
@@ -59,13 +59,8 @@ class TestModelCardFigures(unittest.TestCase):
         kept = os.path.join(REPO, defaults["REPORTING_RECORD"].replace("$RELEASE_RESULTS", results))
         self.assertTrue(os.path.isfile(os.path.join(REPO, defaults["REPORTING_BUDGET"])), defaults["REPORTING_BUDGET"])
         self.assertEqual(os.path.dirname(RECORD), os.path.join(REPO, results))
-        with open(os.path.join(RECORD, "robustness.json")) as f:
-            self.assertTrue(json.load(f)["complete"], RECORD)
-        complete = os.path.isfile(os.path.join(kept, "robustness.json"))
-        if complete:
-            with open(os.path.join(kept, "robustness.json")) as f:
-                complete = json.load(f)["complete"]
-        if complete:
+        self.assertTrue(RobustnessResult.load(ResultFiles.in_dir(RECORD)).complete, RECORD)
+        if RobustnessResult.load(ResultFiles.in_dir(kept)).complete:  # a missing record is not complete
             self.assertEqual(RECORD, kept, "the release's reporting record is complete: generate the card from it")
         for script in ("release_evaluation.sh", "gpu_campaign.sh"):
             with open(os.path.join(REPO, "benchmarks", script)) as f:
