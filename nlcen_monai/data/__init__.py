@@ -1,6 +1,7 @@
 """What a bundle reads and writes at run time: datalists, the JSRT ``.IMG`` reader, the transform chains
 (with the checks they apply, the grey-level rule, the DICOM radiograph reader, channel matching and the
-segmentation writer), and seeded synthetic phantoms.
+segmentation writer), the sampler that shards a resumed evaluation's pending images evenly, and seeded
+synthetic phantoms.
 
 Writing data sets (the converters of ``data_prep/`` and ``make_synthetic_dataset``) is
 :mod:`nlcen_monai.prep`'s job.
@@ -17,6 +18,7 @@ from .jsrt_raw import JSRT_INVERT, JSRT_SHAPE, jsrt_to_grey, lungs_are_dark, rea
 from .jsrt_reader import JSRTImageReader
 from .match_channels import MatchChanneld, match_channels
 from .pair_check import CheckImageLabeld
+from .pending_first_sampler import PendingFirstSampler
 from .planar import EnsurePlanard
 from .phantoms import chest_phantom, lesion_phantom
 from .segmentation_writer import WRITTEN_KEY, SaveSegmentationd, mask_column
@@ -39,6 +41,7 @@ __all__ = [
     "SELECTION_EVERY",
     "evaluation_subset",
     "split_test_list",
+    "PendingFirstSampler",
     "JSRTImageReader",
     "RadiographDicomReader",
     "DICOM_SUFFIXES",

@@ -132,6 +132,16 @@ def _case_ids(batchdata: Any, key: str, batch_size: int, iteration: int) -> list
     return [f"rank{idist.get_rank()}_iteration{iteration}_{i}" for i in range(batch_size)]
 
 
+def _item_case_id(item: Any, key: str) -> str | None:
+    """The case id of a data set item before loading: from ``item[key]``'s file name (a path, or a MetaTensor's
+    ``filename_or_obj``), as :func:`_case_ids` reads it from a batch; None when the item names no file."""
+    value = item.get(key) if isinstance(item, Mapping) else None
+    meta = getattr(value, "meta", None)
+    if isinstance(meta, Mapping):
+        value = meta.get("filename_or_obj")
+    return case_id(value) if isinstance(value, (str, os.PathLike)) and str(value) else None
+
+
 class _Published:
     """A key metric the evaluator writes into ``engine.state.metrics`` itself; MONAI's key-metric logic compares it."""
 
@@ -145,7 +155,8 @@ class AdversarialEvaluator(SupervisedEvaluator):
     Args:
         device: the device to run on.
         val_data_loader: the test data (dicts with "image" in [0, 255] and "label"); shard it with a
-            ``DistributedSampler`` under ``torchrun``.
+            ``DistributedSampler`` under ``torchrun``, or with :class:`~nlcen_monai.data.PendingFirstSampler`, which
+            a resumed run tells which images its record still lacks, so that each rank gets its share of them.
         network: maps [0, 255] images to logits (B, num_classes, *spatial) in eval mode (2-D or 3-D).
         epsilons: the intensities in grey levels (default: the paper's 18).
         attack: an attack object (e.g. built in a config with ``_target_``), a registry name (with
@@ -342,6 +353,19 @@ class AdversarialEvaluator(SupervisedEvaluator):
         stored.complete = False
         engine._base = stored.copy()
         engine.state.robustness_run = engine._new_result(current)
+        engine._share_pending()
+
+    def _share_pending(self) -> None:
+        """Tell a sampler with ``set_pending`` (:class:`~nlcen_monai.data.PendingFirstSampler`) which images of the
+        data set still lack rows, before the data loader is iterated: the ranks of a resumed run then share them
+        evenly. Nothing is told when the data set's items do not name their files (their case ids are then known
+        only per batch)."""
+        set_pending = getattr(getattr(self.data_loader, "sampler", None), "set_pending", None)
+        items = getattr(getattr(self.data_loader, "dataset", None), "data", None)
+        if set_pending is None or items is None:
+            return
+        ids = [_item_case_id(item, self.case_id_key) for item in items]
+        set_pending(None if None in ids else [bool(self._todo([c])[0]) for c in ids])
 
     def _add(self, rows: list[dict], **counters: float) -> None:
         self.state.robustness.add(rows, **counters)

@@ -11,7 +11,7 @@ import unittest.mock
 import torch
 import torch.nn as nn
 from monai.bundle import ConfigParser
-from monai.data import DataLoader, Dataset
+from monai.data import DataLoader, Dataset, DistributedSampler, MetaTensor
 from monai.inferers import SlidingWindowInferer
 from monai.metrics import DiceMetric, MeanIoU
 from monai.networks.nets import UNet
@@ -22,6 +22,7 @@ from parameterized import parameterized
 from nlcen_monai.attacks import APGD, PGD, SegPGD, TargetedIFGSM, TransferAttack, WorstCaseAttack, get_attack
 from nlcen_monai.engines import PAPER_EPSILONS, AdversarialEvaluator, InfererNetwork
 from nlcen_monai.attacks.base import SegmentationAttack
+from nlcen_monai.data import PendingFirstSampler
 from nlcen_monai.handlers import AdversarialPanelWriter, RobustnessTableWriter
 from nlcen_monai.robustness import MODEL_KEY, GradientMaskingChecks, MetricKey, ResultFiles, model_fingerprint
 from nlcen_monai.robustness.checks import CHECK_MONOTONE, CHECK_MORE_ITERATIONS
@@ -495,6 +496,43 @@ class TestTheStoreKnowsItsModel(unittest.TestCase):
         late.add_event_handler(Events.STARTED, lambda engine: engine.network.load_state_dict(other_net().state_dict()))
         late.run()
         self.assertEqual(late.state.robustness.settings[MODEL_KEY], model_fingerprint(other_net()))
+
+
+def named_blobs(n: int) -> list[dict]:
+    """``blobs`` whose images name their files, as loaded ones do (case ids case0, case1, ...)."""
+    return [{**item, "image": MetaTensor(item["image"], meta={"filename_or_obj": f"/data/case{i}.png"})}
+            for i, item in enumerate(blobs(n))]
+
+
+class TestAResumedRunSharesThePendingImages(unittest.TestCase):
+    """Under torchrun each rank takes its positions of the data set; a resumed run whose finished images sit at one
+    rank's positions gives that rank nothing to do unless the sampler deals the pending images out first."""
+
+    def evaluate(self, folder, items, sampler=None):
+        data = Dataset(items)
+        evaluator = AdversarialEvaluator(
+            "cpu", DataLoader(data, batch_size=1, sampler=None if sampler is None else sampler(data)), threshold_net(),
+            epsilons=[8], attack="targeted_ifgsm", val_handlers=[RobustnessTableWriter(folder)])
+        evaluator.run()
+        return evaluator
+
+    def test_rank_zero_gets_its_share_of_the_pending_images(self):
+        items = named_blobs(6)
+        for sampler, attacked in ((DistributedSampler, []), (PendingFirstSampler, ["case1", "case5"])):
+            with tempfile.TemporaryDirectory() as tmp:
+                self.evaluate(tmp, items[0::2])  # an earlier run finished rank 0's positions: case0, case2, case4
+                rank0 = self.evaluate(tmp, items, lambda data: sampler(data, even_divisible=False, num_replicas=2,
+                                                                         rank=0, shuffle=False))
+                done = sorted({row["case_id"] for row in rank0.state.robustness_run.per_image})
+                self.assertEqual(done, attacked, sampler.__name__)
+                if sampler is PendingFirstSampler:  # rank 1 takes case3 (and two finished ones)
+                    self.assertEqual(rank0.data_loader.sampler.pending, [False, True, False, True, False, True])
+
+    def test_items_without_file_names_leave_the_order_alone(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            evaluator = self.evaluate(tmp, blobs(4), lambda data: PendingFirstSampler(data, num_replicas=1, rank=0))
+            self.assertIsNone(evaluator.data_loader.sampler.pending)
+            self.assertEqual(len(evaluator.state.robustness_run.per_image), 8)
 
 
 if __name__ == "__main__":
