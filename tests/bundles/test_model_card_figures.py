@@ -30,9 +30,9 @@ BENCHMARKS = os.path.join(REPO, "BENCHMARKS.md")
 METADATA = os.path.join(REPO, "bundles", "nlcen_jsrt", "configs", "metadata.json")
 # the project's targets, as the card states them
 TARGETS = '{"0": 0.95, "8": 0.90, "32": 0.80}'
-# the record the card quotes: the released model's checked evaluation on the reporting images (with
-# configs/attacks/budget_js300.json; REPORTING_RECORD in benchmarks/released_records.sh replaces it once complete)
-RECORD = os.path.join(REPO, "results", "nlcen_jsrt", "0.5.1", "reporting")
+# the record the card quotes: the released model's checked evaluation on the reporting images, REPORTING_RECORD
+# of benchmarks/released_records.sh (configs/attacks/budget_js_eps100_450.json)
+RECORD = os.path.join(REPO, "results", "nlcen_jsrt", "0.5.1", "reporting_js_eps100_450")
 
 
 class TestModelCardFigures(unittest.TestCase):
