@@ -40,6 +40,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python}
+source benchmarks/evaluation_overrides.sh  # evaluation_overrides: a run's overrides without the trainer's
 OUT="" SIZE=128 WIDTH=0.5 EPOCHS=30 RUNS="" TEST_EVERY=9 THREADS=1 QUICK=0 LIST=0
 DATA_DIR=../shared/data/jsrt_png RELEASE="" CHECK_EPS="8 32" REFERENCE=at32_mix_rand
 STRONG_BUDGET=()  # budget_js300.json's own budget; --quick: 2 iterations, 20 Square queries
@@ -154,7 +155,8 @@ screen() {
   local name=$1 dir=$OUT/$1
   shift
   read -r -a overrides <<< "${RUN[$name]}"
-  $PY -m monai.bundle run --config_file "[$SCREEN_CONFIGS]" "${COMMON[@]}" "${overrides[@]}" "${STRONG_BUDGET[@]}" \
+  evaluation_overrides "${overrides[@]}"
+  $PY -m monai.bundle run --config_file "[$SCREEN_CONFIGS]" "${COMMON[@]}" "${EVALUATION_OVERRIDES[@]}" "${STRONG_BUDGET[@]}" \
     --epsilons "[8, 32]" "$@" --ckpt_dir "$dir/models" --output_dir "$dir/worst" >> "$dir/worst.log" 2>&1
 }
 
@@ -169,6 +171,7 @@ for name in $RUNS; do
   [ "$name" = clean ] || files="$files,'$AT'"
   for file in ${FILES[$name]:-}; do files="$files,'$file'"; done
   read -r -a overrides <<< "${RUN[$name]}"
+  evaluation_overrides "${overrides[@]}"
   echo "--epochs $EPOCHS --width $WIDTH --image_size $SIZE ${RUN[$name]:-(undefended)}${FILES[$name]:+ + ${FILES[$name]}}" > "$dir/overrides.txt"
   if [ ! -f "$dir/train.done" ]; then
     resume=()
@@ -181,11 +184,11 @@ for name in $RUNS; do
   if [ ! -f "$dir/eval_clean/metrics.csv" ]; then
     echo "== $name: clean DIC/JSC on the whole test set  [$(date +%T)]"
     $PY -m monai.bundle run --config_file "['$B/train.json','$B/evaluate.json']" "${COMMON[@]}" \
-      "${overrides[@]}" --ckpt_dir "$dir/models" --output_dir "$dir/eval_clean" > "$dir/eval_clean.log" 2>&1
+      "${EVALUATION_OVERRIDES[@]}" --ckpt_dir "$dir/models" --output_dir "$dir/eval_clean" > "$dir/eval_clean.log" 2>&1
   fi
   if [ ! -f "$dir/eval_val/metrics.csv" ]; then
     echo "== $name: clean DIC/JSC on the validation cases  [$(date +%T)]"
-    $PY -m monai.bundle run --config_file "['$B/train.json','$B/evaluate.json']" "${COMMON[@]}" "${overrides[@]}" \
+    $PY -m monai.bundle run --config_file "['$B/train.json','$B/evaluate.json']" "${COMMON[@]}" "${EVALUATION_OVERRIDES[@]}" \
       --test_list '$@train_val_split[1]' --ckpt_dir "$dir/models" --output_dir "$dir/eval_val" > "$dir/eval_val.log" 2>&1
   fi
   echo "== $name: screen (worst case, strong.json + budget_js300.json, eps 8 and 32, selection images)  [$(date +%T)]"

@@ -177,6 +177,7 @@ fi
 convert_data
 DATA=$(cd "$DATA" && pwd)
 source benchmarks/released_records.sh  # RELEASE_RESULTS, REPORTING_RECORD, REPORTING_BUDGET: the release's records
+source benchmarks/evaluation_overrides.sh  # evaluation_overrides: a run's overrides without the trainer's
 mkdir -p "$WORK/logs"
 STAGES=$WORK/stages.tsv
 [ -f "$STAGES" ] || printf 'utc\tstage\tname\tstatus\tseconds\tnote\n' > "$STAGES"
@@ -232,11 +233,13 @@ for name in $FINALISTS; do
     stamp "stage 2 evaluate $name: skipped, no finished training"; record_stage 2 "evaluate $name" skipped 0 "no training"
     continue
   fi
-  # the run's overrides as the campaign wrote them: its table's, without the config files after " + "
+  # the run's overrides as the campaign wrote them: its table's, without the config files after " + ", and
+  # without the trainer's arguments, which only the training reads
   read -r -a overrides <<< "$(sed 's/ + .*//; s/(undefended)//' "$dir/overrides.txt")"
+  evaluation_overrides "${overrides[@]}"
   run_stage 2 "evaluate $name" "$dir/gpu_worst.done" "$EST_EVAL" "$WORK/logs/$name.worst.log" \
     $PY -m monai.bundle run --config_file "['$B/configs/train.json','$B/configs/adversarial.json','configs/attacks/strong.json','configs/attacks/budget_js300.json']" \
-    --dataset_dir "$DATA" --num_workers 0 --num_threads "$THREADS" --progress_bar false "${overrides[@]}" "${BUDGET[@]}" \
+    --dataset_dir "$DATA" --num_workers 0 --num_threads "$THREADS" --progress_bar false "${EVALUATION_OVERRIDES[@]}" "${BUDGET[@]}" \
     --epsilons "[8, 32]" --checks#sample "$SAMPLE" --test_list "$SELECTION" \
     --ckpt_dir "$dir/models" --output_dir "$dir/worst"
   [ "$STAGE_STATUS" != done ] || EST_EVAL=$STAGE_SECONDS
