@@ -365,7 +365,11 @@ class AdversarialEvaluator(SupervisedEvaluator):
         if set_pending is None or items is None:
             return
         ids = [_item_case_id(item, self.case_id_key) for item in items]
-        set_pending(None if None in ids else [bool(self._todo([c])[0]) for c in ids])
+        if None in ids:
+            set_pending(None)
+            return
+        pending = set(self._todo(ids)[0])
+        set_pending([i in pending for i in range(len(ids))])
 
     def _add(self, rows: list[dict], **counters: float) -> None:
         self.state.robustness.add(rows, **counters)
