@@ -305,7 +305,9 @@ class APGD(SegmentationAttack):
         iterations: iterations per restart (over all runs of the red-eps schedule): one count, or a count
             per intensity (``{8: 100, 32: 450}``; see :mod:`~nlcen_monai.attacks.budget`), so that an
             ensemble spends its passes where the worst case is still falling.
-        restarts: runs from independent random starts; per image the most successful point is kept.
+        restarts: runs from independent random starts; per image the most successful point is kept. One
+            count, or a count per intensity (``{16: 1, 32: 3}``), for an intensity where one long run can settle
+            in a local optimum that another start avoids.
         random_start: start from a uniform random point of the eps-ball.
         rho: see :func:`apgd`.
         seed: seed of the random starts; None uses the global RNG.
@@ -331,7 +333,7 @@ class APGD(SegmentationAttack):
         self,
         loss: str | None = None,
         iterations: int | Mapping[float | str, int] = 100,
-        restarts: int = 1,
+        restarts: int | Mapping[float | str, int] = 1,
         random_start: bool = True,
         rho: float = 0.75,
         seed: int | None = None,
@@ -352,7 +354,7 @@ class APGD(SegmentationAttack):
         if name is None:
             self.name = f"apgd_{'targeted_' if self.targeted else ''}{self.loss}{'_red' if self.red_eps else ''}"
         self.iterations = as_budget(iterations, "iterations")
-        self.restarts = int(restarts)
+        self.restarts = as_budget(restarts, "restarts", minimum=1)
         self.random_start = bool(random_start)
         self.rho = float(rho)
         self.seed = seed
@@ -372,7 +374,7 @@ class APGD(SegmentationAttack):
             eps,
             loss=self.loss,
             iterations=self.iterations_at(eps),
-            restarts=self.restarts,
+            restarts=self.restarts_at(eps),
             random_start=self.random_start,
             targeted=self.targeted,
             rho=self.rho,
@@ -398,11 +400,15 @@ class APGD(SegmentationAttack):
         last iterate (counted as a whole pass); with ``patience``, the most an image can cost."""
         iterations = self.iterations_at(eps)
         runs = len(red_eps_stages(iterations)) if self.red_eps else 1
-        return float(self.restarts * (iterations + runs))
+        return float(self.restarts_at(eps) * (iterations + runs))
 
     def iterations_at(self, eps: float) -> int:
         """The iterations per restart at intensity ``eps`` (see :func:`~nlcen_monai.attacks.budget.budget_at`)."""
         return budget_at(self.iterations, eps)
+
+    def restarts_at(self, eps: float) -> int:
+        """The restarts at intensity ``eps`` (see :func:`~nlcen_monai.attacks.budget.budget_at`)."""
+        return budget_at(self.restarts, eps)
 
 
 class APGDMaskedCE(APGD):

@@ -144,6 +144,21 @@ class TestAPGD(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "iterations at eps 8 must be an integer"):
             APGD(iterations={"8": 2.5})
 
+    def test_restarts_per_intensity(self):
+        """``restarts={16: 1, 32: 3}``: one run at eps 16 and below, three at eps 32; the passes, the cost, check c's
+        ``strengthened(2)`` and the record follow the mapping; a count below 1 is refused."""
+        images, y = blobs(2, seed=1)
+        attack = APGD(iterations=4, restarts={"32": 3, "16": 1}, seed=0)
+        for eps, runs in ((8.0, 1), (16.0, 1), (32.0, 3)):
+            model = CountingNet(tiny_net())
+            adversarial = attack(model, images, y, eps)
+            self.assertEqual((model.images, attack.cost(eps)), (2 * runs * 5, float(runs * 5)))
+            self.assertLessEqual(float((adversarial - images).abs().max()), eps + 1e-4)
+        self.assertEqual(attack.strengthened(2).restarts, {16.0: 2, 32.0: 6})
+        self.assertEqual(attack.describe()["restarts"], {"16": 1, "32": 3})
+        with self.assertRaisesRegex(ValueError, "restarts at eps 32 must be >= 1"):
+            APGD(restarts={"32": 0})
+
     def test_names_and_defaults(self):
         self.assertEqual(get_attack("apgd").name, "apgd_ce")
         self.assertEqual(get_attack("apgd_targeted_ce").name, "apgd_targeted_ce")
