@@ -160,16 +160,16 @@ class TestReleaseFigures(unittest.TestCase):
             self.assertNotIn("old", text)
             self.assertEqual(main([self.record, "--card", doc, "--block", "study", "--check"]), 0)
 
-    def test_benchmarks_quotes_every_committed_selection_record(self):
-        """Each budget study under results/.../selection_budget/NAME has its block selection-NAME in BENCHMARKS.md."""
+    def test_the_budget_studies_quote_every_committed_selection_record(self):
+        """Each budget study under results/.../selection_budget/NAME has its block selection-NAME in docs/budget-studies.md."""
         repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         studies = os.path.join(repo, "results", "nlcen_jsrt", "0.5.1", "selection_budget")
-        benchmarks = os.path.join(repo, "BENCHMARKS.md")
+        page = os.path.join(repo, "docs", "budget-studies.md")
         names = sorted(os.listdir(studies))
         self.assertIn("apgd150", names)
         for name in names:
             with self.subTest(study=name), contextlib.redirect_stdout(io.StringIO()):
-                self.assertEqual(main([os.path.join(studies, name), "--card", benchmarks, "--block", f"selection-{name}", "--check"]), 0)
+                self.assertEqual(main([os.path.join(studies, name), "--card", page, "--block", f"selection-{name}", "--check"]), 0)
 
     def test_a_folder_without_record_is_refused(self):
         with tempfile.TemporaryDirectory() as d:
