@@ -199,7 +199,7 @@ class TestCampaignTable(unittest.TestCase):
         records = repo / "results" / "nlcen_jsrt" / "0.5.1" / "campaign"
         runs = ["at32_mix_rand_ema", "at32_mix_rand_aug", "at32_trades6", "at32_trades1", "at32_mix_nfgsm_elle", "at32_adv",
                 "at32_mix_cw25", "at32_mix_e60", "at32_mix_ft",
-                "at32_mix_rand_pgd2"]
+                "at32_mix_rand_pgd2", "at32_mix_w1"]
         reference = repo / "results" / "nlcen_jsrt" / "0.5.1" / "selection_budget" / "js300"
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as err:
             status = campaign_table.main([str(records), "--runs", *runs, "--reference", f"at32_mix_rand={reference}",
