@@ -39,7 +39,9 @@
 #                 calls on a warm machine; the campaign's run folders are WORK/NAME
 #   --data-dir    a JSRT PNG folder (images/, masks/; default ../shared/data/jsrt_png) or a converted one
 #                 (datalist.json); used only when WORK/data_SIZE does not exist
-#   --finalists   the runs of defense_campaign.sh to train and evaluate (default: width 1.0, the one direction of the campaign the CPU has not screened);
+#   --finalists   the runs of defense_campaign.sh to train and evaluate (default: at32_adv and at32_mix_cw25, the two runs
+#                 that are higher than the released model at eps 32 and lower at eps 8 and clean, whose models the CPU
+#                 campaign did not keep: their weights and checked screens, for a decision on a trade-off release);
 #                 "" trains none
 #   --epochs N    the finalists' epochs (default 30); --size N the image side (default 128)
 #   --budget-s    the wall time of the whole invocation, from its start (default 540)
@@ -56,7 +58,7 @@ SELF=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 ARGS=("$@")
-PREPARE=0 OUT="" WORK="" DATA_DIR=../shared/data/jsrt_png FINALISTS="at32_mix_w1"
+PREPARE=0 OUT="" WORK="" DATA_DIR=../shared/data/jsrt_png FINALISTS="at32_adv at32_mix_cw25"
 EPOCHS=30 SIZE=128 BUDGET_S=540 MIN_STAGE_S=60 SAMPLE=0.25 DEVICE=auto THREADS="" RELEASE=1 QUICK=0
 while [ $# -gt 0 ]; do
   case "$1" in
